@@ -1,0 +1,10 @@
+export type Role = 'admin' | 'csu' | 'ccg' | 'auditor';
+export const ROLES: readonly Role[] = ['admin', 'csu', 'ccg', 'auditor'];
+
+/** Who acts: from the bearer token (DOMAIN.md: Who may do what). */
+export interface Actor {
+  sub: string;
+  name: string;
+  org: string;
+  roles: Role[];
+}

@@ -1,0 +1,93 @@
+// Challenge aggregate. Allowed transitions (DOMAIN.md: Acute activity challenges):
+//   raised → responded (may repeat) | escalated | resolved | withdrawn
+//   responded → responded | escalated | resolved | withdrawn
+//   escalated → resolved | withdrawn
+// A trust that never answers can be escalated too (our reading: formal dispute is the remedy for silence).
+import { isMonthId } from '../calendar.ts';
+import { refuse } from '../errors.ts';
+import type { ChallengeCategory, ChallengeEvent, IsoDate, MonthId, ReconciliationPhase } from '../events.ts';
+import { isOrgCode } from '../ids.ts';
+import type { ChallengeState, ChallengeStatus, RaisedChallenge } from './model.ts';
+
+interface Dated {
+  businessDate: IsoDate;
+  today: IsoDate;
+}
+export type ChallengeCommand =
+  | ({
+      type: 'RaiseChallenge';
+      challengeId: string;
+      contractId: string;
+      trust: string;
+      activityMonth: MonthId;
+      category: ChallengeCategory;
+      activityLines: number;
+      valuePence: number;
+      phase?: ReconciliationPhase | undefined;
+    } & Dated)
+  | ({ type: 'RecordTrustResponse'; acceptedPence: number; rejectedPence: number } & Dated)
+  | ({ type: 'EscalateChallenge'; detail?: string | undefined } & Dated)
+  | ({ type: 'ResolveChallenge'; recoveredPence: number } & Dated)
+  | ({ type: 'WithdrawChallenge' } & Dated);
+
+const ALLOWED: Record<Exclude<ChallengeCommand['type'], 'RaiseChallenge'>, readonly ChallengeStatus[]> = {
+  RecordTrustResponse: ['raised', 'responded'],
+  EscalateChallenge: ['raised', 'responded'],
+  ResolveChallenge: ['raised', 'responded', 'escalated'],
+  WithdrawChallenge: ['raised', 'responded', 'escalated'],
+};
+
+const wholePence = (n: number, field: string, min = 0): void => {
+  if (!Number.isSafeInteger(n) || n < min) refuse('invalid-input', `must be whole pence ≥ ${min}`, field);
+};
+
+const raised = (state: ChallengeState, cmd: Exclude<ChallengeCommand, { type: 'RaiseChallenge' }>): RaisedChallenge => {
+  if (state.status === 'none') return refuse('not-found', 'no such challenge');
+  if (!ALLOWED[cmd.type].includes(state.status)) {
+    refuse('transition-not-allowed', `${cmd.type} is not allowed when the challenge is ${state.status}`);
+  }
+  if (cmd.businessDate > cmd.today) refuse('business-date-in-future', `${cmd.businessDate} is after today`, 'businessDate');
+  if (cmd.businessDate < state.lastChangedOn) {
+    refuse('invalid-input', `the challenge last changed on ${state.lastChangedOn}; this cannot be dated before it`, 'businessDate');
+  }
+  return state;
+};
+
+export const decideChallenge = (cmd: ChallengeCommand, state: ChallengeState): ChallengeEvent[] => {
+  if (cmd.type === 'RaiseChallenge') {
+    if (state.status !== 'none') refuse('already-exists', `challenge ${cmd.challengeId} already exists`, 'challengeId');
+    if (cmd.businessDate > cmd.today) refuse('business-date-in-future', `${cmd.businessDate} is after today`, 'businessDate');
+    if (!isOrgCode(cmd.trust)) refuse('invalid-input', 'trust code must be 3 to 5 letters or digits', 'trust');
+    if (!isMonthId(cmd.activityMonth)) refuse('invalid-input', 'activity month must look like 2025-26-M01', 'activityMonth');
+    wholePence(cmd.activityLines, 'activityLines', 1);
+    wholePence(cmd.valuePence, 'valuePence', 1);
+    const { type: _t, today: _d, ...data } = cmd;
+    return [{ type: 'ChallengeRaised', data }];
+  }
+  const c = raised(state, cmd);
+  const base = { challengeId: c.challengeId, contractId: c.contractId, businessDate: cmd.businessDate };
+  switch (cmd.type) {
+    case 'RecordTrustResponse':
+      wholePence(cmd.acceptedPence, 'acceptedPence');
+      wholePence(cmd.rejectedPence, 'rejectedPence');
+      if (cmd.acceptedPence + cmd.rejectedPence > c.valuePence) {
+        refuse('amount-exceeds-challenge', `accepted + rejected exceed the ${c.valuePence}p challenged`, 'acceptedPence');
+      }
+      return [{ type: 'TrustResponded', data: { ...base, acceptedPence: cmd.acceptedPence, rejectedPence: cmd.rejectedPence } }];
+    case 'EscalateChallenge':
+      return [{ type: 'ChallengeEscalated', data: { ...base, detail: cmd.detail } }];
+    case 'ResolveChallenge':
+      wholePence(cmd.recoveredPence, 'recoveredPence');
+      // DOMAIN.md: value recovered, never more than challenged
+      if (cmd.recoveredPence > c.valuePence) {
+        refuse('amount-exceeds-challenge', `recovered ${cmd.recoveredPence}p is more than the ${c.valuePence}p challenged`, 'recoveredPence');
+      }
+      return [{ type: 'ChallengeResolved', data: { ...base, recoveredPence: cmd.recoveredPence } }];
+    case 'WithdrawChallenge':
+      return [{ type: 'ChallengeWithdrawn', data: base }];
+    default: {
+      const _never: never = cmd;
+      return _never;
+    }
+  }
+};

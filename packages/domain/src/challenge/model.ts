@@ -1,0 +1,55 @@
+// Challenge aggregate: the CSU contests a trust's billed activity for the CCG (DOMAIN.md: Acute activity challenges).
+import type { ChallengeCategory, ChallengeEvent, IsoDate, MonthId, ReconciliationPhase } from '../events.ts';
+
+export type ChallengeStatus = 'raised' | 'responded' | 'escalated' | 'resolved' | 'withdrawn';
+export interface TrustResponse {
+  respondedOn: IsoDate;
+  acceptedPence: number;
+  rejectedPence: number;
+}
+export interface RaisedChallenge {
+  status: ChallengeStatus;
+  challengeId: string;
+  contractId: string;
+  trust: string;
+  activityMonth: MonthId;
+  category: ChallengeCategory;
+  activityLines: number;
+  valuePence: number;
+  phase?: ReconciliationPhase | undefined;
+  raisedOn: IsoDate;
+  responses: TrustResponse[];
+  recoveredPence?: number | undefined;
+  lastChangedOn: IsoDate;
+}
+export type ChallengeState = { status: 'none' } | RaisedChallenge;
+
+export const initialChallengeState = (): ChallengeState => ({ status: 'none' });
+
+export const isChallengeOpen = (s: ChallengeStatus): boolean => s === 'raised' || s === 'responded' || s === 'escalated';
+
+export const evolveChallenge = (state: ChallengeState, event: ChallengeEvent): ChallengeState => {
+  if (event.type === 'ChallengeRaised') {
+    const { businessDate, ...d } = event.data;
+    return { status: 'raised', ...d, raisedOn: businessDate, responses: [], lastChangedOn: businessDate };
+  }
+  if (state.status === 'none') return state;
+  const on = event.data.businessDate;
+  switch (event.type) {
+    case 'TrustResponded': {
+      const { acceptedPence, rejectedPence } = event.data;
+      const responses = [...state.responses, { respondedOn: on, acceptedPence, rejectedPence }];
+      return { ...state, status: 'responded', responses, lastChangedOn: on };
+    }
+    case 'ChallengeEscalated':
+      return { ...state, status: 'escalated', lastChangedOn: on };
+    case 'ChallengeResolved':
+      return { ...state, status: 'resolved', recoveredPence: event.data.recoveredPence, lastChangedOn: on };
+    case 'ChallengeWithdrawn':
+      return { ...state, status: 'withdrawn', lastChangedOn: on };
+    default: {
+      const _never: never = event;
+      return _never;
+    }
+  }
+};

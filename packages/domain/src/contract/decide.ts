@@ -1,0 +1,203 @@
+// Contract aggregate: one small function per command, then `decide` (STYLE.md pattern 3).
+import {
+  addMonths,
+  compareMonths,
+  compareQuarters,
+  firstDayOfMonth,
+  lastDayOfMonth,
+  lastDayOfQuarter,
+  monthOfDate,
+  monthsBetween,
+  monthsOfQuarter,
+  quarterOfDate,
+  quarterOfMonth,
+} from '../calendar.ts';
+import { refuse } from '../errors.ts';
+import type {
+  ContractAgreed,
+  ContractEvent,
+  ContractTerms,
+  ContractVaried,
+  IsoDate,
+  Kpi,
+  KpiKind,
+  MonthId,
+  QuarterId,
+  SettlementFigures,
+} from '../events.ts';
+import { checkTerms } from './terms.ts';
+import { inTerm, kpiMonthKey, termsAt, type AgreedContract, type ContractState } from './model.ts';
+
+/** Every command says when it happened (businessDate) and what today is in England (from the service's clock). */
+interface Dated {
+  businessDate: IsoDate;
+  today: IsoDate;
+}
+export type ContractCommand =
+  | ({ type: 'AgreeContract' } & Dated & Omit<ContractAgreed, 'businessDate'>)
+  | ({ type: 'VaryContract' } & Dated & Omit<ContractVaried, 'businessDate'>)
+  | ({ type: 'ServeBreakNotice'; servedBy: 'ccg' | 'csu' } & Dated)
+  | ({ type: 'DeliverDeliverable'; kpiId: string; month: MonthId; reference?: string | undefined } & Dated)
+  | ({ type: 'RejectDeliverable'; kpiId: string; month: MonthId; reason: string } & Dated)
+  | ({ type: 'ReportMeasurement'; kpiId: string; month: MonthId; achievedBp: number; note?: string | undefined } & Dated)
+  | ({ type: 'ApproveSettlement'; quarter: QuarterId; netPayablePence: number; current: SettlementFigures } & Dated);
+
+const notInFuture = (cmd: Dated, field = 'businessDate'): void => {
+  if (cmd.businessDate > cmd.today) refuse('business-date-in-future', `${cmd.businessDate} is after today (${cmd.today})`, field);
+};
+
+const agreed = (state: ContractState): AgreedContract =>
+  state.status === 'agreed' ? state : refuse('not-found', 'no such contract');
+
+const quarterOpen = (c: AgreedContract, month: MonthId): void => {
+  const q = quarterOfMonth(month);
+  if (c.approvals[q]) refuse('quarter-closed', `${q} is approved and closed`, 'month');
+};
+
+const kpiOf = (c: AgreedContract, kpiId: string, month: MonthId, kind: KpiKind): Kpi => {
+  if (!inTerm(c, month)) refuse('outside-term', `${month} is outside the contract's term`, 'month');
+  const kpi = termsAt(c, month).kpis.find((k) => k.id === kpiId) ?? refuse('unknown-kpi', `no KPI ${kpiId} in ${month}`, 'kpiId');
+  if (kpi.kind !== kind) refuse('wrong-kpi-kind', `KPI ${kpiId} is ${kpi.kind}, not ${kind}`, 'kpiId');
+  return kpi;
+};
+
+const agree = (state: ContractState, cmd: Extract<ContractCommand, { type: 'AgreeContract' }>): ContractEvent[] => {
+  if (state.status !== 'none') refuse('already-exists', `contract ${cmd.contractId} already exists`, 'contractId');
+  notInFuture(cmd);
+  if (compareMonths(cmd.firstMonth, cmd.lastMonth) > 0) refuse('invalid-input', 'last month is before first month', 'lastMonth');
+  if (cmd.ccg === cmd.csu) refuse('invalid-input', 'the CCG and the CSU must be different organisations', 'csu');
+  checkTerms(cmd);
+  const { type: _t, today: _today, ...data } = cmd;
+  return [{ type: 'ContractAgreed', data }];
+};
+
+const vary = (state: ContractState, cmd: Extract<ContractCommand, { type: 'VaryContract' }>): ContractEvent[] => {
+  const c = agreed(state);
+  notInFuture(cmd);
+  const q = cmd.effectiveQuarter;
+  // DOMAIN.md: new terms are effective "from the first month of a later quarter"
+  if (compareQuarters(q, quarterOfDate(cmd.businessDate)) <= 0) {
+    refuse('invalid-variation', `a variation agreed on ${cmd.businessDate} takes effect from a later quarter`, 'effectiveQuarter');
+  }
+  const from = monthsOfQuarter(q)[0]!;
+  if (!monthsOfQuarter(q).some((m) => inTerm(c, m))) refuse('outside-term', `${q} is outside the term`, 'effectiveQuarter');
+  if (c.approvals[q]) refuse('quarter-closed', `${q} is approved and closed`, 'effectiveQuarter');
+  // Variations stack in time order, so every quarter's terms are unambiguous.
+  const latest = c.versions[c.versions.length - 1]!;
+  if (c.versions.length > 1 && compareMonths(from, latest.from) < 0) {
+    refuse('invalid-variation', `a variation from ${quarterOfMonth(latest.from)} exists; vary from it or later`, 'effectiveQuarter');
+  }
+  const { type: _t, today: _today, ...data } = cmd;
+  const changes = Object.fromEntries(Object.entries(data).filter(([, v]) => v !== undefined)) as unknown as ContractVaried;
+  const changed = (Object.keys(changes) as string[]).filter((k) => !['contractId', 'effectiveQuarter', 'businessDate'].includes(k));
+  if (changed.length === 0) refuse('invalid-variation', 'a variation must change at least one term', 'effectiveQuarter');
+  checkTerms({ ...termsAt(c, from), ...(changes as Partial<ContractTerms>) });
+  return [{ type: 'ContractVaried', data: changes }];
+};
+
+const serveBreakNotice = (state: ContractState, cmd: Extract<ContractCommand, { type: 'ServeBreakNotice' }>): ContractEvent[] => {
+  const c = agreed(state);
+  notInFuture(cmd);
+  if (c.breakNotice) refuse('break-notice-already-served', `notice was served on ${c.breakNotice.businessDate}`);
+  if (cmd.businessDate > lastDayOfMonth(c.termEndMonth)) refuse('term-ended', `the term ended with ${c.termEndMonth}`, 'businessDate');
+  // DOMAIN.md: the term ends on the last day of the month in which D + notice months falls, never later than agreed.
+  const notice = termsAt(c, monthOfDate(cmd.businessDate)).breakNoticeMonths;
+  const byNotice = addMonths(monthOfDate(cmd.businessDate), notice);
+  const termEndMonth = compareMonths(byNotice, c.termEndMonth) < 0 ? byNotice : c.termEndMonth;
+  const cut = monthsBetween(addMonths(termEndMonth, 1), c.termEndMonth).find((m) => c.approvals[quarterOfMonth(m)]);
+  if (cut) refuse('quarter-closed', `${quarterOfMonth(cut)} is approved; the term cannot end before it`, 'businessDate');
+  return [
+    { type: 'BreakNoticeServed', data: { contractId: c.contractId, businessDate: cmd.businessDate, servedBy: cmd.servedBy, termEndMonth } },
+  ];
+};
+
+const deliver = (state: ContractState, cmd: Extract<ContractCommand, { type: 'DeliverDeliverable' }>): ContractEvent[] => {
+  const c = agreed(state);
+  notInFuture(cmd, 'deliveredOn');
+  kpiOf(c, cmd.kpiId, cmd.month, 'deliverable');
+  quarterOpen(c, cmd.month);
+  if (cmd.businessDate < firstDayOfMonth(cmd.month)) {
+    refuse('invalid-input', `a delivery for ${cmd.month} cannot be dated before the month starts`, 'deliveredOn');
+  }
+  const { contractId } = c;
+  const { kpiId, month, businessDate, reference } = cmd;
+  return [{ type: 'DeliverableDelivered', data: { contractId, kpiId, month, deliveredOn: businessDate, businessDate, reference } }];
+};
+
+const reject = (state: ContractState, cmd: Extract<ContractCommand, { type: 'RejectDeliverable' }>): ContractEvent[] => {
+  const c = agreed(state);
+  notInFuture(cmd);
+  kpiOf(c, cmd.kpiId, cmd.month, 'deliverable');
+  quarterOpen(c, cmd.month);
+  const latest = c.deliveries[kpiMonthKey(cmd.kpiId, cmd.month)];
+  if (!latest || latest.rejected) return refuse('nothing-to-reject', `no unrejected delivery of ${cmd.kpiId} for ${cmd.month}`);
+  if (cmd.businessDate < latest.deliveredOn) refuse('invalid-input', 'a rejection cannot predate the delivery', 'businessDate');
+  const { kpiId, month, reason, businessDate } = cmd;
+  return [{ type: 'DeliverableRejected', data: { contractId: c.contractId, kpiId, month, reason, businessDate } }];
+};
+
+const measure = (state: ContractState, cmd: Extract<ContractCommand, { type: 'ReportMeasurement' }>): ContractEvent[] => {
+  const c = agreed(state);
+  notInFuture(cmd);
+  kpiOf(c, cmd.kpiId, cmd.month, 'measured');
+  quarterOpen(c, cmd.month);
+  if (!Number.isSafeInteger(cmd.achievedBp) || cmd.achievedBp < 0 || cmd.achievedBp > 10_000) {
+    refuse('invalid-input', 'achieved must be 0..10000 bp', 'achievedBp');
+  }
+  const { kpiId, month, achievedBp, note, businessDate } = cmd;
+  return [{ type: 'MeasurementReported', data: { contractId: c.contractId, kpiId, month, achievedBp, note, businessDate } }];
+};
+
+const approve = (state: ContractState, cmd: Extract<ContractCommand, { type: 'ApproveSettlement' }>): ContractEvent[] => {
+  const c = agreed(state);
+  notInFuture(cmd);
+  const q = cmd.quarter;
+  const termQuarters = [...new Set(monthsBetween(c.firstMonth, c.termEndMonth).map(quarterOfMonth))];
+  const hasItems = compareQuarters(q, termQuarters[termQuarters.length - 1]!) > 0 && cmd.current.netPayablePence !== 0;
+  if (!termQuarters.includes(q) && !hasItems) refuse('outside-term', `${q} is outside the contract's term`, 'quarter');
+  if (c.approvals[q]) refuse('quarter-closed', `${q} is already approved`, 'quarter');
+  if (cmd.today <= lastDayOfQuarter(q)) refuse('quarter-not-ended', `${q} has not ended yet`, 'quarter');
+  if (cmd.businessDate < lastDayOfQuarter(q)) refuse('quarter-not-ended', `an approval of ${q} cannot be dated inside it`, 'businessDate');
+  // Quarters are settled in order, so each gain share is capped against final figures of the earlier ones.
+  const open = termQuarters.find((t) => compareQuarters(t, q) < 0 && !c.approvals[t]);
+  if (open) refuse('earlier-quarter-open', `${open} must be approved first`, 'quarter');
+  if (cmd.netPayablePence !== cmd.current.netPayablePence) {
+    refuse('stale-settlement', `net payable is now ${cmd.current.netPayablePence}p, not ${cmd.netPayablePence}p`, 'netPayablePence');
+  }
+  return [
+    {
+      type: 'SettlementApproved',
+      data: {
+        contractId: c.contractId,
+        quarter: q,
+        businessDate: cmd.businessDate,
+        netPayablePence: cmd.netPayablePence,
+        assessedOn: cmd.today,
+        figures: cmd.current,
+      },
+    },
+  ];
+};
+
+export const decideContract = (cmd: ContractCommand, state: ContractState): ContractEvent[] => {
+  switch (cmd.type) {
+    case 'AgreeContract':
+      return agree(state, cmd);
+    case 'VaryContract':
+      return vary(state, cmd);
+    case 'ServeBreakNotice':
+      return serveBreakNotice(state, cmd);
+    case 'DeliverDeliverable':
+      return deliver(state, cmd);
+    case 'RejectDeliverable':
+      return reject(state, cmd);
+    case 'ReportMeasurement':
+      return measure(state, cmd);
+    case 'ApproveSettlement':
+      return approve(state, cmd);
+    default: {
+      const _never: never = cmd;
+      return _never;
+    }
+  }
+};

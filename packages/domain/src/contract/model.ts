@@ -1,0 +1,130 @@
+// Contract aggregate: its events' effect on state (DOMAIN.md: Contract terms; Delivery and performance).
+import { compareMonths, monthsOfQuarter } from '../calendar.ts';
+import type {
+  BreakNoticeServed,
+  ContractEvent,
+  ContractTerms,
+  IsoDate,
+  MonthId,
+  QuarterId,
+  SettlementApproved,
+  Vehicle,
+} from '../events.ts';
+
+export interface TermsVersion {
+  from: MonthId; // first month these terms are in force
+  terms: ContractTerms;
+}
+export interface LatestDelivery {
+  deliveredOn: IsoDate;
+  reference?: string | undefined;
+  rejected: boolean;
+  rejectedReason?: string | undefined;
+}
+export interface AgreedContract {
+  status: 'agreed';
+  contractId: string;
+  ccg: string;
+  csu: string;
+  vehicle?: Vehicle | undefined;
+  agreedOn: IsoDate;
+  firstMonth: MonthId;
+  lastMonth: MonthId; // as agreed
+  termEndMonth: MonthId; // after any break notice
+  versions: TermsVersion[]; // ordered by `from`; the first is the agreed terms
+  breakNotice?: BreakNoticeServed | undefined;
+  /** Latest delivery per `kpiId|month`; earlier ones stay in the log. */
+  deliveries: Record<string, LatestDelivery>;
+  /** Latest measurement per `kpiId|month` (DOMAIN.md: a later report replaces the earlier one). */
+  measurements: Record<string, number>;
+  approvals: Record<QuarterId, SettlementApproved>;
+}
+export type ContractState = { status: 'none' } | AgreedContract;
+
+export const initialContractState = (): ContractState => ({ status: 'none' });
+
+export const kpiMonthKey = (kpiId: string, month: MonthId): string => `${kpiId}|${month}`;
+
+/** Terms in force in a month: the latest version effective on or before it (the agreed terms before the term). */
+export const termsAt = (contract: AgreedContract, month: MonthId): ContractTerms => {
+  let found = contract.versions[0]!.terms;
+  for (const v of contract.versions) if (compareMonths(v.from, month) <= 0) found = v.terms;
+  return found;
+};
+
+export const inTerm = (contract: AgreedContract, month: MonthId): boolean =>
+  compareMonths(month, contract.firstMonth) >= 0 && compareMonths(month, contract.termEndMonth) <= 0;
+
+/**
+ * Folds one event into the state. For speed on long streams (10,000 deliveries) it updates the per-KPI records of
+ * the state it is given in place and returns it: callers fold from `initialContractState()` and never keep an
+ * earlier state, so no one can observe the change.
+ */
+export const evolveContract = (state: ContractState, event: ContractEvent): ContractState => {
+  if (event.type === 'ContractAgreed') {
+    const { contractId, ccg, csu, vehicle, firstMonth, lastMonth, businessDate, ...rest } = event.data;
+    const terms: ContractTerms = {
+      annualFeePence: rest.annualFeePence,
+      feeAtRiskBp: rest.feeAtRiskBp,
+      gainShareBp: rest.gainShareBp,
+      gainShareCapPence: rest.gainShareCapPence,
+      breakNoticeMonths: rest.breakNoticeMonths,
+      trustResponseWorkingDays: rest.trustResponseWorkingDays,
+      kpis: rest.kpis,
+    };
+    return {
+      status: 'agreed',
+      contractId,
+      ccg,
+      csu,
+      vehicle,
+      agreedOn: businessDate,
+      firstMonth,
+      lastMonth,
+      termEndMonth: lastMonth,
+      versions: [{ from: firstMonth, terms }],
+      deliveries: {},
+      measurements: {},
+      approvals: {},
+    };
+  }
+  if (state.status !== 'agreed') return state; // nothing but ContractAgreed can start a contract stream
+  const c = state;
+  switch (event.type) {
+    case 'ContractVaried': {
+      const { contractId: _c, effectiveQuarter: _q, businessDate: _d, ...changes } = event.data;
+      const from = monthsOfQuarter(event.data.effectiveQuarter)[0]!;
+      const base = termsAt(c, from);
+      const defined = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
+      const versions = [...c.versions.filter((v) => compareMonths(v.from, from) < 0), { from, terms: { ...base, ...defined } }];
+      c.versions = versions;
+      return c;
+    }
+    case 'BreakNoticeServed':
+      c.breakNotice = event.data;
+      c.termEndMonth = event.data.termEndMonth;
+      return c;
+    case 'DeliverableDelivered': {
+      const { kpiId, month, deliveredOn, reference } = event.data;
+      c.deliveries[kpiMonthKey(kpiId, month)] = { deliveredOn, reference, rejected: false };
+      return c;
+    }
+    case 'DeliverableRejected': {
+      const key = kpiMonthKey(event.data.kpiId, event.data.month);
+      const latest = c.deliveries[key];
+      if (latest) c.deliveries[key] = { ...latest, rejected: true, rejectedReason: event.data.reason };
+      return c;
+    }
+    case 'MeasurementReported': {
+      c.measurements[kpiMonthKey(event.data.kpiId, event.data.month)] = event.data.achievedBp;
+      return c;
+    }
+    case 'SettlementApproved':
+      c.approvals[event.data.quarter] = event.data;
+      return c;
+    default: {
+      const _never: never = event;
+      return _never;
+    }
+  }
+};

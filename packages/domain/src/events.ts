@@ -1,0 +1,252 @@
+// The facts CSU Ledger records (DOMAIN.md). Event data holds only what the user supplied or the domain decided;
+// who did it, when it was recorded and why (correlation/causation) live in the envelope's metadata.
+import type { Actor } from './actor.ts';
+
+import type { IsoDate, MonthId, QuarterId } from './calendar.ts';
+export type { IsoDate, MonthId, QuarterId };
+
+export type KpiKind = 'deliverable' | 'measured';
+export interface Kpi {
+  id: string;
+  name: string;
+  serviceLine: string;
+  weightBp: number;
+  targetBp: number;
+  floorBp?: number | undefined; // default = target
+  kind: KpiKind;
+  dueWorkingDay?: number | undefined; // deliverable only: working day N of the month after the month delivered for
+}
+
+export type Vehicle = 'SLA' | 'LPF-call-off';
+
+/** The terms that may change by variation (DOMAIN.md: ContractVaried). */
+export interface ContractTerms {
+  annualFeePence: number;
+  feeAtRiskBp: number;
+  gainShareBp: number;
+  gainShareCapPence: number;
+  breakNoticeMonths: number;
+  trustResponseWorkingDays: number;
+  kpis: Kpi[];
+}
+
+export type OrganisationKind = 'ccg' | 'csu' | 'trust';
+export type ExtraDisputeReason = 'covered-by-core-offer' | 'not-requested' | 'amount-excessive' | 'other';
+export type ChallengeCategory =
+  | 'emergency-readmission-30d'
+  | 'duplicate-activity'
+  | 'coding-hrg'
+  | 'non-contracted'
+  | 'responsible-commissioner'
+  | 'outpatient-follow-up-ratio'
+  | 'best-practice-tariff'
+  | 'other';
+export type ReconciliationPhase = 'first' | 'post';
+
+/** Every event names its business date: when it happened, as the user says (DOMAIN.md: Time and money). */
+interface Dated {
+  businessDate: IsoDate;
+}
+
+// Organisation register ------------------------------------------------------------------------------------------
+export interface OrganisationRegistered extends Dated {
+  code: string;
+  name: string;
+  kind: OrganisationKind;
+  population?: number | undefined;
+  runningCostAllowancePencePerHead?: number | undefined;
+}
+export interface OrganisationRenamed extends Dated {
+  code: string;
+  name: string;
+}
+
+// Contract stream ------------------------------------------------------------------------------------------------
+export interface ContractAgreed extends Dated, ContractTerms {
+  contractId: string;
+  ccg: string;
+  csu: string;
+  vehicle?: Vehicle | undefined;
+  firstMonth: MonthId;
+  lastMonth: MonthId;
+}
+export interface ContractVaried extends Dated, Partial<ContractTerms> {
+  contractId: string;
+  effectiveQuarter: QuarterId;
+}
+export interface BreakNoticeServed extends Dated {
+  contractId: string;
+  servedBy: 'ccg' | 'csu';
+  termEndMonth: MonthId; // the last month of the term after the notice (DOMAIN.md: BreakNoticeServed)
+}
+export interface DeliverableDelivered extends Dated {
+  contractId: string;
+  kpiId: string;
+  month: MonthId;
+  deliveredOn: IsoDate;
+  reference?: string | undefined;
+}
+export interface DeliverableRejected extends Dated {
+  contractId: string;
+  kpiId: string;
+  month: MonthId;
+  reason: string;
+}
+export interface MeasurementReported extends Dated {
+  contractId: string;
+  kpiId: string;
+  month: MonthId;
+  achievedBp: number;
+  note?: string | undefined;
+}
+export interface KpiPerformance {
+  kpiId: string;
+  kind: KpiKind;
+  weightBp: number;
+  targetBp: number;
+  floorBp: number;
+  months: { month: MonthId; status: 'met' | 'missed' | 'pending' | 'reported' | 'not-reported'; achievedBp?: number }[];
+  achievementBp: number | null; // null: nothing to assess in the quarter
+  scoreBp: number | null;
+}
+export interface SettlementFigures {
+  feePence: number;
+  atRiskPence: number;
+  performanceScoreBp: number;
+  withheldPence: number;
+  recoveredPence: number;
+  gainSharePence: number;
+  extrasPence: number;
+  netPayablePence: number;
+  disputedExtras: { count: number; valuePence: number };
+  openChallenges: { count: number; valuePence: number };
+  kpis: KpiPerformance[];
+}
+export interface SettlementApproved extends Dated {
+  contractId: string;
+  quarter: QuarterId;
+  netPayablePence: number;
+  /** The date used as "now" for pending deliverables when the figures were computed. */
+  assessedOn: IsoDate;
+  figures: SettlementFigures;
+}
+
+// Extra streams --------------------------------------------------------------------------------------------------
+export interface ExtraRaised extends Dated {
+  extraId: string;
+  contractId: string;
+  amountPence: number;
+  description: string;
+  serviceLine: string;
+  requestedBy: string;
+}
+export interface ExtraAccepted extends Dated {
+  extraId: string;
+  contractId: string;
+  amountPence: number; // the amount accepted: the latest amount claimed
+}
+export interface ExtraDisputed extends Dated {
+  extraId: string;
+  contractId: string;
+  reason: ExtraDisputeReason;
+  detail?: string | undefined;
+}
+export interface ExtraRevised extends Dated {
+  extraId: string;
+  contractId: string;
+  amountPence: number;
+  detail?: string | undefined;
+}
+export interface ExtraWithdrawn extends Dated {
+  extraId: string;
+  contractId: string;
+}
+export interface ExtraResolved extends Dated {
+  extraId: string;
+  contractId: string;
+  agreedPence: number;
+}
+export interface ExtraEscalated extends Dated {
+  extraId: string;
+  contractId: string;
+  detail?: string | undefined;
+}
+
+// Challenge streams ----------------------------------------------------------------------------------------------
+export interface ChallengeRaised extends Dated {
+  challengeId: string;
+  contractId: string;
+  trust: string;
+  activityMonth: MonthId;
+  category: ChallengeCategory;
+  activityLines: number;
+  valuePence: number;
+  phase?: ReconciliationPhase | undefined;
+}
+export interface TrustResponded extends Dated {
+  challengeId: string;
+  contractId: string;
+  acceptedPence: number;
+  rejectedPence: number;
+}
+export interface ChallengeEscalated extends Dated {
+  challengeId: string;
+  contractId: string;
+  detail?: string | undefined;
+}
+export interface ChallengeResolved extends Dated {
+  challengeId: string;
+  contractId: string;
+  recoveredPence: number;
+}
+export interface ChallengeWithdrawn extends Dated {
+  challengeId: string;
+  contractId: string;
+}
+
+type Ev<T extends string, D> = { type: T; data: D };
+
+export type OrganisationEvent = Ev<'OrganisationRegistered', OrganisationRegistered> | Ev<'OrganisationRenamed', OrganisationRenamed>;
+export type ContractEvent =
+  | Ev<'ContractAgreed', ContractAgreed>
+  | Ev<'ContractVaried', ContractVaried>
+  | Ev<'BreakNoticeServed', BreakNoticeServed>
+  | Ev<'DeliverableDelivered', DeliverableDelivered>
+  | Ev<'DeliverableRejected', DeliverableRejected>
+  | Ev<'MeasurementReported', MeasurementReported>
+  | Ev<'SettlementApproved', SettlementApproved>;
+export type ExtraEvent =
+  | Ev<'ExtraRaised', ExtraRaised>
+  | Ev<'ExtraAccepted', ExtraAccepted>
+  | Ev<'ExtraDisputed', ExtraDisputed>
+  | Ev<'ExtraRevised', ExtraRevised>
+  | Ev<'ExtraWithdrawn', ExtraWithdrawn>
+  | Ev<'ExtraResolved', ExtraResolved>
+  | Ev<'ExtraEscalated', ExtraEscalated>;
+export type ChallengeEvent =
+  | Ev<'ChallengeRaised', ChallengeRaised>
+  | Ev<'TrustResponded', TrustResponded>
+  | Ev<'ChallengeEscalated', ChallengeEscalated>
+  | Ev<'ChallengeResolved', ChallengeResolved>
+  | Ev<'ChallengeWithdrawn', ChallengeWithdrawn>;
+
+export type LedgerEvent = OrganisationEvent | ContractEvent | ExtraEvent | ChallengeEvent;
+export type LedgerEventType = LedgerEvent['type'];
+
+/** What the envelope adds to every stored event (the store adds position and recorded time). */
+export interface EventMetadata {
+  actor: Actor;
+  correlationId: string;
+  causationId?: string | undefined;
+  /** Present when the command carried an Idempotency-Key: who sent it and a hash of the request it answered. */
+  idempotency?: { scope: string; requestHash: string } | undefined;
+}
+
+/** An event as the domain sees it once stored: the event, where it sits in the log and when it was recorded. */
+export type StoredLedgerEvent = LedgerEvent & {
+  streamName: string;
+  revision: number;
+  position: bigint;
+  recordedAt: string; // ISO 8601 UTC, assigned by the store
+  metadata: EventMetadata;
+};

@@ -1,0 +1,93 @@
+// Extra aggregate: one small function per command, then `decide`. The allowed transitions (DOMAIN.md: Extras):
+//   raised/revised → awaiting-ccg → accepted | disputed | withdrawn
+//   disputed → revised (back to awaiting-ccg) | withdrawn | resolved | escalated
+//   escalated → resolved | withdrawn
+// Anything else is refused with `transition-not-allowed`.
+import { refuse } from '../errors.ts';
+import type { ExtraDisputeReason, ExtraEvent, IsoDate } from '../events.ts';
+import type { ExtraState, ExtraStatus, RaisedExtra } from './model.ts';
+
+interface Dated {
+  businessDate: IsoDate;
+  today: IsoDate;
+}
+export type ExtraCommand =
+  | ({
+      type: 'RaiseExtra';
+      extraId: string;
+      contractId: string;
+      amountPence: number;
+      description: string;
+      serviceLine: string;
+      requestedBy: string;
+    } & Dated)
+  | ({ type: 'AcceptExtra' } & Dated)
+  | ({ type: 'DisputeExtra'; reason: ExtraDisputeReason; detail?: string | undefined } & Dated)
+  | ({ type: 'ReviseExtra'; amountPence: number; detail?: string | undefined } & Dated)
+  | ({ type: 'WithdrawExtra' } & Dated)
+  | ({ type: 'ResolveExtra'; agreedPence: number } & Dated)
+  | ({ type: 'EscalateExtra'; detail?: string | undefined } & Dated);
+
+const ALLOWED: Record<Exclude<ExtraCommand['type'], 'RaiseExtra'>, readonly ExtraStatus[]> = {
+  AcceptExtra: ['awaiting-ccg'],
+  DisputeExtra: ['awaiting-ccg'],
+  ReviseExtra: ['disputed'],
+  // A CSU may take back a charge raised in error before the CCG answers; fair to both sides (our choice).
+  WithdrawExtra: ['awaiting-ccg', 'disputed', 'escalated'],
+  ResolveExtra: ['disputed', 'escalated'],
+  EscalateExtra: ['disputed'],
+};
+
+const positivePence = (n: number, field: string): void => {
+  if (!Number.isSafeInteger(n) || n <= 0) refuse('invalid-input', 'amount must be whole pence > 0', field);
+};
+
+const raised = (state: ExtraState, cmd: Exclude<ExtraCommand, { type: 'RaiseExtra' }>): RaisedExtra => {
+  if (state.status === 'none') return refuse('not-found', 'no such extra');
+  if (!ALLOWED[cmd.type].includes(state.status)) {
+    refuse('transition-not-allowed', `${cmd.type} is not allowed when the extra is ${state.status}`);
+  }
+  if (cmd.businessDate > cmd.today) refuse('business-date-in-future', `${cmd.businessDate} is after today`, 'businessDate');
+  if (cmd.businessDate < state.lastChangedOn) {
+    refuse('invalid-input', `the extra last changed on ${state.lastChangedOn}; this cannot be dated before it`, 'businessDate');
+  }
+  return state;
+};
+
+export const decideExtra = (cmd: ExtraCommand, state: ExtraState): ExtraEvent[] => {
+  if (cmd.type === 'RaiseExtra') {
+    if (state.status !== 'none') refuse('already-exists', `extra ${cmd.extraId} already exists`, 'extraId');
+    if (cmd.businessDate > cmd.today) refuse('business-date-in-future', `${cmd.businessDate} is after today`, 'businessDate');
+    positivePence(cmd.amountPence, 'amountPence');
+    const { type: _t, today: _d, ...data } = cmd;
+    return [{ type: 'ExtraRaised', data }];
+  }
+  const x = raised(state, cmd);
+  const base = { extraId: x.extraId, contractId: x.contractId, businessDate: cmd.businessDate };
+  switch (cmd.type) {
+    case 'AcceptExtra':
+      return [{ type: 'ExtraAccepted', data: { ...base, amountPence: x.amountPence } }];
+    case 'DisputeExtra':
+      return [{ type: 'ExtraDisputed', data: { ...base, reason: cmd.reason, detail: cmd.detail } }];
+    case 'ReviseExtra':
+      positivePence(cmd.amountPence, 'amountPence');
+      return [{ type: 'ExtraRevised', data: { ...base, amountPence: cmd.amountPence, detail: cmd.detail } }];
+    case 'WithdrawExtra':
+      return [{ type: 'ExtraWithdrawn', data: base }];
+    case 'ResolveExtra':
+      if (!Number.isSafeInteger(cmd.agreedPence) || cmd.agreedPence < 0) {
+        refuse('invalid-input', 'agreed amount must be whole pence ≥ 0', 'agreedPence');
+      }
+      // Both parties agree a figure no higher than what the CSU claims (our rule; DOMAIN.md is silent).
+      if (cmd.agreedPence > x.amountPence) {
+        refuse('amount-exceeds-claim', `agreed ${cmd.agreedPence}p is more than the ${x.amountPence}p claimed`, 'agreedPence');
+      }
+      return [{ type: 'ExtraResolved', data: { ...base, agreedPence: cmd.agreedPence } }];
+    case 'EscalateExtra':
+      return [{ type: 'ExtraEscalated', data: { ...base, detail: cmd.detail } }];
+    default: {
+      const _never: never = cmd;
+      return _never;
+    }
+  }
+};

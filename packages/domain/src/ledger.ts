@@ -1,0 +1,117 @@
+// The contract ledger: everything recorded about one contract (its own stream, its extras' and its challenges'
+// streams) folded in global (recorded) order. Both services compute settlements and performance from it, so every
+// figure has one rule. It also decides the quarter each money item lands in, which depends on recorded order
+// (DOMAIN.md: Settlement, "unless that quarter was already approved when that event was recorded").
+import type { Actor } from './actor.ts';
+import { nextQuarter, quarterOfDate } from './calendar.ts';
+import type { RaisedChallenge } from './challenge/model.ts';
+import { evolveChallenge, initialChallengeState } from './challenge/model.ts';
+import type { ContractState } from './contract/model.ts';
+import { evolveContract, initialContractState } from './contract/model.ts';
+import type { ChallengeEvent, ContractEvent, ExtraEvent, IsoDate, QuarterId, StoredLedgerEvent } from './events.ts';
+import type { RaisedExtra } from './extra/model.ts';
+import { evolveExtra, initialExtraState } from './extra/model.ts';
+
+export interface MoneyItem {
+  kind: 'extra' | 'challenge';
+  id: string;
+  eventType: 'ExtraAccepted' | 'ExtraResolved' | 'ChallengeResolved';
+  amountPence: number;
+  businessDate: IsoDate;
+  recordedAt: string;
+  position: string;
+  actor: Actor;
+  /** The quarter of its business date. */
+  dueQuarter: QuarterId;
+  /** Where it counts: `dueQuarter`, or the first later quarter not approved when it was recorded. */
+  landingQuarter: QuarterId;
+}
+
+export interface ContractLedger {
+  contract: ContractState;
+  extras: Record<string, RaisedExtra>;
+  challenges: Record<string, RaisedChallenge>;
+  moneyItems: MoneyItem[];
+  /** Global position of the last event folded in. */
+  position: string;
+}
+
+export const initialLedger = (): ContractLedger => ({
+  contract: initialContractState(),
+  extras: {},
+  challenges: {},
+  moneyItems: [],
+  position: '0',
+});
+
+const CONTRACT_TYPES = new Set<string>([
+  'ContractAgreed',
+  'ContractVaried',
+  'BreakNoticeServed',
+  'DeliverableDelivered',
+  'DeliverableRejected',
+  'MeasurementReported',
+  'SettlementApproved',
+]);
+const isContractEvent = (e: StoredLedgerEvent): e is StoredLedgerEvent & ContractEvent => CONTRACT_TYPES.has(e.type);
+const isExtraEvent = (e: StoredLedgerEvent): e is StoredLedgerEvent & ExtraEvent => e.type.startsWith('Extra');
+const isChallengeEvent = (e: StoredLedgerEvent): e is StoredLedgerEvent & ChallengeEvent =>
+  e.type.startsWith('Challenge') || e.type === 'TrustResponded';
+
+const landingQuarter = (ledger: ContractLedger, businessDate: IsoDate): QuarterId => {
+  let q = quarterOfDate(businessDate);
+  const approvals = ledger.contract.status === 'agreed' ? ledger.contract.approvals : {};
+  while (approvals[q]) q = nextQuarter(q);
+  return q;
+};
+
+const moneyItem = (ledger: ContractLedger, e: StoredLedgerEvent, kind: MoneyItem['kind'], id: string, amountPence: number): MoneyItem => ({
+  kind,
+  id,
+  eventType: e.type as MoneyItem['eventType'],
+  amountPence,
+  businessDate: e.data.businessDate,
+  recordedAt: e.recordedAt,
+  position: e.position.toString(),
+  actor: e.metadata.actor,
+  dueQuarter: quarterOfDate(e.data.businessDate),
+  landingQuarter: landingQuarter(ledger, e.data.businessDate),
+});
+
+/**
+ * Folds one stored event of the contract's group into its ledger (in place, like `evolveContract`: callers fold
+ * from `initialLedger()` and keep no earlier state). Events of other contracts or organisations are ignored.
+ */
+export const evolveLedger = (ledger: ContractLedger, e: StoredLedgerEvent): ContractLedger => {
+  ledger.position = e.position.toString();
+  if (isContractEvent(e)) {
+    ledger.contract = evolveContract(ledger.contract, e);
+  } else if (isExtraEvent(e)) {
+    const id = e.data.extraId;
+    const next = evolveExtra(ledger.extras[id] ?? initialExtraState(), e);
+    if (next.status !== 'none') ledger.extras[id] = next;
+    if (e.type === 'ExtraAccepted') ledger.moneyItems.push(moneyItem(ledger, e, 'extra', id, e.data.amountPence));
+    if (e.type === 'ExtraResolved') ledger.moneyItems.push(moneyItem(ledger, e, 'extra', id, e.data.agreedPence));
+  } else if (isChallengeEvent(e)) {
+    const id = e.data.challengeId;
+    const next = evolveChallenge(ledger.challenges[id] ?? initialChallengeState(), e);
+    if (next.status !== 'none') ledger.challenges[id] = next;
+    if (e.type === 'ChallengeResolved') ledger.moneyItems.push(moneyItem(ledger, e, 'challenge', id, e.data.recoveredPence));
+  }
+  return ledger;
+};
+
+export const foldLedger = (events: Iterable<StoredLedgerEvent>): ContractLedger => {
+  let ledger = initialLedger();
+  for (const e of events) ledger = evolveLedger(ledger, e);
+  return ledger;
+};
+
+/**
+ * Time travel (DOMAIN.md: Settlement): `asAt` keeps only events recorded by that instant; `asOf` keeps only events
+ * whose business date is on or before that date. Both keep recorded order, so the rules apply as they did.
+ */
+export const eventsAsOf = <E extends StoredLedgerEvent>(events: E[], when: { asOf?: IsoDate | undefined; asAt?: string | undefined }): E[] =>
+  events.filter(
+    (e) => (when.asOf === undefined || e.data.businessDate <= when.asOf) && (when.asAt === undefined || e.recordedAt <= when.asAt),
+  );

@@ -1,0 +1,166 @@
+// Quarter performance and settlement (DOMAIN.md: Delivery and performance; Settlement). Pure: the ledger and the
+// date used as "now" (today in England, or an as-of date) in, figures out. Money is exact until one rounding.
+import {
+  compareQuarters,
+  dueDate,
+  financialYearOfQuarter,
+  lastDayOfQuarter,
+  monthsOfQuarter,
+  parseMonthId,
+  quartersOfYear,
+} from './calendar.ts';
+import { inTerm, kpiMonthKey, termsAt, type AgreedContract } from './contract/model.ts';
+import type { IsoDate, KpiPerformance, QuarterId, SettlementFigures } from './events.ts';
+import { isExtraOpen } from './extra/model.ts';
+import { isChallengeOpen } from './challenge/model.ts';
+import { deliverableAchievement, kpiScore, measuredAchievement, performanceScore, type DeliverableStatus } from './kpi.ts';
+import type { ContractLedger } from './ledger.ts';
+import { instalment, mul, ONE, percentOf, ratio, roundHalfUp, sub, toBp, type Ratio } from './money.ts';
+
+export interface QuarterPerformance {
+  kpis: KpiPerformance[];
+  score: Ratio; // S, exact
+}
+
+/** Quarter fee F: the quarter's monthly instalments inside the term, on the terms in force at its first month. */
+export const quarterFee = (c: AgreedContract, q: QuarterId): number => {
+  const months = monthsOfQuarter(q);
+  const terms = termsAt(c, months[0]!);
+  return months.filter((m) => inTerm(c, m)).reduce((sum, m) => sum + instalment(terms.annualFeePence, parseMonthId(m).m), 0);
+};
+
+export const quarterPerformance = (c: AgreedContract, q: QuarterId, today: IsoDate): QuarterPerformance => {
+  const months = monthsOfQuarter(q).filter((m) => inTerm(c, m));
+  const terms = termsAt(c, monthsOfQuarter(q)[0]!);
+  const scored: { weightBp: number; score: Ratio }[] = [];
+  const kpis = terms.kpis.map((k): KpiPerformance => {
+    const floorBp = k.floorBp ?? k.targetBp;
+    let rows: KpiPerformance['months'];
+    let a: Ratio | undefined;
+    if (k.kind === 'deliverable') {
+      const statuses = months.map((m): { month: string; status: DeliverableStatus } => {
+        const due = dueDate(m, k.dueWorkingDay ?? 1);
+        const d = c.deliveries[kpiMonthKey(k.id, m)];
+        // Met: latest delivery not rejected and on time. Missed: due date passed without that. Else pending.
+        if (d && !d.rejected && d.deliveredOn <= due) return { month: m, status: 'met' };
+        return { month: m, status: today > due ? 'missed' : 'pending' };
+      });
+      rows = statuses;
+      a = deliverableAchievement(statuses.map((s) => s.status));
+    } else {
+      rows = months.map((m) => {
+        const v = c.measurements[kpiMonthKey(k.id, m)];
+        return v === undefined ? { month: m, status: 'not-reported' } : { month: m, status: 'reported', achievedBp: v };
+      });
+      a = measuredAchievement(rows.flatMap((r) => (r.achievedBp === undefined ? [] : [r.achievedBp])));
+    }
+    const s = a === undefined ? undefined : kpiScore(a, k.targetBp, floorBp);
+    if (s) scored.push({ weightBp: k.weightBp, score: s });
+    return {
+      kpiId: k.id,
+      kind: k.kind,
+      weightBp: k.weightBp,
+      targetBp: k.targetBp,
+      floorBp,
+      months: rows,
+      achievementBp: a === undefined ? null : toBp(a),
+      scoreBp: s === undefined ? null : toBp(s),
+    };
+  });
+  return { kpis, score: performanceScore(scored) };
+};
+
+const recoveredIn = (ledger: ContractLedger, q: QuarterId): number =>
+  ledger.moneyItems.filter((i) => i.kind === 'challenge' && i.landingQuarter === q).reduce((s, i) => s + i.amountPence, 0);
+
+/**
+ * Gain share G of quarter q: min(V·rate, annual cap − gain share of earlier quarters of the same financial year).
+ * Earlier quarters count with their approved figure when approved, else as computed now.
+ */
+export const gainShare = (ledger: ContractLedger, c: AgreedContract, q: QuarterId): number => {
+  let earlier = 0;
+  for (const e of quartersOfYear(financialYearOfQuarter(q))) {
+    if (compareQuarters(e, q) >= 0) break;
+    earlier += c.approvals[e]?.figures.gainSharePence ?? uncappedOrCapped(ledger, c, e, earlier);
+  }
+  return uncappedOrCapped(ledger, c, q, earlier);
+};
+
+const uncappedOrCapped = (ledger: ContractLedger, c: AgreedContract, q: QuarterId, earlier: number): number => {
+  const terms = termsAt(c, monthsOfQuarter(q)[0]!);
+  const share = percentOf(recoveredIn(ledger, q), terms.gainShareBp);
+  return Math.max(0, Math.min(share, terms.gainShareCapPence - earlier));
+};
+
+/** The settlement of quarter q as it stands (never the frozen approved figures: see `settlementView`). */
+export const computeSettlement = (ledger: ContractLedger, q: QuarterId, today: IsoDate): SettlementFigures => {
+  const c = ledger.contract;
+  if (c.status !== 'agreed') throw new RangeError('no contract agreed');
+  const terms = termsAt(c, monthsOfQuarter(q)[0]!);
+  const fee = quarterFee(c, q);
+  const atRisk = percentOf(fee, terms.feeAtRiskBp);
+  const perf = quarterPerformance(c, q, today);
+  const withheld = roundHalfUp(mul(ratio(atRisk), sub(ONE, perf.score)));
+  const recovered = recoveredIn(ledger, q);
+  const gain = gainShare(ledger, c, q);
+  const extras = ledger.moneyItems.filter((i) => i.kind === 'extra' && i.landingQuarter === q).reduce((s, i) => s + i.amountPence, 0);
+  const lastDay = lastDayOfQuarter(q);
+  const disputed = Object.values(ledger.extras).filter((x) => x.raisedOn <= lastDay && isExtraOpen(x.status));
+  const open = Object.values(ledger.challenges).filter((x) => x.raisedOn <= lastDay && isChallengeOpen(x.status));
+  return {
+    feePence: fee,
+    atRiskPence: atRisk,
+    performanceScoreBp: toBp(perf.score),
+    withheldPence: withheld,
+    recoveredPence: recovered,
+    gainSharePence: gain,
+    extrasPence: extras,
+    // DOMAIN.md: net payable N = F − W + G + X
+    netPayablePence: fee - withheld + gain + extras,
+    disputedExtras: { count: disputed.length, valuePence: disputed.reduce((s, x) => s + x.amountPence, 0) },
+    openChallenges: { count: open.length, valuePence: open.reduce((s, x) => s + x.valuePence, 0) },
+    kpis: perf.kpis,
+  };
+};
+
+export interface SettlementView extends Omit<SettlementFigures, 'kpis'> {
+  contractId: string;
+  quarter: QuarterId;
+  status: 'open' | 'approved';
+  approval?: { businessDate: IsoDate; assessedOn: IsoDate } | undefined;
+}
+
+/** What a reader sees: an approved quarter's frozen figures, or the figures as they stand on `today`. */
+export const settlementView = (ledger: ContractLedger, q: QuarterId, today: IsoDate): SettlementView => {
+  const c = ledger.contract;
+  if (c.status !== 'agreed') throw new RangeError('no contract agreed');
+  const approved = c.approvals[q];
+  const { kpis: _k, ...figures } = approved ? approved.figures : computeSettlement(ledger, q, today);
+  return {
+    contractId: c.contractId,
+    quarter: q,
+    status: approved ? 'approved' : 'open',
+    ...figures,
+    ...(approved ? { approval: { businessDate: approved.businessDate, assessedOn: approved.assessedOn } } : {}),
+  };
+};
+
+export interface PerformanceView {
+  contractId: string;
+  quarter: QuarterId;
+  status: 'open' | 'approved';
+  kpis: KpiPerformance[];
+  performanceScoreBp: number;
+}
+
+export const performanceView = (ledger: ContractLedger, q: QuarterId, today: IsoDate): PerformanceView => {
+  const c = ledger.contract;
+  if (c.status !== 'agreed') throw new RangeError('no contract agreed');
+  const approved = c.approvals[q];
+  if (approved) {
+    const { kpis, performanceScoreBp } = approved.figures;
+    return { contractId: c.contractId, quarter: q, status: 'approved', kpis, performanceScoreBp };
+  }
+  const perf = quarterPerformance(c, q, today);
+  return { contractId: c.contractId, quarter: q, status: 'open', kpis: perf.kpis, performanceScoreBp: toBp(perf.score) };
+};

@@ -1,0 +1,88 @@
+import { describe, it } from 'vitest';
+import { decideChallenge, type ChallengeCommand } from '../src/challenge/decide.ts';
+import { evolveChallenge, initialChallengeState, type ChallengeState } from '../src/challenge/model.ts';
+import type { ChallengeEvent } from '../src/events.ts';
+import { deciderSpec } from './spec.ts';
+import { TODAY } from './fixtures.ts';
+
+const given = deciderSpec<ChallengeCommand, ChallengeEvent, ChallengeState>({
+  decide: decideChallenge,
+  evolve: evolveChallenge,
+  initialState: initialChallengeState,
+});
+const ids = { challengeId: 'KIN-2025.challenge-0123456789ab', contractId: 'KIN-2025' };
+const on = (businessDate: string) => ({ ...ids, businessDate });
+const raisedData = {
+  ...on('2025-05-01'),
+  trust: 'RAX',
+  activityMonth: '2025-26-M01',
+  category: 'emergency-readmission-30d' as const,
+  activityLines: 42,
+  valuePence: 5_000_000,
+  phase: 'first' as const,
+};
+const raised: ChallengeEvent = { type: 'ChallengeRaised', data: raisedData };
+const responded: ChallengeEvent = { type: 'TrustResponded', data: { ...on('2025-05-10'), acceptedPence: 3_000_000, rejectedPence: 2_000_000 } };
+const escalated: ChallengeEvent = { type: 'ChallengeEscalated', data: { ...on('2025-05-20'), detail: undefined } };
+const resolved: ChallengeEvent = { type: 'ChallengeResolved', data: { ...on('2025-05-25'), recoveredPence: 3_000_000 } };
+const withdrawn: ChallengeEvent = { type: 'ChallengeWithdrawn', data: on('2025-05-25') };
+
+const d = { businessDate: '2025-06-01', today: TODAY };
+const commands: Record<string, ChallengeCommand> = {
+  respond: { type: 'RecordTrustResponse', acceptedPence: 1_000_000, rejectedPence: 500_000, ...d },
+  escalate: { type: 'EscalateChallenge', ...d },
+  resolve: { type: 'ResolveChallenge', recoveredPence: 4_000_000, ...d },
+  withdraw: { type: 'WithdrawChallenge', ...d },
+};
+const histories: Record<string, ChallengeEvent[]> = {
+  raised: [raised],
+  responded: [raised, responded],
+  escalated: [raised, responded, escalated],
+  resolved: [raised, resolved],
+  withdrawn: [raised, withdrawn],
+};
+const allowed: Record<string, string[]> = {
+  raised: ['respond', 'escalate', 'resolve', 'withdraw'],
+  responded: ['respond', 'escalate', 'resolve', 'withdraw'],
+  escalated: ['resolve', 'withdraw'],
+  resolved: [],
+  withdrawn: [],
+};
+const expected: Record<string, ChallengeEvent> = {
+  respond: { type: 'TrustResponded', data: { ...on('2025-06-01'), acceptedPence: 1_000_000, rejectedPence: 500_000 } },
+  escalate: { type: 'ChallengeEscalated', data: { ...on('2025-06-01'), detail: undefined } },
+  resolve: { type: 'ChallengeResolved', data: { ...on('2025-06-01'), recoveredPence: 4_000_000 } },
+  withdraw: { type: 'ChallengeWithdrawn', data: on('2025-06-01') },
+};
+
+describe('challenge transitions', () => {
+  for (const [state, history] of Object.entries(histories)) {
+    for (const [name, cmd] of Object.entries(commands)) {
+      const ok = allowed[state]!.includes(name);
+      it(`${name} when ${state}: ${ok ? 'allowed' : 'refused'}`, () => {
+        const spec = given(history).when(cmd);
+        if (ok) spec.then([expected[name]!]);
+        else spec.thenRefuses('transition-not-allowed');
+      });
+    }
+  }
+});
+
+describe('RaiseChallenge and values', () => {
+  const raise = { type: 'RaiseChallenge', ...raisedData, today: TODAY } as ChallengeCommand;
+  it('raises a challenge', () => given([]).when(raise).then([raised]));
+  it('refuses raising twice', () => given([raised]).when(raise).thenRefuses('already-exists'));
+  it('refuses a bad trust code', () => given([]).when({ ...raise, trust: 'R@X' } as ChallengeCommand).thenRefuses('invalid-input'));
+  it('refuses zero activity lines', () => given([]).when({ ...raise, activityLines: 0 } as ChallengeCommand).thenRefuses('invalid-input'));
+  it('refuses a bad activity month', () => given([]).when({ ...raise, activityMonth: '2025-26-M13' } as ChallengeCommand).thenRefuses('invalid-input'));
+  it('refuses recovering more than challenged', () =>
+    given([raised]).when({ type: 'ResolveChallenge', recoveredPence: 5_000_001, ...d }).thenRefuses('amount-exceeds-challenge'));
+  it('resolves recovering exactly the value challenged', () =>
+    given([raised]).when({ type: 'ResolveChallenge', recoveredPence: 5_000_000, ...d }).then([
+      { type: 'ChallengeResolved', data: { ...on('2025-06-01'), recoveredPence: 5_000_000 } },
+    ]));
+  it('refuses a response over the value challenged', () =>
+    given([raised]).when({ type: 'RecordTrustResponse', acceptedPence: 3_000_000, rejectedPence: 2_000_001, ...d }).thenRefuses('amount-exceeds-challenge'));
+  it('refuses commands on an unknown challenge', () => given([]).when(commands.withdraw!).thenRefuses('not-found'));
+  it('refuses a future date', () => given([raised]).when({ ...commands.withdraw!, businessDate: '2099-01-01' }).thenRefuses('business-date-in-future'));
+});
