@@ -1,0 +1,28 @@
+export { devSecretFromString, loadOrCreateDevSecret, DEV_SECRET_FILE } from './secret.ts';
+export {
+  actorFromClaims,
+  AuthError,
+  CLOCK_TOLERANCE_SECONDS,
+  createTokenVerifier,
+  DEV_AUDIENCE,
+  DEV_ISSUER,
+  signDevToken,
+  type AuthErrorCode,
+  type DevTokenClaims,
+  type TokenVerifier,
+  type TokenVerifierConfig,
+} from './tokens.ts';
+export { authenticate, requireActor } from './middleware.ts';
+export {
+  actingRole,
+  canSeeContract,
+  canSeeOrganisationSpend,
+  mayActOnContract,
+  mayDo,
+  partyOf,
+  PERMISSIONS,
+  rolesFor,
+  type ContractParties,
+  type Permission,
+} from './permissions.ts';
+export { devSecret, verifierFromSettings, type AuthSettings } from './config.ts';

@@ -1,0 +1,16 @@
+export { baseApp, finishApp, CORRELATION_HEADER, type BaseAppOptions } from './app.ts';
+export { createLogger, REDACT_PATHS, type Logger } from './logger.ts';
+export {
+  problem,
+  problemBody,
+  titleFor,
+  HttpError,
+  STATUS_BY_CODE,
+  PROBLEM_TYPE_BASE,
+  type FieldProblem,
+  type HttpErrorOptions,
+  type HttpOnlyCode,
+  type ProblemBody,
+  type ProblemCode,
+  type ProblemExtra,
+} from './problem.ts';

@@ -1,0 +1,48 @@
+// Turning an HTTP request into what the pipeline needs: the caller, a validated body, idempotency and If-Match.
+import { createHash } from 'node:crypto';
+import type { Request } from 'express';
+import type { z } from 'zod';
+import { requireActor } from '@csu-ledger/auth';
+import { HttpError } from '@csu-ledger/http';
+import type { RequestContext } from './pipeline.ts';
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+
+/** JSON with sorted keys, so a retry whose body differs only in key order counts as the same request. */
+const canonical = (v: unknown): string =>
+  Array.isArray(v)
+    ? `[${v.map(canonical).join(',')}]`
+    : v !== null && typeof v === 'object'
+      ? `{${Object.keys(v)
+          .sort()
+          .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+          .join(',')}}`
+      : JSON.stringify(v);
+
+export const requestContext = (req: Request): RequestContext => {
+  const actor = requireActor(req);
+  const key = req.get('idempotency-key');
+  if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
+    throw new HttpError('validation-failed', 'Idempotency-Key must be 1 to 200 visible ASCII characters', {
+      errors: [{ path: 'Idempotency-Key', message: 'invalid' }],
+    });
+  }
+  const ifMatchHeader = req.get('if-match');
+  let ifMatch: number | undefined;
+  if (ifMatchHeader !== undefined) {
+    const m = /^(?:W\/)?"?(-?\d{1,15})"?$/.exec(ifMatchHeader.trim());
+    if (!m) throw new HttpError('validation-failed', 'If-Match must be a quoted stream revision such as "3"', { errors: [{ path: 'If-Match', message: 'invalid' }] });
+    ifMatch = Number(m[1]);
+  }
+  const requestHash = createHash('sha256').update(`${req.method} ${req.originalUrl.split('?')[0]}\n${canonical(req.body ?? {})}`).digest('hex');
+  return { actor, correlationId: req.correlationId, idempotencyKey: key, requestHash, ifMatch };
+};
+
+/** Validates the body against the command's schema: 400 'validation-failed' with every field problem. */
+export const parseBody = <T extends z.ZodType>(schema: T, req: Request): z.infer<T> => {
+  const parsed = schema.safeParse(req.body ?? {});
+  if (parsed.success) return parsed.data;
+  throw new HttpError('validation-failed', 'the request body is not valid', {
+    errors: parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(body)', message: i.message })),
+  });
+};

@@ -1,0 +1,47 @@
+// Loading what a command decides on, and the visibility rule applied before anything else is revealed:
+// a contract the caller's organisation may not see is 404, exactly like one that does not exist.
+import {
+  contractStream,
+  evolveContract,
+  foldLedger,
+  initialContractState,
+  type AgreedContract,
+  type ContractEvent,
+  type ContractLedger,
+  type ContractState,
+  type StoredLedgerEvent,
+} from '@csu-ledger/domain';
+import { canSeeContract, mayDo, type Permission } from '@csu-ledger/auth';
+import type { Actor } from '@csu-ledger/domain';
+import type { EventStore, RecordedEvent } from '@csu-ledger/event-store';
+import { HttpError } from '@csu-ledger/http';
+
+export const asLedgerEvents = (events: RecordedEvent[]): StoredLedgerEvent[] => events as unknown as StoredLedgerEvent[];
+
+export const foldContract = (events: RecordedEvent[]): ContractState =>
+  asLedgerEvents(events).reduce((s, e) => evolveContract(s, e as unknown as ContractEvent), initialContractState());
+
+/** 403 when no role of the caller may ever do this, before anything about the target is looked up. */
+export const requirePermission = (actor: Actor, permission: Permission): void => {
+  if (!mayDo(actor, permission)) throw new HttpError('forbidden', `your role may not ${permission.replace(/-/g, ' ')}`);
+};
+
+export const notFound = (what: string): HttpError => new HttpError('not-found', `no ${what} that you can see`);
+
+export const visibleContract = (actor: Actor, state: ContractState, contractId: string): AgreedContract => {
+  if (state.status !== 'agreed' || !canSeeContract(actor, state)) throw notFound(`contract ${contractId}`);
+  return state;
+};
+
+export const loadContract = async (store: EventStore, actor: Actor, contractId: string): Promise<{ events: RecordedEvent[]; contract: AgreedContract }> => {
+  const events = await store.readStream(contractStream(contractId));
+  return { events, contract: visibleContract(actor, foldContract(events), contractId) };
+};
+
+export const loadLedger = async (
+  store: EventStore,
+  contractId: string,
+): Promise<{ ledger: ContractLedger; position: bigint; events: RecordedEvent[] }> => {
+  const events = await store.readStreamGroup(contractStream(contractId));
+  return { ledger: foldLedger(asLedgerEvents(events)), position: events.length === 0 ? 0n : events[events.length - 1]!.position, events };
+};

@@ -1,0 +1,112 @@
+// The command pipeline (STYLE.md: request -> command -> load stream -> decide -> append). Optimistic-concurrency
+// conflicts are retried here, a bounded number of times, so only real domain conflicts reach the user as 409.
+// Idempotency: a command with an Idempotency-Key writes events whose ids derive from the caller and the key, so a
+// retry is recognised by the store itself (same ids in the same stream), and a key reused for another request is
+// refused (409) whether it lands on the same stream or another.
+import { createHash } from 'node:crypto';
+import type { Actor, EventMetadata, LedgerEvent } from '@csu-ledger/domain';
+import {
+  ConcurrencyError,
+  DuplicateEventIdError,
+  type AppendOptions,
+  type EventStore,
+  type ExpectedRevision,
+  type RecordedEvent,
+} from '@csu-ledger/event-store';
+import { HttpError } from '@csu-ledger/http';
+import { deterministicUuid } from './uuid.ts';
+
+export interface RequestContext {
+  actor: Actor;
+  correlationId: string;
+  idempotencyKey?: string | undefined;
+  /** SHA-256 over method, path and canonical body: what a retry must repeat exactly. */
+  requestHash: string;
+  /** From `If-Match: "<revision>"`. */
+  ifMatch?: number | undefined;
+}
+
+export interface Loaded<S> {
+  state: S;
+  /** The target stream's events (to find an earlier answer to the same idempotency key). */
+  streamEvents: RecordedEvent[];
+  /** For approvals: the last position of the contract's whole group, which must not move before we append. */
+  group?: { root: string; position: bigint } | undefined;
+}
+
+export interface Execution<S> {
+  streamName: string;
+  load: () => Promise<Loaded<S>>;
+  decide: (state: S) => LedgerEvent[];
+}
+
+const MAX_ATTEMPTS = 8;
+
+const revisionOf = (events: RecordedEvent[]): ExpectedRevision => (events.length === 0 ? 'no-stream' : events[events.length - 1]!.revision);
+
+export const idempotencyScope = (actor: Actor, key: string): string => createHash('sha256').update(`${actor.sub}\u0000${key}`).digest('hex');
+
+/** A value derived from the caller's key (for new ids), or a random one when there is no key. */
+export const idFromKey = (ctx: RequestContext, purpose: string): string =>
+  ctx.idempotencyKey === undefined ? crypto.randomUUID() : deterministicUuid(`${idempotencyScope(ctx.actor, ctx.idempotencyKey)}\u0000${purpose}`);
+
+const eventId = (ctx: RequestContext, i: number): string =>
+  ctx.idempotencyKey === undefined ? crypto.randomUUID() : deterministicUuid(`${idempotencyScope(ctx.actor, ctx.idempotencyKey)}\u0000event\u0000${i}`);
+
+const earlierAnswer = (ctx: RequestContext, events: RecordedEvent[]): RecordedEvent[] | undefined => {
+  if (ctx.idempotencyKey === undefined) return undefined;
+  const first = eventId(ctx, 0);
+  const at = events.findIndex((e) => e.eventId === first);
+  if (at < 0) return undefined;
+  const meta = events[at]!.metadata as unknown as EventMetadata;
+  if (meta.idempotency?.requestHash !== ctx.requestHash) {
+    throw new HttpError('idempotency-key-reused', 'this Idempotency-Key was already used for a different request');
+  }
+  const scope = meta.idempotency.scope;
+  return events.filter((e) => (e.metadata as unknown as EventMetadata).idempotency?.scope === scope);
+};
+
+/** Runs a command to its recorded events (or the events an earlier identical request recorded). */
+export const execute = async <S>(store: EventStore, ctx: RequestContext, exec: Execution<S>): Promise<RecordedEvent[]> => {
+  for (let attempt = 1; ; attempt++) {
+    const loaded = await exec.load();
+    const replay = earlierAnswer(ctx, loaded.streamEvents);
+    if (replay) return replay;
+    const current = revisionOf(loaded.streamEvents);
+    if (ctx.ifMatch !== undefined && current !== ctx.ifMatch && !(ctx.ifMatch === -1 && current === 'no-stream')) {
+      throw new HttpError('precondition-failed', `the stream is at revision ${String(current === 'no-stream' ? -1 : current)}`);
+    }
+    const events = exec.decide(loaded.state);
+    const metadata: EventMetadata = {
+      actor: ctx.actor,
+      correlationId: ctx.correlationId,
+      ...(ctx.idempotencyKey === undefined
+        ? {}
+        : { idempotency: { scope: idempotencyScope(ctx.actor, ctx.idempotencyKey), requestHash: ctx.requestHash } }),
+    };
+    const options: AppendOptions = {
+      expectedRevision: current,
+      unchangedGroup: loaded.group && { streamPrefix: loaded.group.root, afterPosition: loaded.group.position },
+    };
+    try {
+      const result = await store.appendToStream(
+        exec.streamName,
+        events.map((e, i) => ({ eventId: eventId(ctx, i), type: e.type, data: e.data, metadata: { ...metadata } })),
+        options,
+      );
+      if (result.duplicate) return earlierAnswer(ctx, result.events) ?? result.events;
+      return result.events;
+    } catch (err) {
+      if (err instanceof DuplicateEventIdError) {
+        throw new HttpError('idempotency-key-reused', 'this Idempotency-Key was already used for a different request');
+      }
+      if (!(err instanceof ConcurrencyError)) throw err;
+      if (ctx.ifMatch !== undefined) throw new HttpError('precondition-failed', 'the stream changed before the command was recorded');
+      if (attempt >= MAX_ATTEMPTS) {
+        throw new HttpError('concurrency-conflict', 'too many concurrent changes to this record; try again', { headers: { 'Retry-After': '1' } });
+      }
+      // Back off a little, with jitter, so competing writers interleave instead of colliding again.
+      await new Promise((r) => setTimeout(r, Math.random() * 2 ** attempt));
+    }
+  }
+};

@@ -1,0 +1,138 @@
+// POST /contracts and the commands on a contract's own stream (API.md: Command service).
+import { Router } from 'express';
+import {
+  contractStream,
+  decideContract,
+  isContractId,
+  isQuarterId,
+  computeSettlement,
+  type AgreedContract,
+  type ContractCommand,
+  type ContractState,
+  type SettlementFigures,
+} from '@csu-ledger/domain';
+import { mayActOnContract, partyOf, type Permission } from '@csu-ledger/auth';
+import { HttpError } from '@csu-ledger/http';
+import type { Request } from 'express';
+import type { z } from 'zod';
+import { parseBody, requestContext } from '../context.ts';
+import { foldContract, loadContract, loadLedger, notFound, requirePermission, visibleContract } from '../loaders.ts';
+import { execute, idFromKey } from '../pipeline.ts';
+import * as s from '../schemas.ts';
+import { command } from './respond.ts';
+import type { Deps } from '../deps.ts';
+
+export const contractIdParam = (req: Request): string => {
+  const id = req.params.id;
+  if (typeof id !== 'string' || !isContractId(id)) throw notFound(`contract ${String(id)}`);
+  return id;
+};
+
+export const contractRoutes = (deps: Deps): Router => {
+  const { store } = deps;
+  const r = Router();
+
+  r.post(
+    '/contracts',
+    command(async (req) => {
+      const ctx = requestContext(req);
+      requirePermission(ctx.actor, 'agree-contract');
+      const body = parseBody(s.agreeContract, req);
+      const contractId = body.contractId ?? idFromKey(ctx, 'contract');
+      const streamName = contractStream(contractId);
+      const events = await execute(store, ctx, {
+        streamName,
+        load: async () => {
+          const streamEvents = await store.readStream(streamName);
+          return { state: foldContract(streamEvents), streamEvents };
+        },
+        decide: (state) => decideContract({ type: 'AgreeContract', ...body, contractId, today: deps.today() }, state),
+      });
+      return { created: { contractId }, events };
+    }),
+  );
+
+  /** A command on the contract's own stream, by a caller whose role and organisation may do it. */
+  const onContract = <T extends z.ZodType>(
+    path: string,
+    permission: Permission,
+    schema: T,
+    toCommand: (body: z.infer<T>, contract: AgreedContract, req: Request) => ContractCommand,
+  ): void => {
+    r.post(
+      path,
+      command(async (req) => {
+        const ctx = requestContext(req);
+        requirePermission(ctx.actor, permission);
+        const body = parseBody(schema, req);
+        const contractId = contractIdParam(req);
+        const events = await execute<ContractState>(store, ctx, {
+          streamName: contractStream(contractId),
+          load: async () => {
+            const { events: streamEvents, contract } = await loadContract(store, ctx.actor, contractId);
+            if (!mayActOnContract(ctx.actor, permission, contract)) {
+              throw new HttpError('forbidden', `your organisation's role on this contract may not ${permission.replace(/-/g, ' ')}`);
+            }
+            return { state: contract, streamEvents };
+          },
+          decide: (state) => decideContract(toCommand(body, visibleContract(ctx.actor, state, contractId), req), state),
+        });
+        return { events };
+      }),
+    );
+  };
+
+  onContract('/contracts/:id/variations', 'vary-contract', s.varyContract, (b, c) => ({ type: 'VaryContract', ...b, contractId: c.contractId, today: deps.today() }));
+  onContract('/contracts/:id/break-notices', 'serve-break-notice', s.breakNotice, (b, c, req) => ({
+    type: 'ServeBreakNotice',
+    ...b,
+    servedBy: partyOf(req.actor!, 'serve-break-notice', c)!,
+    today: deps.today(),
+  }));
+  onContract('/contracts/:id/deliveries', 'deliver', s.delivery, (b) => {
+    if (b.businessDate !== undefined && b.businessDate !== b.deliveredOn) {
+      throw new HttpError('validation-failed', 'businessDate, when sent, must equal deliveredOn', {
+        errors: [{ path: 'businessDate', message: 'must equal deliveredOn' }],
+      });
+    }
+    return { type: 'DeliverDeliverable', kpiId: b.kpiId, month: b.month, reference: b.reference, businessDate: b.deliveredOn, today: deps.today() };
+  });
+  onContract('/contracts/:id/rejections', 'reject-delivery', s.rejection, (b) => ({ type: 'RejectDeliverable', ...b, today: deps.today() }));
+  onContract('/contracts/:id/measurements', 'report-measurement', s.measurement, (b) => ({ type: 'ReportMeasurement', ...b, today: deps.today() }));
+
+  // Approval: the figure the approver saw must equal the settlement computed now; the whole contract group must
+  // not change between computing and recording it (unchangedGroup), so the approved figures replay exactly.
+  r.post(
+    '/contracts/:id/settlements/:quarter/approval',
+    command(async (req) => {
+      const ctx = requestContext(req);
+      requirePermission(ctx.actor, 'approve-settlement');
+      const body = parseBody(s.approval, req);
+      const contractId = contractIdParam(req);
+      const quarter = req.params.quarter;
+      if (typeof quarter !== 'string' || !isQuarterId(quarter)) {
+        throw new HttpError('validation-failed', 'quarter must look like 2025-26-Q1', { errors: [{ path: 'quarter', message: 'invalid' }] });
+      }
+      const root = contractStream(contractId);
+      const events = await execute<{ contract: ContractState; current: SettlementFigures }>(store, ctx, {
+        streamName: root,
+        load: async () => {
+          const { ledger, position, events: group } = await loadLedger(store, contractId);
+          const contract = visibleContract(ctx.actor, ledger.contract, contractId);
+          if (!mayActOnContract(ctx.actor, 'approve-settlement', contract)) {
+            throw new HttpError('forbidden', "your organisation's role on this contract may not approve settlements");
+          }
+          return {
+            state: { contract, current: computeSettlement(ledger, quarter, deps.today()) },
+            streamEvents: group.filter((e) => e.streamName === root),
+            group: { root, position },
+          };
+        },
+        decide: ({ contract, current }) =>
+          decideContract({ type: 'ApproveSettlement', quarter, ...body, current, today: deps.today() }, contract),
+      });
+      return { events };
+    }),
+  );
+  return r;
+};

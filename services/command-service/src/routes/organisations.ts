@@ -1,0 +1,65 @@
+// The organisation register (API.md: /organisations, /organisations/{code}/renaming). Admin only.
+import { Router } from 'express';
+import {
+  decideOrganisation,
+  evolveOrganisation,
+  initialOrganisationState,
+  isOrgCode,
+  organisationStream,
+  type OrganisationEvent,
+  type OrganisationState,
+} from '@csu-ledger/domain';
+import type { RecordedEvent } from '@csu-ledger/event-store';
+import { parseBody, requestContext } from '../context.ts';
+import { notFound, requirePermission } from '../loaders.ts';
+import { execute } from '../pipeline.ts';
+import * as s from '../schemas.ts';
+import { command } from './respond.ts';
+import type { Deps } from '../deps.ts';
+
+const fold = (events: RecordedEvent[]): OrganisationState =>
+  events.reduce((st, e) => evolveOrganisation(st, e as unknown as OrganisationEvent), initialOrganisationState());
+
+export const organisationRoutes = (deps: Deps): Router => {
+  const { store } = deps;
+  const r = Router();
+  const load = (streamName: string) => async () => {
+    const streamEvents = await store.readStream(streamName);
+    return { state: fold(streamEvents), streamEvents };
+  };
+
+  r.post(
+    '/organisations',
+    command(async (req) => {
+      const ctx = requestContext(req);
+      requirePermission(ctx.actor, 'register-organisation');
+      const body = parseBody(s.registerOrganisation, req);
+      const streamName = organisationStream(body.code);
+      const events = await execute(store, ctx, {
+        streamName,
+        load: load(streamName),
+        decide: (state) => decideOrganisation({ type: 'RegisterOrganisation', ...body, today: deps.today() }, state),
+      });
+      return { created: { code: body.code }, events };
+    }),
+  );
+
+  r.post(
+    '/organisations/:code/renaming',
+    command(async (req) => {
+      const ctx = requestContext(req);
+      requirePermission(ctx.actor, 'rename-organisation');
+      const body = parseBody(s.renameOrganisation, req);
+      const code = String(req.params.code);
+      if (!isOrgCode(code)) throw notFound(`organisation ${code}`);
+      const streamName = organisationStream(code);
+      const events = await execute(store, ctx, {
+        streamName,
+        load: load(streamName),
+        decide: (state) => decideOrganisation({ type: 'RenameOrganisation', code, ...body, today: deps.today() }, state),
+      });
+      return { events };
+    }),
+  );
+  return r;
+};

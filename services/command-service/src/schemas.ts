@@ -1,0 +1,122 @@
+// Request bodies (API.md: Command service). Strict objects: an unknown field is an error, not silently dropped, so
+// a typo never records a different fact than the user meant. The same schemas will generate OpenAPI later.
+import { z } from 'zod';
+import { isContractId, isIsoDate, isMonthId, isOrgCode, isQuarterId } from '@csu-ledger/domain';
+
+const text = (max = 500) => z.string().trim().min(1, 'must not be empty').max(max);
+export const isoDate = z.string().refine(isIsoDate, 'must be a real date YYYY-MM-DD');
+export const monthId = z.string().refine(isMonthId, 'must be a financial month such as 2025-26-M01');
+export const quarterId = z.string().refine(isQuarterId, 'must be a financial quarter such as 2025-26-Q1');
+export const orgCode = z.string().refine(isOrgCode, 'must be an ODS-style code: 3 to 5 capital letters or digits');
+/** Whole pence: integers only (a fraction of a penny is refused, never rounded). */
+export const pence = z.number().int('must be whole pence').min(0).max(Number.MAX_SAFE_INTEGER);
+export const positivePence = pence.min(1, 'must be more than 0');
+export const bp = z.number().int('must be whole basis points').min(0).max(10_000);
+
+const dated = { businessDate: isoDate };
+
+export const kpi = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/, 'letters, digits, . _ - (up to 32)'),
+  name: text(200),
+  serviceLine: text(100),
+  weightBp: bp,
+  targetBp: bp,
+  floorBp: bp.optional(),
+  kind: z.enum(['deliverable', 'measured']),
+  dueWorkingDay: z.number().int().min(1).max(23).optional(),
+});
+
+const terms = {
+  annualFeePence: pence,
+  feeAtRiskBp: bp,
+  gainShareBp: bp,
+  gainShareCapPence: pence,
+  breakNoticeMonths: z.number().int().min(0).max(120),
+  trustResponseWorkingDays: z.number().int().min(1).max(250),
+  kpis: z.array(kpi).min(1).max(50),
+};
+
+export const agreeContract = z.strictObject({
+  ...dated,
+  contractId: z.string().refine(isContractId, 'letters, digits, - and _ (up to 64)').optional(),
+  ccg: orgCode,
+  csu: orgCode,
+  vehicle: z.enum(['SLA', 'LPF-call-off']).optional(),
+  firstMonth: monthId,
+  lastMonth: monthId,
+  ...terms,
+});
+
+export const varyContract = z.strictObject({
+  ...dated,
+  effectiveQuarter: quarterId,
+  annualFeePence: terms.annualFeePence.optional(),
+  feeAtRiskBp: terms.feeAtRiskBp.optional(),
+  gainShareBp: terms.gainShareBp.optional(),
+  gainShareCapPence: terms.gainShareCapPence.optional(),
+  breakNoticeMonths: terms.breakNoticeMonths.optional(),
+  trustResponseWorkingDays: terms.trustResponseWorkingDays.optional(),
+  kpis: terms.kpis.optional(),
+});
+
+export const registerOrganisation = z.strictObject({
+  ...dated,
+  code: orgCode,
+  name: text(200),
+  kind: z.enum(['ccg', 'csu', 'trust']),
+  population: z.number().int().min(0).max(100_000_000).optional(),
+  runningCostAllowancePencePerHead: pence.optional(),
+});
+export const renameOrganisation = z.strictObject({ ...dated, name: text(200) });
+
+export const breakNotice = z.strictObject({ ...dated });
+export const delivery = z.strictObject({
+  kpiId: z.string().min(1).max(32),
+  month: monthId,
+  deliveredOn: isoDate,
+  reference: text(200).optional(),
+  // The delivery's own date is its business date; a businessDate, if sent, must agree with it.
+  businessDate: isoDate.optional(),
+});
+export const rejection = z.strictObject({ ...dated, kpiId: z.string().min(1).max(32), month: monthId, reason: text(1000) });
+export const measurement = z.strictObject({ ...dated, kpiId: z.string().min(1).max(32), month: monthId, achievedBp: bp, note: text(1000).optional() });
+export const approval = z.strictObject({ ...dated, netPayablePence: z.number().int('must be whole pence').min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER) });
+
+export const raiseExtra = z.strictObject({
+  ...dated,
+  amountPence: positivePence,
+  description: text(1000),
+  serviceLine: text(100),
+  requestedBy: text(200),
+});
+export const acceptExtra = z.strictObject({ ...dated });
+export const disputeExtra = z.strictObject({
+  ...dated,
+  reason: z.enum(['covered-by-core-offer', 'not-requested', 'amount-excessive', 'other']),
+  detail: text(1000).optional(),
+});
+export const reviseExtra = z.strictObject({ ...dated, amountPence: positivePence, detail: text(1000).optional() });
+export const withdraw = z.strictObject({ ...dated });
+export const resolveExtra = z.strictObject({ ...dated, agreedPence: pence });
+export const escalate = z.strictObject({ ...dated, detail: text(1000).optional() });
+
+export const raiseChallenge = z.strictObject({
+  ...dated,
+  trust: orgCode,
+  activityMonth: monthId,
+  category: z.enum([
+    'emergency-readmission-30d',
+    'duplicate-activity',
+    'coding-hrg',
+    'non-contracted',
+    'responsible-commissioner',
+    'outpatient-follow-up-ratio',
+    'best-practice-tariff',
+    'other',
+  ]),
+  activityLines: z.number().int().min(1).max(10_000_000),
+  valuePence: positivePence,
+  phase: z.enum(['first', 'post']).optional(),
+});
+export const trustResponse = z.strictObject({ ...dated, acceptedPence: pence, rejectedPence: pence });
+export const resolveChallenge = z.strictObject({ ...dated, recoveredPence: pence });
