@@ -1,0 +1,157 @@
+// Group commit: several appends in one write transaction (one fsync), each inside its own savepoint so that one
+// append's conflict rolls back only that append.
+import Database from 'better-sqlite3';
+import {
+  ConcurrencyError,
+  DuplicateEventIdError,
+  type AppendOptions,
+  type AppendResult,
+  type RecordedEvent,
+} from '../port.ts';
+import { eventColumns, groupBounds, groupCondition, toRecordedEvent, type EventRow } from './schema.ts';
+
+/** An append waiting for the next commit, with its JSON already serialised outside the transaction. */
+export interface PendingAppend {
+  streamName: string;
+  events: { eventId: string; type: string; data: string; metadata: string }[];
+  options: AppendOptions;
+  resolve: (result: AppendResult) => void;
+  reject: (error: unknown) => void;
+}
+
+export type Outcome = { ok: true; result: AppendResult } | { ok: false; error: unknown };
+
+export type BatchCommitter = (batch: readonly PendingAppend[]) => Outcome[];
+
+/**
+ * Prepares the writer's statements once. The returned function runs a whole batch in BEGIN IMMEDIATE … COMMIT and
+ * returns one outcome per append; it throws (after rolling back) only when the transaction as a whole fails, in
+ * which case nothing of the batch was written.
+ */
+export const prepareBatchCommitter = (db: Database.Database, clock: () => Date): BatchCommitter => {
+  const begin = db.prepare('BEGIN IMMEDIATE');
+  const commit = db.prepare('COMMIT');
+  const rollback = db.prepare('ROLLBACK');
+  const savepoint = db.prepare('SAVEPOINT append');
+  const release = db.prepare('RELEASE append');
+  const rollbackTo = db.prepare('ROLLBACK TO append');
+  const lastRecordedAt = db
+    .prepare<[], string>('SELECT recorded_at FROM events ORDER BY position DESC LIMIT 1')
+    .pluck();
+  const lastRevision = db.prepare<[string], number | null>('SELECT max(revision) FROM events WHERE stream = ?').pluck();
+  const byEventId = db.prepare<[string], EventRow>(`SELECT ${eventColumns} FROM events WHERE event_id = ?`);
+  byEventId.raw(true).safeIntegers(true);
+  const groupChanged = db
+    .prepare<[bigint, string, string, string], number>(
+      `SELECT 1 FROM events WHERE position > ? AND ${groupCondition} LIMIT 1`,
+    )
+    .pluck();
+  const insert = db.prepare<[string, string, number, string, string, string, string]>(
+    'INSERT INTO events (event_id, stream, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  );
+  insert.safeIntegers(true); // lastInsertRowid as bigint
+
+  /** The stored events when `ids` are exactly this stream's events at consecutive revisions, else undefined. */
+  const storedRetry = (streamName: string, ids: readonly string[]): RecordedEvent[] | undefined => {
+    const stored: RecordedEvent[] = [];
+    for (const id of ids) {
+      const row = byEventId.get(id);
+      const event = row && toRecordedEvent(row);
+      const first = stored[0];
+      if (!event || event.streamName !== streamName || (first && event.revision !== first.revision + stored.length)) {
+        return undefined;
+      }
+      stored.push(event);
+    }
+    return stored;
+  };
+
+  const appendOne = (pending: PendingAppend, recordedAt: string): AppendResult => {
+    const { streamName, events, options } = pending;
+    const last = lastRevision.get(streamName) ?? null;
+    // Checking the first id is enough to spot a retry; any other reused id trips the UNIQUE constraint below.
+    const firstId = events[0]?.eventId;
+    if (firstId !== undefined && byEventId.get(firstId)) {
+      const stored = storedRetry(
+        streamName,
+        events.map((e) => e.eventId),
+      );
+      if (!stored) throw new DuplicateEventIdError(firstId);
+      return { duplicate: true, events: stored, nextRevision: last ?? -1 };
+    }
+    const actual = last ?? 'no-stream';
+    const expected = options.expectedRevision;
+    if (expected === 'no-stream' ? last !== null : expected !== 'any' && expected !== last) {
+      throw new ConcurrencyError(streamName, expected, actual, 'wrong-expected-revision');
+    }
+    const group = options.unchangedGroup;
+    if (group && groupChanged.get(group.afterPosition, ...groupBounds(group.streamPrefix)) !== undefined) {
+      throw new ConcurrencyError(streamName, expected, actual, 'group-changed');
+    }
+    const recorded: RecordedEvent[] = [];
+    let revision = last ?? -1;
+    for (const event of events) {
+      revision += 1;
+      let position: bigint;
+      try {
+        const info = insert.run(
+          event.eventId,
+          streamName,
+          revision,
+          event.type,
+          event.data,
+          event.metadata,
+          recordedAt,
+        );
+        position = BigInt(info.lastInsertRowid);
+      } catch (error) {
+        if (isEventIdConflict(error)) throw new DuplicateEventIdError(event.eventId);
+        throw error;
+      }
+      recorded.push({
+        eventId: event.eventId,
+        streamName,
+        revision,
+        position,
+        type: event.type,
+        data: JSON.parse(event.data) as unknown,
+        metadata: JSON.parse(event.metadata) as Record<string, unknown>,
+        recordedAt,
+      });
+    }
+    return { duplicate: false, events: recorded, nextRevision: revision };
+  };
+
+  return (batch) => {
+    begin.run();
+    try {
+      // Never before the newest stored time, whichever process or clock wrote it (ISO strings sort as times).
+      let floor = lastRecordedAt.get() ?? '';
+      const outcomes = batch.map((pending): Outcome => {
+        const now = clock().toISOString();
+        const recordedAt = now > floor ? now : floor;
+        savepoint.run();
+        try {
+          const result = appendOne(pending, recordedAt);
+          release.run();
+          floor = recordedAt;
+          return { ok: true, result };
+        } catch (error) {
+          rollbackTo.run();
+          release.run();
+          return { ok: false, error };
+        }
+      });
+      commit.run();
+      return outcomes;
+    } catch (error) {
+      if (db.inTransaction) rollback.run();
+      throw error;
+    }
+  };
+};
+
+const isEventIdConflict = (error: unknown): boolean =>
+  error instanceof Database.SqliteError &&
+  error.code === 'SQLITE_CONSTRAINT_UNIQUE' &&
+  error.message.includes('events.event_id');

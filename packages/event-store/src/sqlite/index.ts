@@ -1,0 +1,6 @@
+export {
+  createSqliteEventStore,
+  type SqliteEventStore,
+  type SqliteEventStoreDiagnostics,
+  type SqliteEventStoreOptions,
+} from './sqlite-event-store.ts';

@@ -1,0 +1,182 @@
+// The embedded event store: one SQLite file, one long-lived writer connection per process, group commit.
+import type { AppendResult, EventStore, RecordedEvent } from '../port.ts';
+import { prepareBatchCommitter, type PendingAppend } from './append-batch.ts';
+import {
+  eventColumns,
+  groupBounds,
+  groupCondition,
+  isBusy,
+  openReader,
+  openWriter,
+  toRecordedEvent,
+  type EventRow,
+} from './schema.ts';
+import { createSubscriptions } from './subscription.ts';
+
+export interface SqliteEventStoreOptions {
+  /** How often a caught-up subscription looks for events committed by other processes. Default 5 ms. */
+  pollIntervalMs?: number | undefined;
+  /** Source of recorded times; the store never lets them go backwards. Default: the system clock. */
+  clock?: (() => Date) | undefined;
+}
+
+/** What the store is running with, read back from SQLite, and how well group commit is batching. */
+export interface SqliteEventStoreDiagnostics {
+  journalMode: string;
+  /** 2 = FULL: the WAL is synced on every commit. */
+  synchronous: number;
+  busyTimeoutMs: number;
+  schemaVersion: number;
+  /** Write transactions committed by this store object, and the appends settled by them. */
+  commits: number;
+  appends: number;
+}
+
+export interface SqliteEventStore extends EventStore {
+  diagnostics(): SqliteEventStoreDiagnostics;
+}
+
+/** Bounds one transaction, so a flood of queued appends cannot hold the event loop (and the lock) for long. */
+const maxAppendsPerCommit = 1_000;
+/** How long appends keep waiting for another process's write lock before they fail. */
+const maxBusyWaitMs = 60_000;
+
+const toJson = (value: unknown): string => JSON.stringify(value) ?? 'null';
+/** Runs synchronous work now but reports its result, or its exception, as a promise. */
+const settled = <T>(work: () => T): Promise<T> => new Promise<T>((resolve) => resolve(work()));
+
+export const createSqliteEventStore = (path: string, options: SqliteEventStoreOptions = {}): SqliteEventStore => {
+  const clock = options.clock ?? (() => new Date());
+  const writer = openWriter(path);
+  let reader: ReturnType<typeof openReader>;
+  try {
+    reader = openReader(path);
+  } catch (error) {
+    writer.close();
+    throw error;
+  }
+  const commitBatch = prepareBatchCommitter(writer, clock);
+
+  const select = (where: string) =>
+    reader.prepare<unknown[], EventRow>(`SELECT ${eventColumns} FROM events ${where}`).raw(true);
+  const streamQuery = select('WHERE stream = ? ORDER BY revision');
+  const groupQuery = select(`WHERE ${groupCondition} ORDER BY position`);
+  const afterQuery = select('WHERE position > ? ORDER BY position LIMIT ?');
+  const headQuery = reader.prepare<[], bigint | null>('SELECT max(position) FROM events').pluck();
+  const readAfter = (after: bigint, maxCount: number): RecordedEvent[] =>
+    afterQuery.all(after, maxCount).map(toRecordedEvent);
+
+  const subscriptions = createSubscriptions({ readAfter, pollIntervalMs: options.pollIntervalMs ?? 5 });
+
+  const queue: PendingAppend[] = [];
+  let flushScheduled = false;
+  let busyRetry: ReturnType<typeof setTimeout> | undefined;
+  let busySince: number | undefined;
+  let drainWaiters: (() => void)[] = [];
+  let closing: Promise<void> | undefined;
+  let commits = 0;
+  let appends = 0;
+
+  const scheduleFlush = (): void => {
+    if (flushScheduled || busyRetry !== undefined) return;
+    flushScheduled = true;
+    // setImmediate, not a timer: a lone append waits for nothing, and everything that arrived in the same turn of
+    // the event loop (or while the previous commit's fsync blocked it) joins this commit.
+    setImmediate(flush);
+  };
+
+  const flush = (): void => {
+    flushScheduled = false;
+    busyRetry = undefined;
+    const batch = queue.splice(0, maxAppendsPerCommit);
+    if (batch.length > 0) commitOrRetry(batch);
+    if (queue.length > 0) scheduleFlush();
+    else if (busyRetry === undefined) {
+      for (const done of drainWaiters) done();
+      drainWaiters = [];
+    }
+  };
+
+  const commitOrRetry = (batch: PendingAppend[]): void => {
+    let outcomes;
+    try {
+      outcomes = commitBatch(batch);
+    } catch (error) {
+      // Another process held the write lock past the busy timeout: wait for it without failing anyone.
+      busySince ??= Date.now();
+      if (isBusy(error) && Date.now() - busySince < maxBusyWaitMs) {
+        queue.unshift(...batch);
+        busyRetry = setTimeout(flush, 10);
+        return;
+      }
+      busySince = undefined;
+      for (const pending of batch) pending.reject(error);
+      return;
+    }
+    busySince = undefined;
+    commits += 1;
+    appends += batch.length;
+    // Only now, after COMMIT returned, is anything acknowledged.
+    batch.forEach((pending, i) => {
+      const outcome = outcomes[i];
+      if (outcome?.ok) pending.resolve(outcome.result);
+      else pending.reject(outcome ? outcome.error : new Error('append has no outcome'));
+    });
+    subscriptions.wake();
+  };
+
+  const whenDrained = (): Promise<void> =>
+    queue.length === 0 && !flushScheduled && busyRetry === undefined
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => drainWaiters.push(resolve));
+
+  return {
+    appendToStream: (streamName, events, appendOptions) =>
+      new Promise<AppendResult>((resolve, reject) => {
+        if (closing) throw new Error('event store is closed');
+        // Serialise now, outside the write transaction; a value JSON cannot hold fails only this append.
+        const serialised = events.map((event) => ({
+          eventId: event.eventId,
+          type: event.type,
+          data: toJson(event.data),
+          metadata: toJson(event.metadata),
+        }));
+        queue.push({ streamName, events: serialised, options: appendOptions, resolve, reject });
+        scheduleFlush();
+      }),
+
+    readStream: (streamName) => settled(() => streamQuery.all(streamName).map(toRecordedEvent)),
+
+    readStreamGroup: (root) => settled(() => groupQuery.all(...groupBounds(root)).map(toRecordedEvent)),
+
+    readAll: (readOptions = {}) =>
+      settled(() => {
+        const { after = 0n, maxCount } = readOptions;
+        if (maxCount !== undefined && !(Number.isInteger(maxCount) && maxCount >= 0)) {
+          throw new RangeError(`maxCount must be a whole number >= 0, got ${maxCount}`);
+        }
+        return readAfter(after, maxCount ?? -1); // LIMIT -1: no limit
+      }),
+
+    headPosition: () => settled(() => headQuery.get() ?? 0n),
+
+    subscribeToAll: (subscribeOptions = {}) => subscriptions.subscribe(subscribeOptions.after ?? 0n),
+
+    close: () =>
+      (closing ??= (async () => {
+        await whenDrained();
+        subscriptions.completeAll();
+        reader.close();
+        writer.close();
+      })()),
+
+    diagnostics: () => ({
+      journalMode: writer.pragma('journal_mode', { simple: true }) as string,
+      synchronous: writer.pragma('synchronous', { simple: true }) as number,
+      busyTimeoutMs: writer.pragma('busy_timeout', { simple: true }) as number,
+      schemaVersion: writer.pragma('user_version', { simple: true }) as number,
+      commits,
+      appends,
+    }),
+  };
+};

@@ -1,0 +1,186 @@
+// The query service's HTTP app: every GET of API.md, organisation-scoped, with read-your-writes (X-Min-Position).
+import type { Express, Request, RequestHandler } from 'express';
+import {
+  contractStream,
+  eventsAsOf,
+  foldLedger,
+  isContractId,
+  isFinancialYear,
+  isIsoDate,
+  isOrgCode,
+  isQuarterId,
+  londonDate,
+  performanceView,
+  settlementView,
+  supportSpend,
+  type AgreedContract,
+  type ContractLedger,
+  type IsoDate,
+  type StoredLedgerEvent,
+} from '@csu-ledger/domain';
+import { authenticate, canSeeContract, canSeeOrganisationSpend, requireActor, type TokenVerifier } from '@csu-ledger/auth';
+import type { EventStore } from '@csu-ledger/event-store';
+import { baseApp, finishApp, HttpError, type Logger } from '@csu-ledger/http';
+import type { Projector } from './projector.ts';
+import type { ReadModels } from './read-models.ts';
+import { challengesView, contractDetail, contractSummary, extrasView } from './views.ts';
+
+export interface QueryAppOptions {
+  store: EventStore;
+  models: ReadModels;
+  projector: Projector;
+  verify: TokenVerifier;
+  logger: Logger;
+  clock?: () => Date;
+  /** How long X-Min-Position may wait before 503. */
+  minPositionWaitMs?: number;
+}
+
+type Agreed = ContractLedger & { contract: AgreedContract };
+
+export const createQueryApp = (o: QueryAppOptions): Express => {
+  const { models, projector, store } = o;
+  const clock = o.clock ?? (() => new Date());
+  const app = baseApp({ logger: o.logger });
+
+  app.get('/health', (_req, res) => {
+    const s = projector.status();
+    const body = { status: s.failure ? 'degraded' : 'ok', service: 'query', position: s.position.toString(), ...(s.failure ? { failure: s.failure } : {}) };
+    res.status(s.failure ? 503 : 200).json(body);
+  });
+  app.use(authenticate(o.verify));
+
+  // Read-your-writes: wait (bounded) until the read models include the caller's last write.
+  const minPosition: RequestHandler = (req, _res, next) => {
+    const header = req.get('x-min-position');
+    if (header === undefined) return next();
+    if (!/^\d{1,19}$/.test(header)) {
+      return next(new HttpError('validation-failed', 'X-Min-Position must be a log position', { errors: [{ path: 'X-Min-Position', message: 'invalid' }] }));
+    }
+    projector.waitFor(BigInt(header), o.minPositionWaitMs ?? 5_000).then(
+      (ok) => next(ok ? undefined : new HttpError('not-ready', `the read models have not reached position ${header} yet`, { headers: { 'Retry-After': '1' } })),
+      next,
+    );
+  };
+  app.use(minPosition);
+
+  const today = (): IsoDate => londonDate(clock());
+
+  /** `asOf` and `asAt` (API.md: Time travel), validated; "now" for pending is the asOf date when one is given. */
+  const timeTravel = (req: Request): { asOf?: IsoDate; asAt?: string; now: IsoDate } | undefined => {
+    const { asOf, asAt } = req.query;
+    if (asOf === undefined && asAt === undefined) return undefined;
+    const errors: { path: string; message: string }[] = [];
+    if (asOf !== undefined && !(typeof asOf === 'string' && isIsoDate(asOf))) errors.push({ path: 'asOf', message: 'must be a date YYYY-MM-DD' });
+    const at = typeof asAt === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(asAt) ? new Date(asAt) : undefined;
+    if (asAt !== undefined && (!at || Number.isNaN(at.getTime()))) errors.push({ path: 'asAt', message: 'must be an ISO 8601 instant' });
+    if (errors.length > 0) throw new HttpError('validation-failed', 'invalid time-travel parameters', { errors });
+    const asAtIso = at?.toISOString();
+    const now = typeof asOf === 'string' ? asOf : at ? londonDate(at) : today();
+    return { ...(typeof asOf === 'string' ? { asOf } : {}), ...(asAtIso ? { asAt: asAtIso } : {}), now };
+  };
+
+  /** The contract's ledger as the caller may see it, now or as of a past date/instant (then folded from the log). */
+  const ledgerFor = async (req: Request): Promise<{ ledger: Agreed; now: IsoDate }> => {
+    const actor = requireActor(req);
+    const id = String(req.params.id);
+    const notFound = new HttpError('not-found', `no contract ${id} that you can see`);
+    const current = isContractId(id) ? models.ledger(id) : undefined;
+    if (!current || current.contract.status !== 'agreed' || !canSeeContract(actor, current.contract)) throw notFound;
+    const when = timeTravel(req);
+    if (!when) return { ledger: current as Agreed, now: today() };
+    const events = (await store.readStreamGroup(contractStream(id))) as unknown as StoredLedgerEvent[];
+    const past = foldLedger(eventsAsOf(events, when));
+    if (past.contract.status !== 'agreed') throw new HttpError('not-found', `contract ${id} had not been agreed by then`);
+    return { ledger: past as Agreed, now: when.now };
+  };
+
+  const quarterParam = (req: Request): string => {
+    const q = String(req.params.quarter);
+    if (!isQuarterId(q)) throw new HttpError('validation-failed', 'quarter must look like 2025-26-Q1', { errors: [{ path: 'quarter', message: 'invalid' }] });
+    return q;
+  };
+
+  const orgs = (code: string) => models.organisation(code);
+
+  app.get('/contracts', (req, res) => {
+    const actor = requireActor(req);
+    const now = today();
+    const visible = models.contracts().filter((l): l is Agreed => l.contract.status === 'agreed' && canSeeContract(actor, l.contract));
+    res.json({ contracts: visible.map((l) => contractSummary(l, orgs, now)) });
+  });
+  app.get('/contracts/:id', async (req, res) => {
+    const { ledger, now } = await ledgerFor(req);
+    res.json(contractDetail(ledger, orgs, now));
+  });
+  app.get('/contracts/:id/performance/:quarter', async (req, res) => {
+    const q = quarterParam(req);
+    const { ledger, now } = await ledgerFor(req);
+    res.json(performanceView(ledger, q, now));
+  });
+  app.get('/contracts/:id/settlements/:quarter', async (req, res) => {
+    const q = quarterParam(req);
+    const { ledger, now } = await ledgerFor(req);
+    res.json(settlementView(ledger, q, now));
+  });
+  app.get('/contracts/:id/extras', async (req, res) => {
+    const { ledger } = await ledgerFor(req);
+    res.json({ contractId: ledger.contract.contractId, extras: extrasView(ledger) });
+  });
+  app.get('/contracts/:id/challenges', async (req, res) => {
+    const { ledger, now } = await ledgerFor(req);
+    res.json({ contractId: ledger.contract.contractId, challenges: challengesView(ledger, now) });
+  });
+  app.get('/contracts/:id/history', async (req, res) => {
+    const { ledger } = await ledgerFor(req);
+    const id = ledger.contract.contractId;
+    const when = timeTravel(req);
+    const rows = models.history(id).filter((r) => {
+      const d = (r.data as { businessDate?: string }).businessDate ?? '';
+      return (!when?.asOf || d <= when.asOf) && (!when?.asAt || r.recordedAt <= when.asAt);
+    });
+    res.json({
+      contractId: id,
+      events: rows.map((r) => {
+        const m = r.metadata as { actor?: unknown; correlationId?: string; causationId?: string };
+        return {
+          position: r.position,
+          eventId: r.eventId,
+          streamName: r.streamName,
+          revision: r.revision,
+          type: r.type,
+          businessDate: (r.data as { businessDate?: string }).businessDate ?? null,
+          recordedAt: r.recordedAt,
+          actor: m.actor ?? null,
+          correlationId: m.correlationId ?? null,
+          causationId: m.causationId ?? null,
+          data: r.data,
+        };
+      }),
+    });
+  });
+
+  app.get('/organisations', (req, res) => {
+    const actor = requireActor(req);
+    const all = models.organisations().filter((o) => o.status === 'registered');
+    // Any signed-in user may read the register of names and codes (public ODS data); the spend figures are scoped.
+    void actor;
+    res.json({ organisations: all.map((o) => ({ code: o.code, kind: o.kind, name: o.names[o.names.length - 1]!.name, names: o.names })) });
+  });
+  app.get('/organisations/:code/support-spend', (req, res) => {
+    const actor = requireActor(req);
+    const code = String(req.params.code);
+    const year = req.query.year;
+    if (typeof year !== 'string' || !isFinancialYear(year)) {
+      throw new HttpError('validation-failed', 'year must be a financial year such as 2025-26', { errors: [{ path: 'year', message: 'invalid' }] });
+    }
+    const org = isOrgCode(code) ? models.organisation(code) : undefined;
+    if (!org || org.status !== 'registered' || org.kind !== 'ccg' || !canSeeOrganisationSpend(actor, code)) {
+      throw new HttpError('not-found', `no commissioner ${code} whose spend you can see`);
+    }
+    const contracts = models.contracts().flatMap((l) => (l.contract.status === 'agreed' && l.contract.ccg === code ? [l.contract] : []));
+    res.json(supportSpend(org, year, contracts));
+  });
+
+  return finishApp(app, { logger: o.logger });
+};

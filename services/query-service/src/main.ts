@@ -1,0 +1,39 @@
+// Composition root of the query service: the log, its own read-model file, the projector and the HTTP app.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { verifierFromSettings } from '@csu-ledger/auth';
+import { openEventStore } from '@csu-ledger/event-store';
+import { createLogger } from '@csu-ledger/http';
+import { createQueryApp } from './app.ts';
+import { loadConfig } from './config.ts';
+import { startProjector } from './projector.ts';
+import { openReadModels } from './read-models.ts';
+
+const config = loadConfig();
+const logger = createLogger('query-service', config.logLevel);
+mkdirSync(dirname(config.readModels), { recursive: true });
+const store = openEventStore(config.store);
+const models = openReadModels(config.readModels);
+const projector = startProjector(store, models, logger);
+const verify = await verifierFromSettings(config.auth);
+const app = createQueryApp({ store, models, projector, verify, logger });
+const server = app.listen(config.port, config.host, () => {
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  logger.info({ port, host: config.host, position: projector.status().position.toString() }, 'query service listening');
+  process.stdout.write(`query-service listening on http://${config.host}:${port}\n`);
+});
+server.headersTimeout = 10_000;
+server.requestTimeout = 30_000;
+
+const stop = (signal: string) => {
+  logger.info({ signal }, 'stopping');
+  projector.stop();
+  server.close(() => {
+    models.close();
+    void store.close().then(() => process.exit(0));
+  });
+  setTimeout(() => process.exit(0), 5_000).unref();
+};
+process.on('SIGINT', () => stop('SIGINT'));
+process.on('SIGTERM', () => stop('SIGTERM'));
