@@ -8,3 +8,11 @@ export interface Actor {
   org: string;
   roles: Role[];
 }
+
+/** Who did it, as every event records it: the acting role, not every role the token held (DOMAIN.md). */
+export interface RecordedActor {
+  sub: string;
+  name: string;
+  org: string;
+  role: Role;
+}

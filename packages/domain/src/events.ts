@@ -1,6 +1,6 @@
 // The facts CSU Ledger records (DOMAIN.md). Event data holds only what the user supplied or the domain decided;
 // who did it, when it was recorded and why (correlation/causation) live in the envelope's metadata.
-import type { Actor } from './actor.ts';
+import type { RecordedActor } from './actor.ts';
 
 import type { IsoDate, MonthId, QuarterId } from './calendar.ts';
 export type { IsoDate, MonthId, QuarterId };
@@ -235,7 +235,7 @@ export type LedgerEventType = LedgerEvent['type'];
 
 /** What the envelope adds to every stored event (the store adds position and recorded time). */
 export interface EventMetadata {
-  actor: Actor;
+  actor: RecordedActor;
   correlationId: string;
   causationId?: string | undefined;
   /** Present when the command carried an Idempotency-Key: who sent it and a hash of the request it answered. */

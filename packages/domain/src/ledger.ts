@@ -2,7 +2,7 @@
 // streams) folded in global (recorded) order. Both services compute settlements and performance from it, so every
 // figure has one rule. It also decides the quarter each money item lands in, which depends on recorded order
 // (DOMAIN.md: Settlement, "unless that quarter was already approved when that event was recorded").
-import type { Actor } from './actor.ts';
+import type { RecordedActor } from './actor.ts';
 import { nextQuarter, quarterOfDate } from './calendar.ts';
 import type { RaisedChallenge } from './challenge/model.ts';
 import { evolveChallenge, initialChallengeState } from './challenge/model.ts';
@@ -20,7 +20,7 @@ export interface MoneyItem {
   businessDate: IsoDate;
   recordedAt: string;
   position: string;
-  actor: Actor;
+  actor: RecordedActor;
   /** The quarter of its business date. */
   dueQuarter: QuarterId;
   /** Where it counts: `dueQuarter`, or the first later quarter not approved when it was recorded. */

@@ -4,7 +4,7 @@ import { foldLedger, type ContractLedger } from '../src/ledger.ts';
 import type { LedgerEvent, StoredLedgerEvent } from '../src/events.ts';
 import { childStream, contractStream } from '../src/ids.ts';
 
-const actor = { sub: 'u1', name: 'Test User', org: '0AX', roles: ['csu' as const] };
+const actor = { sub: 'u1', name: 'Test User', org: '0AX', role: 'csu' as const };
 
 export class LedgerBuilder {
   readonly events: StoredLedgerEvent[] = [];

@@ -1,6 +1,7 @@
 // Benchmark (not a test): the SQLite event store against raw better-sqlite3 on the workloads of PERFORMANCE.md.
 // Run: pnpm exec node packages/event-store/bench/store-bench.ts [directory for the database files]
 // Raw and store runs alternate within one run of this script, because this disk drifts up to 2x within minutes.
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -25,8 +26,7 @@ const payload = (i: number) => ({
   },
   metadata: { actor: 'user-7f3a', organisation: 'RXX', correlationId: `c-${i}-a1b2c3d4e5`, causationId: `k-${i}` },
 });
-let ids = 0;
-const newEvent = (i: number) => ({ eventId: `ev-${(ids += 1)}-${process.pid}`, type: 'ExtraRaised', ...payload(i) });
+const newEvent = (i: number) => ({ eventId: randomUUID(), type: 'ExtraRaised', ...payload(i) });
 
 const openRaw = (file: string): Database.Database => {
   const db = new Database(file, { timeout: 5_000 });

@@ -35,7 +35,7 @@ export const requestContext = (req: Request): RequestContext => {
     ifMatch = Number(m[1]);
   }
   const requestHash = createHash('sha256').update(`${req.method} ${req.originalUrl.split('?')[0]}\n${canonical(req.body ?? {})}`).digest('hex');
-  return { actor, correlationId: req.correlationId, idempotencyKey: key, requestHash, ifMatch };
+  return { actor, correlationId: req.correlationId, idempotencyKey: key, requestHash, ifMatch, commandId: crypto.randomUUID() };
 };
 
 /** Validates the body against the command's schema: 400 'validation-failed' with every field problem. */

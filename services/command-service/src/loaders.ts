@@ -11,7 +11,8 @@ import {
   type ContractState,
   type StoredLedgerEvent,
 } from '@csu-ledger/domain';
-import { canSeeContract, mayDo, type Permission } from '@csu-ledger/auth';
+import { actingRole, canSeeContract, rolesFor, type ContractParties, type Permission } from '@csu-ledger/auth';
+import type { RequestContext } from './pipeline.ts';
 import type { Actor } from '@csu-ledger/domain';
 import type { EventStore, RecordedEvent } from '@csu-ledger/event-store';
 import { HttpError } from '@csu-ledger/http';
@@ -21,9 +22,23 @@ export const asLedgerEvents = (events: RecordedEvent[]): StoredLedgerEvent[] => 
 export const foldContract = (events: RecordedEvent[]): ContractState =>
   asLedgerEvents(events).reduce((s, e) => evolveContract(s, e as unknown as ContractEvent), initialContractState());
 
-/** 403 when no role of the caller may ever do this, before anything about the target is looked up. */
-export const requirePermission = (actor: Actor, permission: Permission): void => {
-  if (!mayDo(actor, permission)) throw new HttpError('forbidden', `your role may not ${permission.replace(/-/g, ' ')}`);
+/**
+ * 403 when no role of the caller may ever do this, before anything about the target is looked up. Records the role
+ * the caller acts in on the request context (refined by `requireContractRole` once the contract is known).
+ */
+export const requirePermission = (ctx: RequestContext, permission: Permission): void => {
+  const roles = rolesFor(ctx.actor, permission);
+  if (roles.length === 0) throw new HttpError('forbidden', `your role may not ${permission.replace(/-/g, ' ')}`);
+  ctx.role = roles[0];
+};
+
+/** 403 unless the caller's organisation holds, on this contract, a role that may do this. */
+export const requireContractRole = (ctx: RequestContext, permission: Permission, parties: ContractParties): void => {
+  const role = actingRole(ctx.actor, permission, parties);
+  if (role === undefined) {
+    throw new HttpError('forbidden', `your organisation's role on this contract may not ${permission.replace(/-/g, ' ')}`);
+  }
+  ctx.role = role;
 };
 
 export const notFound = (what: string): HttpError => new HttpError('not-found', `no ${what} that you can see`);

@@ -4,7 +4,7 @@
 // retry is recognised by the store itself (same ids in the same stream), and a key reused for another request is
 // refused (409) whether it lands on the same stream or another.
 import { createHash } from 'node:crypto';
-import type { Actor, EventMetadata, LedgerEvent } from '@csu-ledger/domain';
+import type { Actor, EventMetadata, LedgerEvent, Role } from '@csu-ledger/domain';
 import {
   ConcurrencyError,
   DuplicateEventIdError,
@@ -24,6 +24,10 @@ export interface RequestContext {
   requestHash: string;
   /** From `If-Match: "<revision>"`. */
   ifMatch?: number | undefined;
+  /** The role the caller acts in for this command (recorded with every event). */
+  role?: Role | undefined;
+  /** This command's id: the causation id of the events it records. */
+  commandId: string;
 }
 
 export interface Loaded<S> {
@@ -77,9 +81,12 @@ export const execute = async <S>(store: EventStore, ctx: RequestContext, exec: E
       throw new HttpError('precondition-failed', `the stream is at revision ${String(current === 'no-stream' ? -1 : current)}`);
     }
     const events = exec.decide(loaded.state);
+    const { roles: _roles, ...who } = ctx.actor;
     const metadata: EventMetadata = {
-      actor: ctx.actor,
+      // DOMAIN.md: every event records who did it (subject, organisation, role), a correlation and a causation id.
+      actor: { ...who, role: ctx.role ?? ctx.actor.roles[0]! },
       correlationId: ctx.correlationId,
+      causationId: ctx.commandId,
       ...(ctx.idempotencyKey === undefined
         ? {}
         : { idempotency: { scope: idempotencyScope(ctx.actor, ctx.idempotencyKey), requestHash: ctx.requestHash } }),

@@ -20,11 +20,10 @@ import {
   type IsoDate,
   type LedgerEvent,
 } from '@csu-ledger/domain';
-import { mayActOnContract, type Permission } from '@csu-ledger/auth';
-import { HttpError } from '@csu-ledger/http';
+import type { Permission } from '@csu-ledger/auth';
 import type { RecordedEvent } from '@csu-ledger/event-store';
 import { parseBody, requestContext } from '../context.ts';
-import { loadContract, notFound, requirePermission } from '../loaders.ts';
+import { loadContract, notFound, requireContractRole, requirePermission } from '../loaders.ts';
 import { execute, idFromKey } from '../pipeline.ts';
 import * as s from '../schemas.ts';
 import { contractIdParam } from './contracts.ts';
@@ -70,9 +69,7 @@ export const childRoutes = (deps: Deps): Router => {
         const streamEvents = await store.readStream(streamName);
         const state = k.fold(streamEvents);
         if (mustExist && state.status === 'none') throw notFound(`${k.kind} ${id}`);
-        if (!mayActOnContract(ctx.actor, permission, contract)) {
-          throw new HttpError('forbidden', `your organisation's role on this contract may not ${permission.replace(/-/g, ' ')}`);
-        }
+        requireContractRole(ctx, permission, contract);
         return { state, streamEvents };
       },
       decide: (state) => k.decide(toCommand(), state),
@@ -84,7 +81,7 @@ export const childRoutes = (deps: Deps): Router => {
       `/contracts/:id/${k.kind === 'extra' ? 'extras' : 'challenges'}`,
       command(async (req) => {
         const ctx = requestContext(req);
-        requirePermission(ctx.actor, permission);
+        requirePermission(ctx, permission);
         const body = parseBody(schema, req);
         const contractId = contractIdParam(req);
         const id = childId(contractId, k.kind, idFromKey(ctx, k.kind));
@@ -108,7 +105,7 @@ export const childRoutes = (deps: Deps): Router => {
       `/${k.kind === 'extra' ? 'extras' : 'challenges'}/:childId/${path}`,
       command(async (req) => {
         const ctx = requestContext(req);
-        requirePermission(ctx.actor, permission);
+        requirePermission(ctx, permission);
         const body = parseBody(schema, req);
         const id = String(req.params.childId);
         const parsed = parseChildId(id, k.kind);

@@ -11,12 +11,12 @@ import {
   type ContractState,
   type SettlementFigures,
 } from '@csu-ledger/domain';
-import { mayActOnContract, partyOf, type Permission } from '@csu-ledger/auth';
+import { partyOf, type Permission } from '@csu-ledger/auth';
 import { HttpError } from '@csu-ledger/http';
 import type { Request } from 'express';
 import type { z } from 'zod';
 import { parseBody, requestContext } from '../context.ts';
-import { foldContract, loadContract, loadLedger, notFound, requirePermission, visibleContract } from '../loaders.ts';
+import { foldContract, loadContract, loadLedger, notFound, requireContractRole, requirePermission, visibleContract } from '../loaders.ts';
 import { execute, idFromKey } from '../pipeline.ts';
 import * as s from '../schemas.ts';
 import { command } from './respond.ts';
@@ -36,7 +36,7 @@ export const contractRoutes = (deps: Deps): Router => {
     '/contracts',
     command(async (req) => {
       const ctx = requestContext(req);
-      requirePermission(ctx.actor, 'agree-contract');
+      requirePermission(ctx, 'agree-contract');
       const body = parseBody(s.agreeContract, req);
       const contractId = body.contractId ?? idFromKey(ctx, 'contract');
       const streamName = contractStream(contractId);
@@ -63,16 +63,14 @@ export const contractRoutes = (deps: Deps): Router => {
       path,
       command(async (req) => {
         const ctx = requestContext(req);
-        requirePermission(ctx.actor, permission);
+        requirePermission(ctx, permission);
         const body = parseBody(schema, req);
         const contractId = contractIdParam(req);
         const events = await execute<ContractState>(store, ctx, {
           streamName: contractStream(contractId),
           load: async () => {
             const { events: streamEvents, contract } = await loadContract(store, ctx.actor, contractId);
-            if (!mayActOnContract(ctx.actor, permission, contract)) {
-              throw new HttpError('forbidden', `your organisation's role on this contract may not ${permission.replace(/-/g, ' ')}`);
-            }
+            requireContractRole(ctx, permission, contract);
             return { state: contract, streamEvents };
           },
           decide: (state) => decideContract(toCommand(body, visibleContract(ctx.actor, state, contractId), req), state),
@@ -106,7 +104,7 @@ export const contractRoutes = (deps: Deps): Router => {
     '/contracts/:id/settlements/:quarter/approval',
     command(async (req) => {
       const ctx = requestContext(req);
-      requirePermission(ctx.actor, 'approve-settlement');
+      requirePermission(ctx, 'approve-settlement');
       const body = parseBody(s.approval, req);
       const contractId = contractIdParam(req);
       const quarter = req.params.quarter;
@@ -119,9 +117,7 @@ export const contractRoutes = (deps: Deps): Router => {
         load: async () => {
           const { ledger, position, events: group } = await loadLedger(store, contractId);
           const contract = visibleContract(ctx.actor, ledger.contract, contractId);
-          if (!mayActOnContract(ctx.actor, 'approve-settlement', contract)) {
-            throw new HttpError('forbidden', "your organisation's role on this contract may not approve settlements");
-          }
+          requireContractRole(ctx, 'approve-settlement', contract);
           return {
             state: { contract, current: computeSettlement(ledger, quarter, deps.today()) },
             streamEvents: group.filter((e) => e.streamName === root),

@@ -32,7 +32,7 @@ export const organisationRoutes = (deps: Deps): Router => {
     '/organisations',
     command(async (req) => {
       const ctx = requestContext(req);
-      requirePermission(ctx.actor, 'register-organisation');
+      requirePermission(ctx, 'register-organisation');
       const body = parseBody(s.registerOrganisation, req);
       const streamName = organisationStream(body.code);
       const events = await execute(store, ctx, {
@@ -48,7 +48,7 @@ export const organisationRoutes = (deps: Deps): Router => {
     '/organisations/:code/renaming',
     command(async (req) => {
       const ctx = requestContext(req);
-      requirePermission(ctx.actor, 'rename-organisation');
+      requirePermission(ctx, 'rename-organisation');
       const body = parseBody(s.renameOrganisation, req);
       const code = String(req.params.code);
       if (!isOrgCode(code)) throw notFound(`organisation ${code}`);
