@@ -20,7 +20,7 @@ const registered: OrganisationEvent = {
   type: 'OrganisationRegistered',
   data: { code: 'RAX', name: 'Kingston Hospital NHS Foundation Trust', kind: 'trust', businessDate: '2013-04-01' },
 };
-const register: OrganisationCommand = { type: 'RegisterOrganisation', ...registered.data, today: TODAY } as OrganisationCommand;
+const register: OrganisationCommand = { type: 'RegisterOrganisation', ...registered.data, today: TODAY };
 const renamed: OrganisationEvent = {
   type: 'OrganisationRenamed',
   data: { code: 'RAX', name: 'Kingston and Richmond NHS Foundation Trust', businessDate: '2024-04-01' },
@@ -29,9 +29,9 @@ const renamed: OrganisationEvent = {
 describe('organisation register', () => {
   it('registers', () => given([]).when(register).then([registered]));
   it('refuses registering twice', () => given([registered]).when(register).thenRefuses('already-exists'));
-  it('refuses a bad code', () => given([]).when({ ...register, code: 'ra' } as OrganisationCommand).thenRefuses('invalid-input'));
+  it('refuses a bad code', () => given([]).when({ ...register, code: 'ra' }).thenRefuses('invalid-input'));
   it('refuses a population for a trust', () =>
-    given([]).when({ ...register, population: 100 } as OrganisationCommand).thenRefuses('invalid-input'));
+    given([]).when({ ...register, population: 100 }).thenRefuses('invalid-input'));
   it('renames', () => given([registered]).when({ type: 'RenameOrganisation', ...renamed.data, today: TODAY }).then([renamed]));
   it('refuses renaming an unknown organisation', () =>
     given([]).when({ type: 'RenameOrganisation', ...renamed.data, today: TODAY }).thenRefuses('not-found'));

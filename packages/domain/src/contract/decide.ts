@@ -89,7 +89,7 @@ const vary = (state: ContractState, cmd: Extract<ContractCommand, { type: 'VaryC
   }
   const { type: _t, today: _today, ...data } = cmd;
   const changes = Object.fromEntries(Object.entries(data).filter(([, v]) => v !== undefined)) as unknown as ContractVaried;
-  const changed = (Object.keys(changes) as string[]).filter((k) => !['contractId', 'effectiveQuarter', 'businessDate'].includes(k));
+  const changed = Object.keys(changes).filter((k) => !['contractId', 'effectiveQuarter', 'businessDate'].includes(k));
   if (changed.length === 0) refuse('invalid-variation', 'a variation must change at least one term', 'effectiveQuarter');
   checkTerms({ ...termsAt(c, from), ...(changes as Partial<ContractTerms>) });
   return [{ type: 'ContractVaried', data: changes }];

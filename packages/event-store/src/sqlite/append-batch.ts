@@ -123,6 +123,9 @@ export const prepareBatchCommitter = (db: Database.Database, clock: () => Date):
   };
 
   return (batch) => {
+    // A lone append needs no savepoint (they cost a copy of every page they touch): if it fails, so does the whole
+    // transaction, which is then rolled back instead of committed.
+    const alone = batch.length === 1;
     begin.run();
     try {
       // Never before the newest stored time, whichever process or clock wrote it (ISO strings sort as times).
@@ -130,19 +133,22 @@ export const prepareBatchCommitter = (db: Database.Database, clock: () => Date):
       const outcomes = batch.map((pending): Outcome => {
         const now = clock().toISOString();
         const recordedAt = now > floor ? now : floor;
-        savepoint.run();
+        if (!alone) savepoint.run();
         try {
           const result = appendOne(pending, recordedAt);
-          release.run();
+          if (!alone) release.run();
           floor = recordedAt;
           return { ok: true, result };
         } catch (error) {
-          rollbackTo.run();
-          release.run();
+          if (!alone) {
+            rollbackTo.run();
+            release.run();
+          }
           return { ok: false, error };
         }
       });
-      commit.run();
+      if (outcomes.some((o) => o.ok)) commit.run();
+      else rollback.run();
       return outcomes;
     } catch (error) {
       if (db.inTransaction) rollback.run();

@@ -52,6 +52,8 @@ export const openWriter = (path: string): Database.Database => {
     retryWhileBusy(() => db.pragma('journal_mode = WAL'));
     // better-sqlite3 is compiled with SQLITE_DEFAULT_WAL_SYNCHRONOUS=1 (NORMAL): say FULL explicitly.
     db.pragma('synchronous = FULL');
+    // Savepoints copy the pages they change to a sub-journal; keep it in memory rather than in a temp file.
+    db.pragma('temp_store = MEMORY');
     retryWhileBusy(() => migrate(db));
     return db;
   } catch (error) {

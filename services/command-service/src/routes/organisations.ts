@@ -51,7 +51,7 @@ export const organisationRoutes = (deps: Deps): Router => {
       requirePermission(ctx, 'rename-organisation');
       const body = parseBody(s.renameOrganisation, req);
       const code = String(req.params.code);
-      if (!isOrgCode(code)) throw notFound(`organisation ${code}`);
+      if (!isOrgCode(code)) throw notFound("organisation with that code");
       const streamName = organisationStream(code);
       const events = await execute(store, ctx, {
         streamName,
