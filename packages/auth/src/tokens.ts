@@ -138,14 +138,36 @@ const remoteKeySet = (jwksUrl: string): JWTVerifyGetKey => {
  * Verifies a bearer token and returns who it names. Each mode pins its algorithms, so a token can never choose how
  * it is checked (no `none`, no HS256 signed with a public key).
  */
-export const createTokenVerifier = (config: TokenVerifierConfig): TokenVerifier => {
+export const createTokenVerifier = (config: TokenVerifierConfig, clock: () => number = Date.now): TokenVerifier =>
+  remembering(verifierFor(config, clock), clock);
+
+/**
+ * Remembers tokens that verified, until they expire (a signature check is ~8% of a command's CPU). A token that
+ * failed is never remembered; `exp` and `nbf` are checked again on every use, without the tolerance once cached.
+ */
+const remembering = (verify: (token: string) => Promise<{ actor: Actor; exp: number; nbf: number }>, clock: () => number): TokenVerifier => {
+  const verified = new Map<string, { actor: Actor; exp: number; nbf: number }>();
+  return async (token) => {
+    const now = clock() / 1000;
+    const hit = verified.get(token);
+    if (hit && hit.exp > now && hit.nbf <= now) return hit.actor;
+    verified.delete(token);
+    const fresh = await verify(token);
+    if (verified.size >= 10_000) verified.delete(verified.keys().next().value!); // oldest first: a Map keeps order
+    verified.set(token, fresh);
+    return fresh.actor;
+  };
+};
+
+const verifierFor = (config: TokenVerifierConfig, clock: () => number): ((token: string) => Promise<{ actor: Actor; exp: number; nbf: number }>) => {
+  const remember = (payload: JWTPayload) => ({ actor: actorFromClaims(payload), exp: payload.exp ?? 0, nbf: payload.nbf ?? 0 });
   const common: JWTVerifyOptions = { clockTolerance: CLOCK_TOLERANCE_SECONDS, requiredClaims: ['exp'] };
   if (config.mode === 'dev') {
     const { secret } = config;
     const options = { ...common, algorithms: ['HS256'], issuer: DEV_ISSUER, audience: DEV_AUDIENCE };
     return async (token) => {
       try {
-        return actorFromClaims((await jwtVerify(token, secret, options)).payload);
+        return remember((await jwtVerify(token, secret, { ...options, currentDate: new Date(clock()) })).payload);
       } catch (err) {
         throw toAuthError(err);
       }
@@ -155,7 +177,7 @@ export const createTokenVerifier = (config: TokenVerifierConfig): TokenVerifier 
   const options = { ...common, algorithms: ['RS256', 'ES256'], issuer: config.issuer, audience: config.audience };
   return async (token) => {
     try {
-      return actorFromClaims((await jwtVerify(token, keys, options)).payload);
+      return remember((await jwtVerify(token, keys, { ...options, currentDate: new Date(clock()) })).payload);
     } catch (err) {
       throw toAuthError(err);
     }

@@ -24,6 +24,8 @@ export interface LaunchOptions {
   env?: Record<string, string>;
   /** Where each service's log goes (default: <dataDir>/logs/<name>.log). */
   logDir?: string;
+  /** Extra Node options for the service processes (e.g. --cpu-prof for a benchmark). */
+  nodeArgs?: string[];
 }
 
 export const startService = (name: 'command' | 'query', opts: LaunchOptions): Promise<RunningService> => {
@@ -31,7 +33,7 @@ export const startService = (name: 'command' | 'query', opts: LaunchOptions): Pr
   mkdirSync(logDir, { recursive: true });
   const log = createWriteStream(resolve(logDir, `${name}.log`), { flags: 'a' });
   const port = name === 'command' ? opts.commandPort : opts.queryPort;
-  const child = spawn(process.execPath, [SERVICE_MAINS[name]], {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), SERVICE_MAINS[name]], {
     env: {
       ...process.env,
       LEDGER_DATA_DIR: opts.dataDir,

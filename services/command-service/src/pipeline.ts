@@ -14,6 +14,7 @@ import {
   type RecordedEvent,
 } from '@csu-ledger/event-store';
 import { HttpError } from '@csu-ledger/http';
+import { createStreamLocks } from './stream-lock.ts';
 import { deterministicUuid } from './uuid.ts';
 
 export interface RequestContext {
@@ -70,8 +71,13 @@ const earlierAnswer = (ctx: RequestContext, events: RecordedEvent[]): RecordedEv
   return events.filter((e) => (e.metadata as unknown as EventMetadata).idempotency?.scope === scope);
 };
 
+const serialise = createStreamLocks();
+
 /** Runs a command to its recorded events (or the events an earlier identical request recorded). */
-export const execute = async <S>(store: EventStore, ctx: RequestContext, exec: Execution<S>): Promise<RecordedEvent[]> => {
+export const execute = <S>(store: EventStore, ctx: RequestContext, exec: Execution<S>): Promise<RecordedEvent[]> =>
+  serialise(exec.streamName, () => attempt(store, ctx, exec));
+
+const attempt = async <S>(store: EventStore, ctx: RequestContext, exec: Execution<S>): Promise<RecordedEvent[]> => {
   for (let attempt = 1; ; attempt++) {
     const loaded = await exec.load();
     const replay = earlierAnswer(ctx, loaded.streamEvents);
