@@ -69,12 +69,16 @@ describe('challenge transitions', () => {
 });
 
 describe('RaiseChallenge and values', () => {
-  const raise = { type: 'RaiseChallenge', ...raisedData, today: TODAY } as ChallengeCommand;
+  const raise = { type: 'RaiseChallenge', ...raisedData, contractFrom: '2025-04-01', today: TODAY } as ChallengeCommand;
   it('raises a challenge', () => given([]).when(raise).then([raised]));
   it('refuses raising twice', () => given([raised]).when(raise).thenRefuses('already-exists'));
   it('refuses a bad trust code', () => given([]).when({ ...raise, trust: 'R@X' } as ChallengeCommand).thenRefuses('invalid-input'));
   it('refuses zero activity lines', () => given([]).when({ ...raise, activityLines: 0 } as ChallengeCommand).thenRefuses('invalid-input'));
   it('refuses a bad activity month', () => given([]).when({ ...raise, activityMonth: '2025-26-M13' } as ChallengeCommand).thenRefuses('invalid-input'));
+  it('refuses a challenge dated before the contract starts', () =>
+    given([]).when({ ...raise, businessDate: '2025-03-31', activityMonth: '2024-25-M12' } as ChallengeCommand).thenRefuses('invalid-input'));
+  it('refuses challenging activity of a month that has not begun', () =>
+    given([]).when({ ...raise, activityMonth: '2025-26-M03' } as ChallengeCommand).thenRefuses('invalid-input'));
   it('refuses recovering more than challenged', () =>
     given([raised]).when({ type: 'ResolveChallenge', recoveredPence: 5_000_001, ...d }).thenRefuses('amount-exceeds-challenge'));
   it('resolves recovering exactly the value challenged', () =>

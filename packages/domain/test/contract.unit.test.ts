@@ -75,6 +75,8 @@ describe('VaryContract', () => {
   it('refuses KPIs whose weights do not sum to 10000', () =>
     given([agreed]).when(vary({ kpis: [KPIS[0]!] })).thenRefuses('invalid-input'));
   it('refuses an unknown contract', () => given([]).when(vary()).thenRefuses('not-found'));
+  it('refuses a variation dated before the agreement', () =>
+    given([agreed]).when(vary({ businessDate: '2024-01-01', effectiveQuarter: '2025-26-Q1' })).thenRefuses('invalid-input'));
 });
 
 describe('ServeBreakNotice', () => {
@@ -91,6 +93,7 @@ describe('ServeBreakNotice', () => {
     given([agreed, { type: 'BreakNoticeServed', data: { contractId: 'KIN-2025', businessDate: '2025-08-15', servedBy: 'csu', termEndMonth: '2025-26-M08' } }])
       .when(cmd)
       .thenRefuses('break-notice-already-served'));
+  it('refuses a notice dated before the agreement', () => given([agreed]).when({ ...cmd, businessDate: '2010-01-01' }).thenRefuses('invalid-input'));
   it('refuses a notice after the term ended', () => given([agreed]).when({ ...cmd, businessDate: '2026-04-02' }).thenRefuses('term-ended'));
   it('refuses a notice that would end the term inside an approved quarter', () =>
     given([agreed, approved('2025-26-Q1'), approved('2025-26-Q2')]).when({ ...cmd, businessDate: '2025-05-01' }).thenRefuses('quarter-closed'));
@@ -139,6 +142,8 @@ describe('ReportMeasurement', () => {
   it('refuses more than 100%', () => given([agreed]).when({ ...cmd, achievedBp: 10001 }).thenRefuses('invalid-input'));
   it('refuses a closed quarter', () => given([agreed, approved('2025-26-Q1')]).when(cmd).thenRefuses('quarter-closed'));
   it('refuses a month after the term', () => given([agreed]).when({ ...cmd, month: '2026-27-M01' }).thenRefuses('outside-term'));
+  it('refuses a measurement dated before its month starts', () =>
+    given([agreed]).when({ ...cmd, month: '2025-26-M06', businessDate: '2025-05-31' }).thenRefuses('invalid-input'));
 });
 
 describe('ApproveSettlement', () => {

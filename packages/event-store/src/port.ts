@@ -55,8 +55,8 @@ export interface ReadAllOptions {
 export interface EventStore {
   /** Appends all the events or none, atomically. */
   appendToStream(streamName: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult>;
-  /** The stream's events in revision order; [] when it does not exist. */
-  readStream(streamName: string): Promise<RecordedEvent[]>;
+  /** The stream's events in revision order (from `fromRevision`, default 0); [] when it does not exist. */
+  readStream(streamName: string, options?: { fromRevision?: number | undefined }): Promise<RecordedEvent[]>;
   /** Events of the stream `root` and of every stream named `root.<anything>`, in global order. */
   readStreamGroup(root: string): Promise<RecordedEvent[]>;
   /** Events of all streams in global order. */

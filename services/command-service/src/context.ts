@@ -43,6 +43,11 @@ export const parseBody = <T extends z.ZodType>(schema: T, req: Request): z.infer
   const parsed = schema.safeParse(req.body ?? {});
   if (parsed.success) return parsed.data;
   throw new HttpError('validation-failed', 'the request body is not valid', {
-    errors: parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(body)', message: i.message })),
+    // An unknown field is reported at its own path, so a client can point at it.
+    errors: parsed.error.issues.flatMap((i) =>
+      i.code === 'unrecognized_keys'
+        ? i.keys.map((k) => ({ path: [...i.path, k].join('.'), message: `unknown field ${JSON.stringify(k)}` }))
+        : [{ path: i.path.join('.') || '(body)', message: i.message }],
+    ),
   });
 };

@@ -80,7 +80,8 @@ export const delivery = z.strictObject({
 });
 export const rejection = z.strictObject({ ...dated, kpiId: z.string().min(1).max(32), month: monthId, reason: text(1000) });
 export const measurement = z.strictObject({ ...dated, kpiId: z.string().min(1).max(32), month: monthId, achievedBp: bp, note: text(1000).optional() });
-export const approval = z.strictObject({ ...dated, netPayablePence: z.number().int('must be whole pence').min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER) });
+// Net payable is never negative: withheld is at most the fee, gain share and extras are never negative.
+export const approval = z.strictObject({ ...dated, netPayablePence: pence });
 
 export const raiseExtra = z.strictObject({
   ...dated,

@@ -1,7 +1,10 @@
 // The query service's HTTP app: every GET of API.md, organisation-scoped, with read-your-writes (X-Min-Position).
 import type { Express, Request, RequestHandler } from 'express';
 import {
+  compareQuarters,
   contractStream,
+  monthsBetween,
+  quarterOfMonth,
   eventsAsOf,
   foldLedger,
   isContractId,
@@ -123,6 +126,15 @@ export const createQueryApp = (o: QueryAppOptions): Express => {
     const { ledger, now } = await ledgerFor(req);
     res.json(settlementView(ledger, q, now));
   });
+  // Every quarter of the term (and any later one a late money item rolled into), for a finance officer's overview.
+  app.get('/contracts/:id/settlements', async (req, res) => {
+    const { ledger, now } = await ledgerFor(req);
+    const c = ledger.contract;
+    const quarters = new Set(monthsBetween(c.firstMonth, c.termEndMonth).map(quarterOfMonth));
+    for (const item of ledger.moneyItems) quarters.add(item.landingQuarter);
+    const ordered = [...quarters].sort(compareQuarters);
+    res.json({ contractId: c.contractId, settlements: ordered.map((q) => settlementView(ledger, q, now)) });
+  });
   app.get('/contracts/:id/extras', async (req, res) => {
     const { ledger } = await ledgerFor(req);
     res.json({ contractId: ledger.contract.contractId, extras: extrasView(ledger) });
@@ -160,11 +172,9 @@ export const createQueryApp = (o: QueryAppOptions): Express => {
     });
   });
 
-  app.get('/organisations', (req, res) => {
-    const actor = requireActor(req);
+  // Any signed-in user may read the register of names and codes (public ODS data); the spend figures are scoped.
+  app.get('/organisations', (_req, res) => {
     const all = models.organisations().filter((o) => o.status === 'registered');
-    // Any signed-in user may read the register of names and codes (public ODS data); the spend figures are scoped.
-    void actor;
     res.json({ organisations: all.map((o) => ({ code: o.code, kind: o.kind, name: o.names[o.names.length - 1]!.name, names: o.names })) });
   });
   app.get('/organisations/:code/support-spend', (req, res) => {

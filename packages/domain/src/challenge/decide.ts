@@ -3,7 +3,7 @@
 //   responded → responded | escalated | resolved | withdrawn
 //   escalated → resolved | withdrawn
 // A trust that never answers can be escalated too (our reading: formal dispute is the remedy for silence).
-import { isMonthId } from '../calendar.ts';
+import { firstDayOfMonth, isMonthId } from '../calendar.ts';
 import { refuse } from '../errors.ts';
 import type { ChallengeCategory, ChallengeEvent, IsoDate, MonthId, ReconciliationPhase } from '../events.ts';
 import { isOrgCode } from '../ids.ts';
@@ -24,6 +24,8 @@ export type ChallengeCommand =
       activityLines: number;
       valuePence: number;
       phase?: ReconciliationPhase | undefined;
+      /** The earliest date the contract's money items may carry (see `contractActiveFrom`). */
+      contractFrom: IsoDate;
     } & Dated)
   | ({ type: 'RecordTrustResponse'; acceptedPence: number; rejectedPence: number } & Dated)
   | ({ type: 'EscalateChallenge'; detail?: string | undefined } & Dated)
@@ -61,7 +63,14 @@ export const decideChallenge = (cmd: ChallengeCommand, state: ChallengeState): C
     if (!isMonthId(cmd.activityMonth)) refuse('invalid-input', 'activity month must look like 2025-26-M01', 'activityMonth');
     wholePence(cmd.activityLines, 'activityLines', 1);
     wholePence(cmd.valuePence, 'valuePence', 1);
-    const { type: _t, today: _d, ...data } = cmd;
+    if (cmd.businessDate < cmd.contractFrom) {
+      refuse('invalid-input', `the contract starts on ${cmd.contractFrom}; a challenge cannot be raised before it`, 'businessDate');
+    }
+    // Billed activity is challenged once the month has begun at the earliest (SLAM arrives after it).
+    if (firstDayOfMonth(cmd.activityMonth) > cmd.businessDate) {
+      refuse('invalid-input', `activity of ${cmd.activityMonth} cannot be challenged before the month starts`, 'activityMonth');
+    }
+    const { type: _t, today: _d, contractFrom: _f, ...data } = cmd;
     return [{ type: 'ChallengeRaised', data }];
   }
   const c = raised(state, cmd);

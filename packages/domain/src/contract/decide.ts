@@ -49,6 +49,11 @@ const notInFuture = (cmd: Dated, field = 'businessDate'): void => {
 const agreed = (state: ContractState): AgreedContract =>
   state.status === 'agreed' ? state : refuse('not-found', 'no such contract');
 
+/** Notices and variations act on an agreed contract, so they cannot be dated before the agreement. */
+const notBeforeAgreement = (c: AgreedContract, cmd: Dated): void => {
+  if (cmd.businessDate < c.agreedOn) refuse('invalid-input', `the contract was agreed on ${c.agreedOn}; this cannot be dated before it`, 'businessDate');
+};
+
 const quarterOpen = (c: AgreedContract, month: MonthId): void => {
   const q = quarterOfMonth(month);
   if (c.approvals[q]) refuse('quarter-closed', `${q} is approved and closed`, 'month');
@@ -74,6 +79,7 @@ const agree = (state: ContractState, cmd: Extract<ContractCommand, { type: 'Agre
 const vary = (state: ContractState, cmd: Extract<ContractCommand, { type: 'VaryContract' }>): ContractEvent[] => {
   const c = agreed(state);
   notInFuture(cmd);
+  notBeforeAgreement(c, cmd);
   const q = cmd.effectiveQuarter;
   // DOMAIN.md: new terms are effective "from the first month of a later quarter"
   if (compareQuarters(q, quarterOfDate(cmd.businessDate)) <= 0) {
@@ -98,6 +104,7 @@ const vary = (state: ContractState, cmd: Extract<ContractCommand, { type: 'VaryC
 const serveBreakNotice = (state: ContractState, cmd: Extract<ContractCommand, { type: 'ServeBreakNotice' }>): ContractEvent[] => {
   const c = agreed(state);
   notInFuture(cmd);
+  notBeforeAgreement(c, cmd);
   if (c.breakNotice) refuse('break-notice-already-served', `notice was served on ${c.breakNotice.businessDate}`);
   if (cmd.businessDate > lastDayOfMonth(c.termEndMonth)) refuse('term-ended', `the term ended with ${c.termEndMonth}`, 'businessDate');
   // DOMAIN.md: the term ends on the last day of the month in which D + notice months falls, never later than agreed.
@@ -143,6 +150,10 @@ const measure = (state: ContractState, cmd: Extract<ContractCommand, { type: 'Re
   quarterOpen(c, cmd.month);
   if (!Number.isSafeInteger(cmd.achievedBp) || cmd.achievedBp < 0 || cmd.achievedBp > 10_000) {
     refuse('invalid-input', 'achieved must be 0..10000 bp', 'achievedBp');
+  }
+  // A month's achievement can only be reported once the month has begun.
+  if (cmd.businessDate < firstDayOfMonth(cmd.month)) {
+    refuse('invalid-input', `a measurement for ${cmd.month} cannot be dated before the month starts`, 'businessDate');
   }
   const { kpiId, month, achievedBp, note, businessDate } = cmd;
   return [{ type: 'MeasurementReported', data: { contractId: c.contractId, kpiId, month, achievedBp, note, businessDate } }];

@@ -1,5 +1,5 @@
 // Contract aggregate: its events' effect on state (DOMAIN.md: Contract terms; Delivery and performance).
-import { compareMonths, monthsOfQuarter } from '../calendar.ts';
+import { compareMonths, firstDayOfMonth, monthsOfQuarter } from '../calendar.ts';
 import type {
   BreakNoticeServed,
   ContractEvent,
@@ -127,4 +127,13 @@ export const evolveContract = (state: ContractState, event: ContractEvent): Cont
       return _never;
     }
   }
+};
+
+/**
+ * The earliest business date of an extra or challenge under the contract: its agreement, or the start of its term
+ * if that came first (contracts are often signed after the work began). Our rule; DOMAIN.md is silent.
+ */
+export const contractActiveFrom = (c: AgreedContract): IsoDate => {
+  const start = firstDayOfMonth(c.firstMonth);
+  return start < c.agreedOn ? start : c.agreedOn;
 };

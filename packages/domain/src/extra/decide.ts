@@ -20,6 +20,8 @@ export type ExtraCommand =
       description: string;
       serviceLine: string;
       requestedBy: string;
+      /** The earliest date the contract's money items may carry (see `contractActiveFrom`). */
+      contractFrom: IsoDate;
     } & Dated)
   | ({ type: 'AcceptExtra' } & Dated)
   | ({ type: 'DisputeExtra'; reason: ExtraDisputeReason; detail?: string | undefined } & Dated)
@@ -59,7 +61,10 @@ export const decideExtra = (cmd: ExtraCommand, state: ExtraState): ExtraEvent[] 
     if (state.status !== 'none') refuse('already-exists', `extra ${cmd.extraId} already exists`, 'extraId');
     if (cmd.businessDate > cmd.today) refuse('business-date-in-future', `${cmd.businessDate} is after today`, 'businessDate');
     positivePence(cmd.amountPence, 'amountPence');
-    const { type: _t, today: _d, ...data } = cmd;
+    if (cmd.businessDate < cmd.contractFrom) {
+      refuse('invalid-input', `the contract starts on ${cmd.contractFrom}; an extra cannot be raised before it`, 'businessDate');
+    }
+    const { type: _t, today: _d, contractFrom: _f, ...data } = cmd;
     return [{ type: 'ExtraRaised', data }];
   }
   const x = raised(state, cmd);

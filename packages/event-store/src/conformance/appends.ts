@@ -122,6 +122,20 @@ export const appendTests = (subject: Subject): void => {
     expect(await store.readStream(stream)).toEqual([]);
     expect(await store.headPosition()).toBe(head);
     expect(await readOurs(store, head, prefix)).toEqual([]);
+
+    // The same failures racing with appends that succeed (a store may commit them all in one transaction).
+    const ok = (n: number) => [newEvent(), newEvent()].map((e) => ({ ...e, data: { n } }));
+    const okBatches = [ok(1), ok(2), ok(3)];
+    const raced = await Promise.allSettled([
+      store.appendToStream(`${prefix}-ok1`, okBatches[0] ?? [], { expectedRevision: 'no-stream' }),
+      store.appendToStream(stream, [newEvent(), { ...newEvent(), eventId: reusedId }], { expectedRevision: 'any' }),
+      store.appendToStream(`${prefix}-ok2`, okBatches[1] ?? [], { expectedRevision: 'no-stream' }),
+      store.appendToStream(stream, [newEvent(), twice, twice], { expectedRevision: 'any' }),
+      store.appendToStream(`${prefix}-ok3`, okBatches[2] ?? [], { expectedRevision: 'no-stream' }),
+    ]);
+    expect(raced.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected', 'fulfilled']);
+    expect(await store.readStream(stream)).toEqual([]);
+    expect(new Set(ids(await readOurs(store, head, prefix)))).toEqual(new Set(ids(okBatches.flat())));
   });
 
   it('treats a retry with the same event ids as a duplicate: returns the stored events and writes nothing', async () => {

@@ -6,6 +6,7 @@ import {
   DuplicateEventIdError,
   type AppendOptions,
   type AppendResult,
+  type NewEvent,
   type RecordedEvent,
 } from '../port.ts';
 import { eventColumns, groupBounds, groupCondition, toRecordedEvent, type EventRow } from './schema.ts';
@@ -13,7 +14,7 @@ import { eventColumns, groupBounds, groupCondition, toRecordedEvent, type EventR
 /** An append waiting for the next commit, with its JSON already serialised outside the transaction. */
 export interface PendingAppend {
   streamName: string;
-  events: { eventId: string; type: string; data: string; metadata: string }[];
+  events: { event: NewEvent; dataJson: string; metadataJson: string }[];
   options: AppendOptions;
   resolve: (result: AppendResult) => void;
   reject: (error: unknown) => void;
@@ -70,11 +71,11 @@ export const prepareBatchCommitter = (db: Database.Database, clock: () => Date):
     const { streamName, events, options } = pending;
     const last = lastRevision.get(streamName) ?? null;
     // Checking the first id is enough to spot a retry; any other reused id trips the UNIQUE constraint below.
-    const firstId = events[0]?.eventId;
+    const firstId = events[0]?.event.eventId;
     if (firstId !== undefined && byEventId.get(firstId)) {
       const stored = storedRetry(
         streamName,
-        events.map((e) => e.eventId),
+        events.map((e) => e.event.eventId),
       );
       if (!stored) throw new DuplicateEventIdError(firstId);
       return { duplicate: true, events: stored, nextRevision: last ?? -1 };
@@ -90,19 +91,11 @@ export const prepareBatchCommitter = (db: Database.Database, clock: () => Date):
     }
     const recorded: RecordedEvent[] = [];
     let revision = last ?? -1;
-    for (const event of events) {
+    for (const { event, dataJson, metadataJson } of events) {
       revision += 1;
       let position: bigint;
       try {
-        const info = insert.run(
-          event.eventId,
-          streamName,
-          revision,
-          event.type,
-          event.data,
-          event.metadata,
-          recordedAt,
-        );
+        const info = insert.run(event.eventId, streamName, revision, event.type, dataJson, metadataJson, recordedAt);
         position = BigInt(info.lastInsertRowid);
       } catch (error) {
         if (isEventIdConflict(error)) throw new DuplicateEventIdError(event.eventId);
@@ -114,8 +107,9 @@ export const prepareBatchCommitter = (db: Database.Database, clock: () => Date):
         revision,
         position,
         type: event.type,
-        data: JSON.parse(event.data) as unknown,
-        metadata: JSON.parse(event.metadata) as Record<string, unknown>,
+        // The caller's own objects, not a parse of the JSON: parsing again would cost ~7% of a 100-event append.
+        data: event.data,
+        metadata: event.metadata,
         recordedAt,
       });
     }

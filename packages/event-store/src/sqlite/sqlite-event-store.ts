@@ -46,6 +46,10 @@ const toJson = (value: unknown): string => JSON.stringify(value) ?? 'null';
 const settled = <T>(work: () => T): Promise<T> => new Promise<T>((resolve) => resolve(work()));
 
 export const createSqliteEventStore = (path: string, options: SqliteEventStoreOptions = {}): SqliteEventStore => {
+  if (path === '' || path === ':memory:') {
+    // The reader and every other process must open the same file; WAL needs a real one too.
+    throw new Error(`the SQLite event store needs a file path, got ${JSON.stringify(path)}`);
+  }
   const clock = options.clock ?? (() => new Date());
   const writer = openWriter(path);
   let reader: ReturnType<typeof openReader>;
@@ -59,7 +63,7 @@ export const createSqliteEventStore = (path: string, options: SqliteEventStoreOp
 
   const select = (where: string) =>
     reader.prepare<unknown[], EventRow>(`SELECT ${eventColumns} FROM events ${where}`).raw(true);
-  const streamQuery = select('WHERE stream = ? ORDER BY revision');
+  const streamQuery = select('WHERE stream = ? AND revision >= ? ORDER BY revision');
   const groupQuery = select(`WHERE ${groupCondition} ORDER BY position`);
   const afterQuery = select('WHERE position > ? ORDER BY position LIMIT ?');
   const headQuery = reader.prepare<[], bigint | null>('SELECT max(position) FROM events').pluck();
@@ -102,12 +106,15 @@ export const createSqliteEventStore = (path: string, options: SqliteEventStoreOp
     try {
       outcomes = commitBatch(batch);
     } catch (error) {
-      // Another process held the write lock past the busy timeout: wait for it without failing anyone.
-      busySince ??= Date.now();
-      if (isBusy(error) && Date.now() - busySince < maxBusyWaitMs) {
-        queue.unshift(...batch);
-        busyRetry = setTimeout(flush, 10);
-        return;
+      if (isBusy(error)) {
+        // Another process held the write lock past the busy timeout: keep waiting, off the event loop, and fail
+        // no one unless it lasts far longer than any real transaction.
+        busySince ??= Date.now();
+        if (Date.now() - busySince < maxBusyWaitMs) {
+          queue.unshift(...batch);
+          busyRetry = setTimeout(flush, 10);
+          return;
+        }
       }
       busySince = undefined;
       for (const pending of batch) pending.reject(error);
@@ -136,16 +143,16 @@ export const createSqliteEventStore = (path: string, options: SqliteEventStoreOp
         if (closing) throw new Error('event store is closed');
         // Serialise now, outside the write transaction; a value JSON cannot hold fails only this append.
         const serialised = events.map((event) => ({
-          eventId: event.eventId,
-          type: event.type,
-          data: toJson(event.data),
-          metadata: toJson(event.metadata),
+          event,
+          dataJson: toJson(event.data),
+          metadataJson: toJson(event.metadata),
         }));
         queue.push({ streamName, events: serialised, options: appendOptions, resolve, reject });
         scheduleFlush();
       }),
 
-    readStream: (streamName) => settled(() => streamQuery.all(streamName).map(toRecordedEvent)),
+    readStream: (streamName, readOptions = {}) =>
+      settled(() => streamQuery.all(streamName, readOptions.fromRevision ?? 0).map(toRecordedEvent)),
 
     readStreamGroup: (root) => settled(() => groupQuery.all(...groupBounds(root)).map(toRecordedEvent)),
 

@@ -19,6 +19,8 @@ import {
   type ExtraEvent,
   type IsoDate,
   type LedgerEvent,
+  type AgreedContract,
+  contractActiveFrom,
 } from '@csu-ledger/domain';
 import type { Permission } from '@csu-ledger/auth';
 import type { RecordedEvent } from '@csu-ledger/event-store';
@@ -57,26 +59,33 @@ export const childRoutes = (deps: Deps): Router => {
     permission: Permission,
     contractId: string,
     id: string,
-    toCommand: () => C,
+    toCommand: (contract: AgreedContract) => C,
     mustExist: boolean,
   ): Promise<RecordedEvent[]> => {
     const ctx = requestContext(req);
     const streamName = childStream(id);
+    let parent: AgreedContract | undefined;
     return execute<S>(store, ctx, {
       streamName,
       load: async () => {
         const { contract } = await loadContract(store, ctx.actor, contractId);
+        parent = contract;
         const streamEvents = await store.readStream(streamName);
         const state = k.fold(streamEvents);
         if (mustExist && state.status === 'none') throw notFound(`${k.kind} ${id}`);
         requireContractRole(ctx, permission, contract);
         return { state, streamEvents };
       },
-      decide: (state) => k.decide(toCommand(), state),
+      decide: (state) => k.decide(toCommand(parent!), state),
     });
   };
 
-  const raise = <T extends z.ZodType>(k: Kind<never, never> | typeof extra | typeof challenge, permission: Permission, schema: T, build: (b: z.infer<T>, ids: { contractId: string; id: string; today: IsoDate }) => unknown) => {
+  const raise = <T extends z.ZodType>(
+    k: typeof extra | typeof challenge,
+    permission: Permission,
+    schema: T,
+    build: (b: z.infer<T>, ids: { contractId: string; id: string; today: IsoDate; contractFrom: IsoDate }) => unknown,
+  ) => {
     r.post(
       `/contracts/:id/${k.kind === 'extra' ? 'extras' : 'challenges'}`,
       command(async (req) => {
@@ -85,19 +94,27 @@ export const childRoutes = (deps: Deps): Router => {
         const body = parseBody(schema, req);
         const contractId = contractIdParam(req);
         const id = childId(contractId, k.kind, idFromKey(ctx, k.kind));
-        const cmd = () => build(body, { contractId, id, today: deps.today() });
+        const cmd = (c: AgreedContract) => build(body, { contractId, id, today: deps.today(), contractFrom: contractActiveFrom(c) });
         const events = await run(req, k as Kind<unknown, { status: string }>, permission, contractId, id, cmd, false);
         return { created: { [`${k.kind}Id`]: id }, events };
       }),
     );
   };
-  raise(extra, 'raise-extra', s.raiseExtra, (b, x) => ({ type: 'RaiseExtra', ...b, extraId: x.id, contractId: x.contractId, today: x.today }));
+  raise(extra, 'raise-extra', s.raiseExtra, (b, x) => ({
+    type: 'RaiseExtra',
+    ...b,
+    extraId: x.id,
+    contractId: x.contractId,
+    today: x.today,
+    contractFrom: x.contractFrom,
+  }));
   raise(challenge, 'raise-challenge', s.raiseChallenge, (b, x) => ({
     type: 'RaiseChallenge',
     ...b,
     challengeId: x.id,
     contractId: x.contractId,
     today: x.today,
+    contractFrom: x.contractFrom,
   }));
 
   const act = <T extends z.ZodType, C>(k: Kind<C, { status: string }>, path: string, permission: Permission, schema: T, build: (b: z.infer<T>, today: IsoDate) => C) => {

@@ -1,0 +1,1 @@
+export { createCommandApp, type CommandAppOptions } from './app.ts';

@@ -1,0 +1,3 @@
+export { createQueryApp, type QueryAppOptions } from './app.ts';
+export { startProjector, type Projector, type ProjectorStatus } from './projector.ts';
+export { openReadModels, type ReadModels } from './read-models.ts';

@@ -1,0 +1,261 @@
+// Both services in this process, on real HTTP (127.0.0.1, ephemeral ports) and one real SQLite store in a fresh
+// temporary folder: the int tier's harness. Nothing is mocked; only the clock is fixed, so "today" (future business
+// dates, quarters ended, pending deliverables) does not depend on when the tests run.
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTokenVerifier, signDevToken } from '@csu-ledger/auth';
+import type { Role } from '@csu-ledger/domain';
+import { createSqliteEventStore, type SqliteEventStore } from '@csu-ledger/event-store';
+import { createLogger } from '@csu-ledger/http';
+// The services' package.json files export ./src/index.ts, which does not exist yet: import the factories directly.
+import { createCommandApp } from '../../services/command-service/src/app.ts';
+import { createQueryApp } from '../../services/query-service/src/app.ts';
+import { startProjector } from '../../services/query-service/src/projector.ts';
+import { openReadModels } from '../../services/query-service/src/read-models.ts';
+
+/** The instant both services believe it is: a Tuesday, long after FY 2025-26 ended and inside FY 2026-27. */
+export const FIXED_NOW = '2026-11-24T12:00:00Z';
+/** `FIXED_NOW` as a date in England: business dates after it are in the future. */
+export const TODAY = '2026-11-24';
+
+export type Json = Record<string, unknown>;
+
+export interface Reply<T = Json> {
+  status: number;
+  /** Parsed JSON when the body is JSON; otherwise undefined (see `text`). */
+  body: T;
+  /** The raw body, for checks that nothing leaks in it. */
+  text: string;
+  contentType: string;
+  headers: Headers;
+}
+
+export interface PostOptions {
+  /** Send this text as the body instead of JSON.stringify(body) (malformed JSON, numbers JSON cannot round-trip). */
+  raw?: string;
+  /** Default application/json. */
+  contentType?: string;
+  headers?: Record<string, string>;
+}
+
+export interface GetOptions {
+  /** X-Min-Position to send; default: the highest position a command answered with; false: none. */
+  minPosition?: string | false;
+  headers?: Record<string, string>;
+}
+
+export interface InProcess {
+  store: SqliteEventStore;
+  commandUrl: string;
+  queryUrl: string;
+  /** A development token for this identity (cached per role, org and subject). */
+  token(role: Role, org: string, sub?: string): Promise<string>;
+  /** POST to the command service; `token` undefined sends no Authorization header. */
+  post<T = Json>(token: string | undefined, path: string, body?: unknown, options?: PostOptions): Promise<Reply<T>>;
+  /** GET from the query service, waiting (X-Min-Position) until the read models include every write so far. */
+  get<T = Json>(token: string | undefined, path: string, options?: GetOptions): Promise<Reply<T>>;
+  /** Highest global position any successful command answered with ('0' before the first). */
+  position(): string;
+  /** The store's head position: what "nothing stored" is checked against. */
+  head(): Promise<bigint>;
+  close(): Promise<void>;
+}
+
+const listen = (app: { listen: (port: number, host: string, cb: () => void) => Server }): Promise<{ server: Server; url: string }> =>
+  new Promise((resolve, reject) => {
+    const server = app.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      resolve({ server, url: `http://127.0.0.1:${port}` });
+    });
+    server.once('error', reject);
+  });
+
+const shut = (server: Server): Promise<void> =>
+  new Promise((resolve) => {
+    server.close(() => resolve());
+    // fetch keeps connections alive; without this close() would wait for them to time out
+    server.closeAllConnections();
+  });
+
+const read = async <T>(res: Response): Promise<Reply<T>> => {
+  const text = await res.text();
+  const contentType = res.headers.get('content-type') ?? '';
+  let body: unknown;
+  if (/json/.test(contentType) && text !== '') body = JSON.parse(text);
+  return { status: res.status, body: body as T, text, contentType, headers: res.headers };
+};
+
+export const startInProcess = async (): Promise<InProcess> => {
+  const dir = await mkdtemp(join(tmpdir(), 'csu-ledger-int-'));
+  const store = createSqliteEventStore(join(dir, 'events.db'));
+  const models = openReadModels(join(dir, 'read-models.db'));
+  const silent = createLogger('int-test', 'silent');
+  const projector = startProjector(store, models, silent);
+  const secret = new Uint8Array(randomBytes(32));
+  const verify = createTokenVerifier({ mode: 'dev', secret });
+  const clock = () => new Date(FIXED_NOW);
+  const command = await listen(createCommandApp({ store, verify, logger: silent, clock }));
+  const query = await listen(createQueryApp({ store, models, projector, verify, logger: silent, clock }));
+
+  const tokens = new Map<string, Promise<string>>();
+  let position = 0n;
+
+  const headersFor = (token: string | undefined, extra: Record<string, string> = {}): Record<string, string> => ({
+    ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+    ...extra,
+  });
+
+  return {
+    store,
+    commandUrl: command.url,
+    queryUrl: query.url,
+    token: (role, org, sub = `${role}-${org}`.toLowerCase()) => {
+      const key = `${role}\u0000${org}\u0000${sub}`;
+      let t = tokens.get(key);
+      if (!t) {
+        t = signDevToken(secret, { sub, org, roles: [role], name: `${role} at ${org}` });
+        tokens.set(key, t);
+      }
+      return t;
+    },
+    post: async <T = Json>(token: string | undefined, path: string, body?: unknown, options: PostOptions = {}) => {
+      const payload = options.raw ?? (body === undefined ? undefined : JSON.stringify(body));
+      const res = await fetch(`${command.url}${path}`, {
+        method: 'POST',
+        headers: headersFor(token, {
+          ...(payload === undefined ? {} : { 'content-type': options.contentType ?? 'application/json' }),
+          ...options.headers,
+        }),
+        ...(payload === undefined ? {} : { body: payload }),
+      });
+      const reply = await read<T>(res);
+      const answered = (reply.body as { position?: unknown } | undefined)?.position;
+      if (reply.status < 300 && typeof answered === 'string' && BigInt(answered) > position) position = BigInt(answered);
+      return reply;
+    },
+    get: async <T = Json>(token: string | undefined, path: string, options: GetOptions = {}) => {
+      const min = options.minPosition ?? position.toString();
+      const res = await fetch(`${query.url}${path}`, {
+        headers: headersFor(token, { ...(min === false ? {} : { 'x-min-position': min }), ...options.headers }),
+      });
+      return read<T>(res);
+    },
+    position: () => position.toString(),
+    head: () => store.headPosition(),
+    close: async () => {
+      await Promise.all([shut(command.server), shut(query.server)]);
+      projector.stop();
+      models.close();
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+};
+
+/** For fixtures: the reply when it is a success, else an error showing what the service said. */
+export const must = <T>(reply: Reply<T>): Reply<T> => {
+  if (reply.status >= 300) throw new Error(`expected success, got ${reply.status}: ${reply.text}`);
+  return reply;
+};
+
+// ---- Request bodies that succeed (after services/cli/src/worked-example.ts), for fixtures and as bases to spoil.
+
+export interface Parties {
+  ccg: string;
+  csu: string;
+}
+
+/** Three KPIs as in the worked example; a term long enough (to 2027-28) that variations and notices can follow. */
+export const contractBody = (contractId: string, parties: Parties): Json => ({
+  contractId,
+  businessDate: '2025-03-20',
+  ccg: parties.ccg,
+  csu: parties.csu,
+  vehicle: 'SLA',
+  firstMonth: '2025-26-M01',
+  lastMonth: '2027-28-M12',
+  annualFeePence: 160_000_000,
+  feeAtRiskBp: 1000,
+  gainShareBp: 2000,
+  gainShareCapPence: 15_000_000,
+  breakNoticeMonths: 3,
+  trustResponseWorkingDays: 20,
+  kpis: [
+    { id: 'K1', name: 'Monthly SLAM validation report by WD10', serviceLine: 'acute-contracting', weightBp: 4000, targetBp: 9500, kind: 'deliverable', dueWorkingDay: 10 },
+    { id: 'K2', name: 'Monthly finance pack by WD8', serviceLine: 'finance', weightBp: 3000, targetBp: 9000, kind: 'deliverable', dueWorkingDay: 8 },
+    { id: 'K3', name: 'Press queries answered within 2 working days', serviceLine: 'communications', weightBp: 3000, targetBp: 9500, kind: 'measured' },
+  ],
+});
+
+export const extraBody = (): Json => ({
+  businessDate: '2025-04-15',
+  amountPence: 1_850_000,
+  description: 'Ad hoc SUS data extract for the A&E review',
+  serviceLine: 'business-intelligence',
+  requestedBy: 'Head of Contracting',
+});
+
+export const challengeBody = (): Json => ({
+  businessDate: '2025-05-06',
+  trust: 'RAX',
+  activityMonth: '2025-26-M01',
+  category: 'duplicate-activity',
+  activityLines: 37,
+  valuePence: 4_000_000,
+});
+
+/** Business dates of a fixture's history; later commands on it are dated `ACT_ON`, after all of them. */
+const EXTRA_DISPUTED_ON = '2025-04-22';
+const EXTRA_ESCALATED_ON = '2025-05-01';
+const CHALLENGE_RESPONDED_ON = '2025-05-30';
+export const ACT_ON = '2025-06-20';
+
+let sequence = 0;
+/** A fresh id for this process (contract ids, organisation codes are derived from it). */
+export const fresh = (prefix: string): string => `${prefix}${(++sequence).toString().padStart(4, '0')}`;
+
+/** An agreed contract between these parties; returns its id. */
+export const agreeContract = async (h: InProcess, parties: Parties, contractId = fresh('C-')): Promise<string> => {
+  must(await h.post(await h.token('admin', 'NHS'), '/contracts', contractBody(contractId, parties)));
+  return contractId;
+};
+
+export type ExtraState = 'awaiting-ccg' | 'disputed' | 'escalated' | 'accepted';
+
+/** An extra on the contract, raised by its CSU and taken to `state` by the two parties. */
+export const extraIn = async (h: InProcess, contractId: string, parties: Parties, state: ExtraState): Promise<string> => {
+  const csu = await h.token('csu', parties.csu);
+  const ccg = await h.token('ccg', parties.ccg);
+  const { body } = must(await h.post<{ extraId: string }>(csu, `/contracts/${contractId}/extras`, extraBody()));
+  const id = body.extraId;
+  if (state === 'accepted') must(await h.post(ccg, `/extras/${id}/accept`, { businessDate: EXTRA_DISPUTED_ON }));
+  if (state === 'disputed' || state === 'escalated') {
+    must(await h.post(ccg, `/extras/${id}/dispute`, { businessDate: EXTRA_DISPUTED_ON, reason: 'covered-by-core-offer' }));
+  }
+  if (state === 'escalated') must(await h.post(ccg, `/extras/${id}/escalate`, { businessDate: EXTRA_ESCALATED_ON }));
+  return id;
+};
+
+export type ChallengeState = 'raised' | 'responded' | 'withdrawn';
+
+/** A challenge on the contract, raised by its CSU and taken to `state`. */
+export const challengeIn = async (h: InProcess, contractId: string, parties: Parties, state: ChallengeState): Promise<string> => {
+  const csu = await h.token('csu', parties.csu);
+  const { body } = must(await h.post<{ challengeId: string }>(csu, `/contracts/${contractId}/challenges`, challengeBody()));
+  const id = body.challengeId;
+  if (state === 'responded') {
+    must(await h.post(csu, `/challenges/${id}/responses`, { businessDate: CHALLENGE_RESPONDED_ON, acceptedPence: 1_000_000, rejectedPence: 500_000 }));
+  }
+  if (state === 'withdrawn') must(await h.post(csu, `/challenges/${id}/withdraw`, { businessDate: CHALLENGE_RESPONDED_ON }));
+  return id;
+};
+
+/** The net payable the query service shows for the quarter now (what an approver would have seen). */
+export const netPayable = async (h: InProcess, contractId: string, quarter: string): Promise<number> => {
+  const { body } = must(await h.get<{ netPayablePence: number }>(await h.token('auditor', 'NAO'), `/contracts/${contractId}/settlements/${quarter}`));
+  return body.netPayablePence;
+};
