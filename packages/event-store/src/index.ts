@@ -2,3 +2,4 @@ export * from './port.ts';
 export * from './sqlite/index.ts';
 // The conformance suite imports vitest, so it is not exported here: adapters' tests import `./conformance.ts`.
 export * from './open.ts';
+export * from './caching.ts';

@@ -1,13 +1,14 @@
 // Composition root: the one place that picks the store and the token verifier, then listens.
 import { verifierFromSettings } from '@csu-ledger/auth';
-import { openEventStore } from '@csu-ledger/event-store';
+import { openEventStore, withStreamCache } from '@csu-ledger/event-store';
 import { createLogger } from '@csu-ledger/http';
 import { createCommandApp } from './app.ts';
 import { loadConfig } from './config.ts';
 
 const config = loadConfig();
 const logger = createLogger('command-service', config.logLevel);
-const store = openEventStore(config.store);
+// Commands read their stream before every decision: keep recent streams in memory and read only their tails.
+const store = withStreamCache(openEventStore(config.store));
 const verify = await verifierFromSettings(config.auth);
 const app = createCommandApp({ store, verify, logger, bodyLimit: config.bodyLimit });
 const server = app.listen(config.port, config.host, () => {
