@@ -126,6 +126,32 @@ export const createQueryApp = (o: QueryAppOptions): Express => {
     const { ledger, now } = await ledgerFor(req);
     res.json(settlementView(ledger, q, now));
   });
+  // Money items dated in an approved quarter but recorded after its approval, so counted in a later quarter
+  // (DOMAIN.md: Settlement, roll-forward): what arrived late, when, for how much, where it landed and who recorded it.
+  app.get('/contracts/:id/settlements/:quarter/late-items', async (req, res) => {
+    const q = quarterParam(req);
+    const { ledger } = await ledgerFor(req);
+    const approved = ledger.contract.approvals[q];
+    res.json({
+      contractId: ledger.contract.contractId,
+      quarter: q,
+      status: approved ? 'approved' : 'open',
+      approvedOn: approved?.businessDate ?? null,
+      items: ledger.moneyItems
+        .filter((i) => i.dueQuarter === q && i.landingQuarter !== q)
+        .map((i) => ({
+          kind: i.kind,
+          id: i.id,
+          eventType: i.eventType,
+          position: i.position,
+          businessDate: i.businessDate,
+          recordedAt: i.recordedAt,
+          amountPence: i.amountPence,
+          landedIn: i.landingQuarter,
+          recordedBy: i.actor,
+        })),
+    });
+  });
   // Every quarter of the term (and any later one a late money item rolled into), for a finance officer's overview.
   app.get('/contracts/:id/settlements', async (req, res) => {
     const { ledger, now } = await ledgerFor(req);
