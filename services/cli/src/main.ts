@@ -4,7 +4,9 @@ import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { devSecret, signDevToken } from '@csu-ledger/auth';
 import { ROLES, type Role } from '@csu-ledger/domain';
+import { defaultStoreSpec, openEventStore } from '@csu-ledger/event-store';
 import { loadDemo, tokenFor } from './demo.ts';
+import { rebuild } from './rebuild.ts';
 import { startBoth } from './launch.ts';
 import { CONTRACT_ID, DEMO_ACTORS } from './worked-example.ts';
 
@@ -18,6 +20,9 @@ Commands:
                       --demo also loads DOMAIN.md's worked example (idempotent: safe on every start)
   token --role <admin|csu|ccg|auditor> --org <code> --sub <id> [--name <display name>] [--expires <e.g. 8h>]
                       print a bearer token signed with the local development key (and nothing else)
+  rebuild [--replace] rebuild the query service's read models from the log, with progress, and prove them equal to
+                      the live ones by fingerprint (exit 1 if they differ; --replace swaps the rebuilt ones in:
+                      stop the query service first)
   help                this text
 
 Environment: LEDGER_DATA_DIR (default ./data), LEDGER_STORE (default sqlite:<data dir>/events.db),
@@ -94,6 +99,13 @@ try {
     case 'token':
       await token(rest);
       break;
+    case 'rebuild': {
+      const { values } = parseArgs({ args: rest, options: { replace: { type: 'boolean', default: false } }, strict: true });
+      const store = openEventStore(env.LEDGER_STORE ?? defaultStoreSpec(dataDir));
+      process.exitCode = await rebuild(store, resolve(env.LEDGER_READ_MODELS ?? resolve(dataDir, 'read-models.db')), values.replace);
+      await store.close();
+      break;
+    }
     case undefined:
     case 'help':
     case '--help':
