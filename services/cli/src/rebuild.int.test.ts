@@ -21,7 +21,7 @@ const capture = () => {
   const s = new PassThrough();
   let text = '';
   s.on('data', (c: Buffer) => (text += c.toString()));
-  return { stream: s as unknown as NodeJS.WriteStream, text: () => text };
+  return { stream: { write: (t: string) => s.write(t) }, text: () => text };
 };
 const run = async (replace = false) => {
   const out = capture();

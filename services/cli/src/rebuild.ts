@@ -12,7 +12,11 @@ const bar = (p: RebuildProgress, started: number): string => {
   return `\r[${'#'.repeat(filled)}${' '.repeat(30 - filled)}] ${(share * 100).toFixed(0).padStart(3)}%  position ${p.position}/${p.target}  ${Math.round(rate).toLocaleString('en-GB')} events/s`;
 };
 
-export const rebuild = async (store: EventStore, livePath: string, replace: boolean, out = process.stdout, err = process.stderr): Promise<number> => {
+interface Out {
+  write(text: string): unknown;
+}
+
+export const rebuild = async (store: EventStore, livePath: string, replace: boolean, out: Out = process.stdout, err: Out = process.stderr): Promise<number> => {
   const fresh = `${livePath}.rebuild-${process.pid}`;
   rmSync(fresh, { force: true });
   let live: { fingerprint: string; position: bigint } | undefined;

@@ -25,7 +25,7 @@ import { authenticate, canSeeContract, canSeeOrganisationSpend, requireActor, ty
 import type { EventStore } from '@csu-ledger/event-store';
 import { baseApp, finishApp, HttpError, type Logger } from '@csu-ledger/http';
 import type { Projector } from './projector.ts';
-import type { ReadModels } from './read-models.ts';
+import type { HistoryRow, ReadModels } from './read-models.ts';
 import { challengesView, contractDetail, contractSummary, extrasView } from './views.ts';
 
 export interface QueryAppOptions {
@@ -84,7 +84,7 @@ export const createQueryApp = (o: QueryAppOptions): Express => {
   };
 
   /** The contract's ledger as the caller may see it, now or as of a past date/instant (then folded from the log). */
-  const ledgerFor = async (req: Request): Promise<{ ledger: Agreed; now: IsoDate }> => {
+  const ledgerFor = async (req: Request): Promise<{ ledger: Agreed; now: IsoDate; past?: HistoryRow[] }> => {
     const actor = requireActor(req);
     const id = String(req.params.id);
     const notFound = new HttpError('not-found', `no contract ${id} that you can see`);
@@ -92,10 +92,12 @@ export const createQueryApp = (o: QueryAppOptions): Express => {
     if (!current || current.contract.status !== 'agreed' || !canSeeContract(actor, current.contract)) throw notFound;
     const when = timeTravel(req);
     if (!when) return { ledger: current as Agreed, now: today() };
-    const events = (await store.readStreamGroup(contractStream(id))) as unknown as StoredLedgerEvent[];
-    const past = foldLedger(eventsAsOf(events, when));
+    // The past is computed from the log itself, never from read-model rows.
+    const events = eventsAsOf((await store.readStreamGroup(contractStream(id))) as unknown as StoredLedgerEvent[], when);
+    const past = foldLedger(events);
     if (past.contract.status !== 'agreed') throw new HttpError('not-found', `contract ${id} had not been agreed by then`);
-    return { ledger: past as Agreed, now: when.now };
+    const rows = events.map((e) => ({ ...e, position: e.position.toString(), eventId: (e as unknown as { eventId: string }).eventId }));
+    return { ledger: past as Agreed, now: when.now, past: rows as unknown as HistoryRow[] };
   };
 
   const quarterParam = (req: Request): string => {
@@ -170,13 +172,9 @@ export const createQueryApp = (o: QueryAppOptions): Express => {
     res.json({ contractId: ledger.contract.contractId, challenges: challengesView(ledger, now) });
   });
   app.get('/contracts/:id/history', async (req, res) => {
-    const { ledger } = await ledgerFor(req);
+    const { ledger, past } = await ledgerFor(req);
     const id = ledger.contract.contractId;
-    const when = timeTravel(req);
-    const rows = models.history(id).filter((r) => {
-      const d = (r.data as { businessDate?: string }).businessDate ?? '';
-      return (!when?.asOf || d <= when.asOf) && (!when?.asAt || r.recordedAt <= when.asAt);
-    });
+    const rows = past ?? models.history(id);
     res.json({
       contractId: id,
       events: rows.map((r) => {
