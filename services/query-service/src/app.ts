@@ -169,7 +169,7 @@ export const createQueryApp = (o: QueryAppOptions): Express => {
   });
   app.get('/contracts/:id/challenges', async (req, res) => {
     const { ledger, now } = await ledgerFor(req);
-    res.json({ contractId: ledger.contract.contractId, challenges: challengesView(ledger, now) });
+    res.json({ contractId: ledger.contract.contractId, challenges: challengesView(ledger, orgs, now) });
   });
   app.get('/contracts/:id/history', async (req, res) => {
     const { ledger, past } = await ledgerFor(req);

@@ -4,6 +4,7 @@ import {
   addWorkingDays,
   compareMonths,
   inTerm,
+  lastDayOfMonth,
   monthOfDate,
   nameAt,
   termsAt,
@@ -40,6 +41,7 @@ export const contractSummary = (l: ContractLedger & { contract: AgreedContract }
     firstMonth: c.firstMonth,
     lastMonth: c.lastMonth,
     termEndMonth: c.termEndMonth,
+    termEnd: lastDayOfMonth(c.termEndMonth),
     status: contractStatus(c, today),
     annualFeePence: termsAt(c, current).annualFeePence,
     position: l.position,
@@ -83,7 +85,7 @@ export const extrasView = (l: ContractLedger) =>
     };
   });
 
-export const challengesView = (l: ContractLedger & { contract: AgreedContract }, today: IsoDate) =>
+export const challengesView = (l: ContractLedger & { contract: AgreedContract }, orgs: OrgLookup, today: IsoDate) =>
   Object.values(l.challenges).map((ch) => {
     const days = termsAt(l.contract, monthOfDate(ch.raisedOn)).trustResponseWorkingDays;
     const deadline = addWorkingDays(ch.raisedOn, days);
@@ -93,6 +95,8 @@ export const challengesView = (l: ContractLedger & { contract: AgreedContract },
       challengeId: ch.challengeId,
       status: ch.status,
       trust: ch.trust,
+      // The trust's name when the challenge was raised (DOMAIN.md: names in force at the date a view is about).
+      trustName: party(ch.trust, orgs, ch.raisedOn).name ?? null,
       activityMonth: ch.activityMonth,
       category: ch.category,
       activityLines: ch.activityLines,
