@@ -221,10 +221,21 @@ export const workingDayOfMonth = (year: number, month: number, n: number): IsoDa
   throw new RangeError(`${pad(year, 4)}-${pad(month, 2)} has no working day ${n}`);
 };
 
-/** A monthly deliverable for financial month m is due on working day N of the following calendar month (DOMAIN.md). */
+/**
+ * A monthly deliverable for financial month m is due on working day N of the following calendar month (DOMAIN.md).
+ * A month with fewer than N working days (August 2025 has 20) makes it due on that month's last working day: the
+ * CSU keeps the whole month, and never more (our rule; DOMAIN.md is silent).
+ */
 export const dueDate = (m: MonthId, dueWorkingDay: number): IsoDate => {
   const { year, month } = calendarMonth(addMonths(m, 1));
-  return workingDayOfMonth(year, month, dueWorkingDay);
+  for (let n = dueWorkingDay; n >= 1; n -= 1) {
+    try {
+      return workingDayOfMonth(year, month, n);
+    } catch (err) {
+      if (!(err instanceof RangeError) || n === 1) throw err;
+    }
+  }
+  throw new RangeError(`no working day in ${year}-${month}`);
 };
 
 /** The n-th working day after d (n ≥ 1), d itself not counted: e.g. a trust's response deadline (DOMAIN.md). */

@@ -230,6 +230,10 @@ describe('working days (England and Wales)', () => {
 
   it('dates deliverables on working day N of the following month', () => {
     expect(dueDate('2025-26-M01', 10)).toBe('2025-05-15');
+    // April 2026 has 20 working days: working day 21 or 23 means its last one, 30 April.
+    expect(dueDate('2025-26-M12', 20)).toBe('2026-04-30');
+    expect(dueDate('2025-26-M12', 21)).toBe('2026-04-30');
+    expect(dueDate('2025-26-M12', 23)).toBe('2026-04-30');
     expect(dueDate('2025-26-M01', 8)).toBe('2025-05-13');
     expect(dueDate('2025-26-M02', 10)).toBe('2025-06-13');
     expect(dueDate('2025-26-M02', 8)).toBe('2025-06-11');
