@@ -1,0 +1,27 @@
+# syntax=docker/dockerfile:1
+# The command service (API.md: port 4100), run from source on Node 24 (native type stripping, as in development).
+# Build from the repository root (infra/README.md):
+#   docker build -f infra/docker/command-service.Dockerfile -t csu-ledger/command-service .
+
+FROM node:24-slim AS deps
+WORKDIR /app
+# The pnpm that package.json's packageManager names (corepack's signature check fails on some networks).
+RUN npm install --global --no-fund --no-audit pnpm@10.34.9
+COPY . .
+# Only what this service runs: its workspace packages and their production dependencies, exactly as locked.
+RUN pnpm install --frozen-lockfile --prod --filter "@csu-ledger/command-service..."
+
+FROM node:24-slim
+WORKDIR /app
+ENV NODE_ENV=production \
+    LEDGER_HOST=0.0.0.0 \
+    LEDGER_COMMAND_PORT=4100 \
+    LEDGER_DATA_DIR=/data
+# The code stays owned by root and read-only to the service; only the data folder is its own.
+COPY --from=deps /app /app
+RUN mkdir -p /data && chown node:node /data
+USER node
+EXPOSE 4100
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.LEDGER_COMMAND_PORT || 4100) + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+CMD ["node", "services/command-service/src/main.ts"]

@@ -1,0 +1,1 @@
+export { createEsdbEventStore, openEsdbEventStore, type EsdbEventStoreOptions } from './esdb-event-store.ts';
