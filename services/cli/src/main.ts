@@ -6,6 +6,7 @@ import { devSecret, signDevToken } from '@csu-ledger/auth';
 import { ROLES, type Role } from '@csu-ledger/domain';
 import { defaultStoreSpec, openEventStore } from '@csu-ledger/event-store';
 import { loadDemo, tokenFor } from './demo.ts';
+import { exportCommand, verifyCommand, type CliEnvironment } from './integrity.ts';
 import { rebuild } from './rebuild.ts';
 import { startBoth } from './launch.ts';
 import { CONTRACT_ID, DEMO_ACTORS } from './worked-example.ts';
@@ -20,18 +21,35 @@ Commands:
                       --demo also loads DOMAIN.md's worked example (idempotent: safe on every start)
   token --role <admin|csu|ccg|auditor> --org <code> --sub <id> [--name <display name>] [--expires <e.g. 8h>]
                       print a bearer token signed with the local development key (and nothing else)
+  verify [--file <export.ndjson>] [--public-key <path>]
+                      check the integrity of the whole log (every event's hash chain, every stream, every signed
+                      head), or of an exported file offline; exit 0 with a summary when intact, exit 1 naming the
+                      first altered, missing or reordered event (stream, revision, position) otherwise
+  export --contract <id> [--asAt <instant>] [--out <file>]
+                      write the contract's full history (its extras and challenges, and the signed heads over them)
+                      as NDJSON, one event a line with its hashes, as recorded by --asAt; stdout by default
   rebuild [--replace] rebuild the query service's read models from the log, with progress, and prove them equal to
                       the live ones by fingerprint (exit 1 if they differ; --replace swaps the rebuilt ones in:
                       stop the query service first)
   help                this text
 
 Environment: LEDGER_DATA_DIR (default ./data), LEDGER_STORE (default sqlite:<data dir>/events.db),
-LEDGER_HOST, LEDGER_COMMAND_PORT, LEDGER_QUERY_PORT, LEDGER_JWT_SECRET, LEDGER_LOG_LEVEL.
+LEDGER_HOST, LEDGER_COMMAND_PORT, LEDGER_QUERY_PORT, LEDGER_JWT_SECRET, LEDGER_LOG_LEVEL,
+LEDGER_INTEGRITY_KEY (the chain-head signing key, default <data dir>/integrity-key.pem),
+LEDGER_INTEGRITY_PUBLIC_KEY (the key verify trusts, default <data dir>/integrity-key.pub.pem),
+LEDGER_SIGN_INTERVAL_MS (how often the command service signs changed heads, default 60000).
 `;
 
 const env = process.env;
 const dataDir = resolve(env.LEDGER_DATA_DIR ?? './data');
 const authSettings = { dataDir, jwtSecret: env.LEDGER_JWT_SECRET };
+const integrityEnv: CliEnvironment = {
+  dataDir,
+  store: env.LEDGER_STORE,
+  publicKeyPath: env.LEDGER_INTEGRITY_PUBLIC_KEY,
+  privateKeyPath: env.LEDGER_INTEGRITY_KEY,
+};
+const print = (line: string) => process.stdout.write(`${line}\n`);
 
 const fail = (message: string): never => {
   process.stderr.write(`${message}\n\nRun "pnpm ledger help" for usage.\n`);
@@ -98,6 +116,12 @@ try {
       break;
     case 'token':
       await token(rest);
+      break;
+    case 'verify':
+      process.exitCode = await verifyCommand(rest, integrityEnv, print);
+      break;
+    case 'export':
+      process.exitCode = await exportCommand(rest, integrityEnv, (text) => process.stdout.write(text), (line) => process.stderr.write(`${line}\n`));
       break;
     case 'rebuild': {
       const { values } = parseArgs({ args: rest, options: { replace: { type: 'boolean', default: false } }, strict: true });

@@ -3,7 +3,8 @@ import type { Express } from 'express';
 import { londonDate } from '@csu-ledger/domain';
 import { authenticate, type TokenVerifier } from '@csu-ledger/auth';
 import type { EventStore } from '@csu-ledger/event-store';
-import { baseApp, finishApp, type Logger } from '@csu-ledger/http';
+import { baseApp, finishApp, rateLimit, type Logger, type RateLimitOptions } from '@csu-ledger/http';
+import { signingAfter, type HeadSigner } from '@csu-ledger/integrity';
 import { childRoutes } from './routes/children.ts';
 import { contractRoutes } from './routes/contracts.ts';
 import { organisationRoutes } from './routes/organisations.ts';
@@ -14,9 +15,13 @@ export interface CommandAppOptions {
   logger: Logger;
   clock?: () => Date;
   bodyLimit?: string;
+  /** Per-caller token bucket after authentication (issue 6); default burst 1000, 500/s; false: none. */
+  rateLimit?: RateLimitOptions | false | undefined;
+  /** Signs the chain heads of a contract's group right after each settlement approval (issue 5). */
+  signer?: HeadSigner | undefined;
 }
 
-export const createCommandApp = ({ store, verify, logger, clock = () => new Date(), bodyLimit }: CommandAppOptions): Express => {
+export const createCommandApp = ({ store, verify, logger, clock = () => new Date(), bodyLimit, signer, rateLimit: limit }: CommandAppOptions): Express => {
   const app = baseApp({ logger, ...(bodyLimit ? { bodyLimit } : {}) });
   app.get('/health', (_req, res) => {
     store.headPosition().then(
@@ -25,7 +30,11 @@ export const createCommandApp = ({ store, verify, logger, clock = () => new Date
     );
   });
   app.use(authenticate(verify));
-  const deps = { store, today: () => londonDate(clock()) };
+  if (limit !== false) app.use(rateLimit(limit));
+  const recording = signer
+    ? signingAfter(store, signer, ['SettlementApproved'], (err) => logger.error({ err }, 'signing the chain heads after an approval failed'))
+    : store;
+  const deps = { store: recording, today: () => londonDate(clock()) };
   app.use(organisationRoutes(deps));
   app.use(contractRoutes(deps));
   app.use(childRoutes(deps));

@@ -13,6 +13,13 @@ const schema = z.object({
   LEDGER_JWT_AUDIENCE: z.string().optional(),
   LEDGER_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LEDGER_BODY_LIMIT: z.string().default('256kb'),
+  // Issue 6: the per-caller rate limit (token bucket); LEDGER_RATE_LIMIT_BURST=0 turns it off (e.g. for benchmarks).
+  LEDGER_RATE_LIMIT_BURST: z.coerce.number().int().min(0).default(1000),
+  LEDGER_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(500),
+  // Issue 5: the Ed25519 key that signs chain heads (default <data dir>/integrity-key.pem, created on first start),
+  // and how often the heads of changed streams are signed (0: only at settlement approvals).
+  LEDGER_INTEGRITY_KEY: z.string().min(1).optional(),
+  LEDGER_SIGN_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
 });
 
 export const loadConfig = (env: NodeJS.ProcessEnv = process.env) => {
@@ -25,5 +32,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env) => {
     auth: { dataDir: e.LEDGER_DATA_DIR, jwtSecret: e.LEDGER_JWT_SECRET, jwksUrl: e.LEDGER_JWKS_URL, issuer: e.LEDGER_JWT_ISSUER, audience: e.LEDGER_JWT_AUDIENCE },
     logLevel: e.LEDGER_LOG_LEVEL,
     bodyLimit: e.LEDGER_BODY_LIMIT,
+    rateLimit: e.LEDGER_RATE_LIMIT_BURST === 0 ? (false as const) : { burst: e.LEDGER_RATE_LIMIT_BURST, perSecond: e.LEDGER_RATE_LIMIT_PER_SECOND },
+    integrity: { dataDir: e.LEDGER_DATA_DIR, keyPath: e.LEDGER_INTEGRITY_KEY, signIntervalMs: e.LEDGER_SIGN_INTERVAL_MS },
   };
 };

@@ -14,6 +14,7 @@ import {
   type RecordedEvent,
 } from '@csu-ledger/event-store';
 import { HttpError } from '@csu-ledger/http';
+import { chainEvents } from '@csu-ledger/integrity';
 import { createStreamLocks } from './stream-lock.ts';
 import { deterministicUuid } from './uuid.ts';
 
@@ -104,7 +105,13 @@ const attempt = async <S>(store: EventStore, ctx: RequestContext, exec: Executio
     try {
       const result = await store.appendToStream(
         exec.streamName,
-        events.map((e, i) => ({ eventId: eventId(ctx, i), type: e.type, data: e.data, metadata: { ...metadata } })),
+        // Issue 5: each event carries its hash and its predecessor's, chained from the stream's last event as loaded
+        // (the expected revision guarantees it is still the last).
+        chainEvents(
+          exec.streamName,
+          loaded.streamEvents[loaded.streamEvents.length - 1],
+          events.map((e, i) => ({ eventId: eventId(ctx, i), type: e.type, data: e.data, metadata: { ...metadata } })),
+        ),
         options,
       );
       if (result.duplicate) return earlierAnswer(ctx, result.events) ?? result.events;

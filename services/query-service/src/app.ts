@@ -23,7 +23,9 @@ import {
 } from '@csu-ledger/domain';
 import { authenticate, canSeeContract, canSeeOrganisationSpend, requireActor, type TokenVerifier } from '@csu-ledger/auth';
 import type { EventStore } from '@csu-ledger/event-store';
-import { baseApp, finishApp, HttpError, type Logger } from '@csu-ledger/http';
+import { baseApp, finishApp, HttpError, rateLimit, type Logger, type RateLimitOptions } from '@csu-ledger/http';
+import { verifyStore, type Verdict } from '@csu-ledger/integrity';
+import type { KeyObject } from 'node:crypto';
 import type { Projector } from './projector.ts';
 import type { HistoryRow, ReadModels } from './read-models.ts';
 import { challengesView, contractDetail, contractSummary, extrasView } from './views.ts';
@@ -37,6 +39,10 @@ export interface QueryAppOptions {
   clock?: () => Date;
   /** How long X-Min-Position may wait before 503. */
   minPositionWaitMs?: number;
+  /** Per-caller token bucket after authentication (issue 6); default burst 1000, 500/s; false: none. */
+  rateLimit?: RateLimitOptions | false | undefined;
+  /** The public key that signed chain heads verify with (GET /audit/verify); undefined when there is none yet. */
+  integrityKey?: () => Promise<KeyObject | undefined>;
 }
 
 type Agreed = ContractLedger & { contract: AgreedContract };
@@ -48,10 +54,17 @@ export const createQueryApp = (o: QueryAppOptions): Express => {
 
   app.get('/health', (_req, res) => {
     const s = projector.status();
-    const body = { status: s.failure ? 'degraded' : 'ok', service: 'query', position: s.position.toString(), ...(s.failure ? { failure: s.failure } : {}) };
+    const body = {
+      status: s.failure ? 'degraded' : 'ok',
+      service: 'query',
+      position: s.position.toString(),
+      ...(s.failure ? { failure: s.failure } : {}),
+      ...(s.skipped.length > 0 ? { skipped: s.skipped } : {}), // LEDGER_PROJECTION_SKIP at work (projector.ts)
+    };
     res.status(s.failure ? 503 : 200).json(body);
   });
   app.use(authenticate(o.verify));
+  if (o.rateLimit !== false) app.use(rateLimit(o.rateLimit));
 
   // Read-your-writes: wait (bounded) until the read models include the caller's last write.
   const minPosition: RequestHandler = (req, _res, next) => {
@@ -214,6 +227,25 @@ export const createQueryApp = (o: QueryAppOptions): Express => {
     }
     const contracts = models.contracts().flatMap((l) => (l.contract.status === 'agreed' && l.contract.ccg === code ? [l.contract] : []));
     res.json(supportSpend(org, year, contracts));
+  });
+
+  // Issue 5: the integrity check of the whole log, for auditors (DOMAIN.md: auditors see integrity checks). Concurrent
+  // requests share one run: it reads every event.
+  let checking: Promise<Verdict> | undefined;
+  app.get('/audit/verify', async (req, res) => {
+    const actor = requireActor(req);
+    if (!actor.roles.includes('auditor')) throw new HttpError('forbidden', 'only an auditor may check the integrity of the log');
+    const key = await o.integrityKey?.();
+    if (!key) throw new HttpError('not-ready', 'there is no integrity public key to check signatures with yet', { headers: { 'Retry-After': '5' } });
+    checking ??= verifyStore(store, key).finally(() => {
+      checking = undefined;
+    });
+    const verdict = await checking;
+    res.json(
+      verdict.ok
+        ? { verdict: 'intact', summary: { ...verdict.summary, throughPosition: verdict.summary.throughPosition.toString(), signedThroughPosition: verdict.summary.signedThroughPosition.toString() } }
+        : { verdict: 'tampered', problem: { ...verdict.problem, position: verdict.problem.position.toString() } },
+    );
   });
 
   return finishApp(app, { logger: o.logger });

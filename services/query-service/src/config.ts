@@ -14,6 +14,16 @@ const schema = z.object({
   LEDGER_JWT_ISSUER: z.string().optional(),
   LEDGER_JWT_AUDIENCE: z.string().optional(),
   LEDGER_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // Issue 6: positions of events the projection may pass over if (and only if) they cannot be applied, e.g. "1234,1240".
+  // An operator's override after reading /health's failure; each skip is logged and listed by /health.
+  LEDGER_PROJECTION_SKIP: z.string().regex(/^\s*\d{1,19}\s*(,\s*\d{1,19}\s*)*$/, 'comma-separated log positions').optional(),
+  // Issue 6: the per-caller rate limit (token bucket); LEDGER_RATE_LIMIT_BURST=0 turns it off (e.g. for benchmarks).
+  LEDGER_RATE_LIMIT_BURST: z.coerce.number().int().min(0).default(1000),
+  LEDGER_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(500),
+  // Issue 5: the public key that /audit/verify trusts (default <data dir>/integrity-key.pub.pem, else the public half
+  // of LEDGER_INTEGRITY_KEY or <data dir>/integrity-key.pem).
+  LEDGER_INTEGRITY_PUBLIC_KEY: z.string().min(1).optional(),
+  LEDGER_INTEGRITY_KEY: z.string().min(1).optional(),
 });
 
 export const loadConfig = (env: NodeJS.ProcessEnv = process.env) => {
@@ -26,5 +36,8 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env) => {
     readModels: e.LEDGER_READ_MODELS ?? resolve(e.LEDGER_DATA_DIR, 'read-models.db'),
     auth: { dataDir: e.LEDGER_DATA_DIR, jwtSecret: e.LEDGER_JWT_SECRET, jwksUrl: e.LEDGER_JWKS_URL, issuer: e.LEDGER_JWT_ISSUER, audience: e.LEDGER_JWT_AUDIENCE },
     logLevel: e.LEDGER_LOG_LEVEL,
+    projectionSkip: (e.LEDGER_PROJECTION_SKIP?.split(',') ?? []).map((p) => BigInt(p.trim())),
+    rateLimit: e.LEDGER_RATE_LIMIT_BURST === 0 ? (false as const) : { burst: e.LEDGER_RATE_LIMIT_BURST, perSecond: e.LEDGER_RATE_LIMIT_PER_SECOND },
+    integrity: { dataDir: e.LEDGER_DATA_DIR, publicKeyPath: e.LEDGER_INTEGRITY_PUBLIC_KEY, privateKeyPath: e.LEDGER_INTEGRITY_KEY },
   };
 };

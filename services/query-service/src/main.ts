@@ -3,7 +3,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { verifierFromSettings } from '@csu-ledger/auth';
 import { openEventStore } from '@csu-ledger/event-store';
-import { createLogger } from '@csu-ledger/http';
+import { applyServerTimeouts, createLogger, DEFAULT_SERVER_TIMEOUTS } from '@csu-ledger/http';
+import { loadPublicKey } from '@csu-ledger/integrity';
 import { createQueryApp } from './app.ts';
 import { loadConfig } from './config.ts';
 import { startProjector } from './projector.ts';
@@ -14,17 +15,21 @@ const logger = createLogger('query-service', config.logLevel);
 mkdirSync(dirname(config.readModels), { recursive: true });
 const store = openEventStore(config.store);
 const models = openReadModels(config.readModels);
-const projector = startProjector(store, models, logger);
+if (config.projectionSkip.length > 0) {
+  logger.warn({ positions: config.projectionSkip.map(String) }, 'LEDGER_PROJECTION_SKIP: these events are skipped if they cannot be applied');
+}
+const projector = startProjector(store, models, logger, { skip: config.projectionSkip });
 const verify = await verifierFromSettings(config.auth);
-const app = createQueryApp({ store, models, projector, verify, logger });
+// Read on each check: the command service creates the key on its first start, which may come after ours.
+const app = createQueryApp({ store, models, projector, verify, logger, rateLimit: config.rateLimit, integrityKey: () => loadPublicKey(config.integrity) });
 const server = app.listen(config.port, config.host, () => {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info({ port, host: config.host, position: projector.status().position.toString() }, 'query service listening');
   process.stdout.write(`query-service listening on http://${config.host}:${port}\n`);
 });
-server.headersTimeout = 10_000;
-server.requestTimeout = 30_000;
+// Slow clients cannot pin the server: bounded header and request times (set before the 'listening' event).
+applyServerTimeouts(server, DEFAULT_SERVER_TIMEOUTS);
 
 const stop = (signal: string) => {
   logger.info({ signal }, 'stopping');

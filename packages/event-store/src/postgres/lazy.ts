@@ -1,0 +1,26 @@
+// openEventStore (open.ts) hands out a store synchronously, but opening PostgreSQL means connecting and migrating.
+// This store is usable at once: every call waits for the opening, and fails with its cause if the opening failed.
+// Composition roots that can await should prefer `await createPostgresEventStore(…)`, which fails at start-up.
+import { from, switchMap } from 'rxjs';
+import type { EventStore } from '../port.ts';
+import { createPostgresEventStore, type PostgresEventStoreOptions } from './postgres-event-store.ts';
+
+export const openPostgresEventStore = (connectionString: string, options?: PostgresEventStoreOptions): EventStore => {
+  const opening = createPostgresEventStore(connectionString, options).catch((error: unknown) => {
+    throw new Error(`the PostgreSQL event store could not be opened: ${String(error)}`, { cause: error });
+  });
+  opening.catch(() => undefined); // reported to every caller instead of as an unhandled rejection
+  return {
+    appendToStream: async (...args) => (await opening).appendToStream(...args),
+    readStream: async (...args) => (await opening).readStream(...args),
+    readStreamGroup: async (...args) => (await opening).readStreamGroup(...args),
+    readAll: async (...args) => (await opening).readAll(...args),
+    headPosition: async () => (await opening).headPosition(),
+    subscribeToAll: (...args) => from(opening).pipe(switchMap((store) => store.subscribeToAll(...args))),
+    close: () =>
+      opening.then(
+        (store) => store.close(),
+        () => undefined,
+      ),
+  };
+};

@@ -1,0 +1,123 @@
+// `pnpm ledger verify` and `pnpm ledger export` (issue 5): the integrity check of the whole log or of an exported
+// file, and a contract's full history as NDJSON that `verify --file` can check offline.
+import { createReadStream, existsSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { contractStream, isContractId } from '@csu-ledger/domain';
+import { defaultStoreSpec, inStreamGroup, openEventStore, type EventStore, type RecordedEvent } from '@csu-ledger/event-store';
+import {
+  HEADS_SIGNED,
+  HEADS_STREAM,
+  loadPublicKey,
+  parseHeadsSigned,
+  toNdjsonLine,
+  verifyNdjson,
+  verifyStore,
+  type Verdict,
+} from '@csu-ledger/integrity';
+
+export interface CliEnvironment {
+  dataDir: string;
+  store?: string | undefined;
+  publicKeyPath?: string | undefined;
+  privateKeyPath?: string | undefined;
+}
+
+/** Opens the configured store; a missing SQLite file is an error here, not a new empty log. */
+const openStore = (env: CliEnvironment): EventStore => {
+  const spec = env.store ?? defaultStoreSpec(env.dataDir);
+  if (spec.startsWith('sqlite:') && !existsSync(resolve(spec.slice('sqlite:'.length)))) {
+    throw new Error(`there is no event store at ${resolve(spec.slice('sqlite:'.length))} (LEDGER_DATA_DIR, LEDGER_STORE)`);
+  }
+  return openEventStore(spec);
+};
+
+const describeVerdict = (verdict: Verdict): string => {
+  if (!verdict.ok) {
+    const p = verdict.problem;
+    const where = p.revision < 0 ? `line ${p.line ?? '?'}` : `stream ${p.streamName} revision ${p.revision} position ${p.position}`;
+    return `${where}: ${p.kind} — ${p.detail}${p.line !== undefined && p.revision >= 0 ? ` (line ${p.line})` : ''}`;
+  }
+  const s = verdict.summary;
+  return (
+    `intact: ${s.events} events in ${s.streams} streams through position ${s.throughPosition}; ` +
+    `${s.signatures} signed heads valid (key ${s.keyId ?? 'none'}), signed through position ${s.signedThroughPosition}; ` +
+    `${s.unsignedEvents} events not yet covered by a signature`
+  );
+};
+
+/** Prints the verdict; the exit code: 0 intact, 1 tampered. */
+export const verifyCommand = async (args: string[], env: CliEnvironment, out: (line: string) => void): Promise<number> => {
+  const { values } = parseArgs({ args, options: { file: { type: 'string' }, 'public-key': { type: 'string' } }, strict: true });
+  const publicKeyPath = values['public-key'] ?? env.publicKeyPath;
+  const key = await loadPublicKey({ dataDir: env.dataDir, publicKeyPath, privateKeyPath: env.privateKeyPath });
+  if (!key) {
+    throw new Error(`there is no integrity public key in ${env.dataDir} (integrity-key.pub.pem); pass --public-key <path>`);
+  }
+  let verdict: Verdict;
+  if (values.file !== undefined) {
+    if (!existsSync(values.file)) throw new Error(`there is no file ${values.file}`);
+    const lines = createInterface({ input: createReadStream(values.file, 'utf8'), crlfDelay: Infinity });
+    verdict = await verifyNdjson(lines, key);
+    lines.close();
+  } else {
+    const store = openStore(env);
+    try {
+      verdict = await verifyStore(store, key);
+    } finally {
+      await store.close();
+    }
+  }
+  out(describeVerdict(verdict));
+  return verdict.ok ? 0 : 1;
+};
+
+const asInstant = (text: string): string => {
+  const at = /^\d{4}-\d{2}-\d{2}T/.test(text) ? new Date(text) : undefined;
+  if (!at || Number.isNaN(at.getTime())) throw new Error(`--asAt must be an ISO 8601 instant such as 2025-07-21T12:00:00Z, got ${JSON.stringify(text)}`);
+  return at.toISOString();
+};
+
+/** The contract's group and the signed heads over it, in global order, as they were recorded by `asAt`. */
+export const contractHistory = async (store: EventStore, contractId: string, asAt?: string): Promise<RecordedEvent[]> => {
+  const root = contractStream(contractId);
+  const known = (e: RecordedEvent) => asAt === undefined || e.recordedAt <= asAt;
+  const group = (await store.readStreamGroup(root)).filter(known);
+  const signatures = (await store.readStream(HEADS_STREAM)).filter(
+    (e) => known(e) && e.type === HEADS_SIGNED && (parseHeadsSigned(e.data)?.heads.some((h) => inStreamGroup(h.streamName, root)) ?? false),
+  );
+  return [...group, ...signatures].sort((a, b) => (a.position < b.position ? -1 : a.position > b.position ? 1 : 0));
+};
+
+/** Writes the history (stdout or --out); returns the exit code. */
+export const exportCommand = async (args: string[], env: CliEnvironment, out: (text: string) => void, note: (line: string) => void): Promise<number> => {
+  const { values } = parseArgs({ args, options: { contract: { type: 'string' }, asAt: { type: 'string' }, out: { type: 'string' } }, strict: true });
+  if (!values.contract || !isContractId(values.contract)) throw new Error('--contract <id> is required (letters, digits, - and _)');
+  const asAt = values.asAt === undefined ? undefined : asInstant(values.asAt);
+  const store = openStore(env);
+  let events: RecordedEvent[];
+  try {
+    events = await contractHistory(store, values.contract, asAt);
+  } finally {
+    await store.close();
+  }
+  if (!events.some((e) => e.streamName !== HEADS_STREAM)) {
+    throw new Error(`there is no contract ${values.contract}${asAt ? ` recorded by ${asAt}` : ''}`);
+  }
+  const text = events.map((e) => `${toNdjsonLine(e)}\n`).join('');
+  if (values.out === undefined) out(text);
+  else {
+    const file = await open(values.out, 'w');
+    try {
+      await file.writeFile(text);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+  }
+  const signed = events.filter((e) => e.streamName === HEADS_STREAM).length;
+  note(`exported ${events.length - signed} events of contract ${values.contract} and ${signed} signed heads${values.out ? ` to ${values.out}` : ''}`);
+  return 0;
+};

@@ -1,0 +1,261 @@
+// Limits over real HTTP (issue 6): bodies over the limit are 413 on both services; a caller over its rate is 429 with
+// Retry-After while others are served; slow clients (slowloris) are cut off by the header and request timeouts and
+// cannot pin the server meanwhile.
+import { request as httpRequest } from 'node:http';
+import { connect, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { agreeContract, extraBody, startInProcess, TODAY, type InProcess, type Json } from '../support/in-process.ts';
+
+const PARTIES = { ccg: '08J', csu: '0AX' };
+const LIMIT = 256 * 1024;
+const NO_INTERNALS = /\n\s+at |\.ts:\d+|node_modules|\/work\//;
+
+interface Raw {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+}
+
+/** node:http, since fetch will not send a GET with a body, nor a body without a length unless streamed. */
+const send = (url: string, method: string, path: string, headers: Record<string, string>, body?: Buffer, chunked = false): Promise<Raw> =>
+  new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const req = httpRequest(
+      { host: u.hostname, port: u.port, method, path, headers: { ...headers, ...(body && !chunked ? { 'content-length': String(body.length) } : {}) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+      },
+    );
+    // the server may answer 413 and stop reading before the whole body is sent
+    req.on('error', (err: NodeJS.ErrnoException) => (err.code === 'EPIPE' || err.code === 'ECONNRESET' ? undefined : reject(err)));
+    if (body && chunked) {
+      for (let i = 0; i < body.length; i += 16 * 1024) req.write(body.subarray(i, i + 16 * 1024));
+      req.end();
+    } else req.end(body);
+  });
+
+const expectProblem = (r: Raw, status: number, code: string): Json => {
+  expect(r.status, r.text).toBe(status);
+  expect(String(r.headers['content-type'])).toMatch(/^application\/problem\+json/);
+  const body = JSON.parse(r.text) as Json;
+  expect(body).toMatchObject({ status, code });
+  expect(r.text).not.toMatch(NO_INTERNALS);
+  return body;
+};
+
+describe('request bodies over the limit (256 kB) → 413 payload-too-large on both services', () => {
+  let h: InProcess;
+  let contractId: string;
+  let csu: string;
+  beforeAll(async () => {
+    h = await startInProcess();
+    contractId = await agreeContract(h, PARTIES);
+    csu = await h.token('csu', PARTIES.csu);
+  });
+  afterAll(() => h?.close());
+
+  const bodyOf = (bytes: number): Buffer => {
+    const base = JSON.stringify({ ...extraBody(), description: '' });
+    return Buffer.from(base.replace('"description":""', `"description":"${'x'.repeat(bytes - base.length)}"`));
+  };
+  const json = () => ({ authorization: `Bearer ${csu}`, 'content-type': 'application/json' });
+
+  it('a command body of 300 kB, with a Content-Length or chunked, → 413 and nothing written', async () => {
+    const before = await h.head();
+    for (const chunked of [false, true]) {
+      const r = await send(h.commandUrl, 'POST', `/contracts/${contractId}/extras`, json(), bodyOf(300 * 1024), chunked);
+      expectProblem(r, 413, 'payload-too-large');
+    }
+    expect(await h.head()).toBe(before);
+  });
+
+  it('a body of 8 MB is refused just the same, and the service answers the next request', async () => {
+    const r = await send(h.commandUrl, 'POST', `/contracts/${contractId}/extras`, json(), Buffer.alloc(8 * 1024 * 1024, 0x20), true);
+    expectProblem(r, 413, 'payload-too-large');
+    expect((await fetch(`${h.commandUrl}/health`)).status).toBe(200);
+  });
+
+  it('just under the limit the body is read (and refused for its content, not its size)', async () => {
+    const r = await send(h.commandUrl, 'POST', `/contracts/${contractId}/extras`, json(), bodyOf(LIMIT - 1024));
+    expectProblem(r, 400, 'validation-failed');
+  });
+
+  it('a query with a 300 kB body → 413, and the query service answers the next request', async () => {
+    const r = await send(h.queryUrl, 'GET', `/contracts/${contractId}`, json(), bodyOf(300 * 1024));
+    expectProblem(r, 413, 'payload-too-large');
+    expect((await h.get(csu, `/contracts/${contractId}`)).status).toBe(200);
+  });
+});
+
+describe('per-caller rate limit (token bucket after authentication)', () => {
+  const BURST = 5;
+  const PER_SECOND = 2;
+  let h: InProcess;
+  let contractId: string;
+  beforeAll(async () => {
+    h = await startInProcess({ rateLimit: { burst: BURST, perSecond: PER_SECOND } });
+    contractId = await agreeContract(h, PARTIES);
+  });
+  afterAll(() => h?.close());
+
+  const measurement = (achievedBp: number): Json => ({ businessDate: TODAY, kpiId: 'K3', month: '2025-26-M05', achievedBp });
+
+  it(`command service: a caller's first ${BURST} requests at once are served, the rest → 429 rate-limited with Retry-After`, async () => {
+    const token = await h.token('csu', PARTIES.csu, 'eager-csu');
+    const before = await h.head();
+    const replies = await Promise.all(Array.from({ length: BURST + 5 }, (_, i) => h.post(token, `/contracts/${contractId}/measurements`, measurement(9000 + i))));
+    // still empty right after the burst
+    const again = await h.post(token, `/contracts/${contractId}/measurements`, measurement(8900));
+    const served = replies.filter((r) => r.status === 200);
+    const limited = [...replies, again].filter((r) => r.status === 429);
+    expect(served.length, replies.map((r) => r.status).join(' ')).toBe(BURST);
+    expect(limited.length).toBe(6);
+    for (const r of limited) {
+      expect(r.contentType).toMatch(/^application\/problem\+json/);
+      expect(r.body.code).toBe('rate-limited');
+      expect(r.headers.get('retry-after')).toBe('1');
+    }
+    // only the served ones were written
+    expect(await h.head()).toBe(before + BigInt(BURST));
+
+    // another caller (same organisation) is not held back by this one
+    expect((await h.post(await h.token('csu', PARTIES.csu, 'patient-csu'), `/contracts/${contractId}/measurements`, measurement(8000))).status).toBe(200);
+    // and the eager caller who waits as told is served again
+    await new Promise((resolve) => setTimeout(resolve, Number(again.headers.get('retry-after')) * 1000));
+    expect((await h.post(token, `/contracts/${contractId}/measurements`, measurement(8100))).status).toBe(200);
+  });
+
+  it('query service: the same, with a bucket of its own', async () => {
+    const token = await h.token('ccg', PARTIES.ccg, 'eager-ccg');
+    const replies = await Promise.all(Array.from({ length: BURST + 3 }, () => h.get(token, `/contracts/${contractId}`, { minPosition: false })));
+    expect(replies.filter((r) => r.status === 200)).toHaveLength(BURST);
+    const limited = replies.filter((r) => r.status === 429);
+    expect(limited).toHaveLength(3);
+    expect(limited[0]!.body.code).toBe('rate-limited');
+    expect(limited[0]!.headers.get('retry-after')).toMatch(/^[1-9]\d*$/);
+  });
+
+  it('health needs no token and is never limited; a refused token is 401, not counted against anyone', async () => {
+    for (const url of [h.commandUrl, h.queryUrl]) {
+      const statuses = await Promise.all(Array.from({ length: 3 * BURST }, async () => (await fetch(`${url}/health`)).status));
+      expect(new Set(statuses)).toEqual(new Set([200]));
+    }
+    const bad = await Promise.all(Array.from({ length: 3 * BURST }, () => h.get('not.a.token', `/contracts/${contractId}`, { minPosition: false })));
+    expect(new Set(bad.map((r) => r.status))).toEqual(new Set([401]));
+  });
+});
+
+describe('slow clients cannot pin the server (headersTimeout 500 ms, requestTimeout 1000 ms)', () => {
+  const HEADERS_MS = 500;
+  const REQUEST_MS = 1000;
+  /** Node checks for expired connections every headersMs / 4; allow that and some scheduling. */
+  const SLACK_MS = HEADERS_MS / 4 + 400;
+  let h: InProcess;
+  let token: string;
+  beforeAll(async () => {
+    h = await startInProcess({ serverTimeouts: { headersMs: HEADERS_MS, requestMs: REQUEST_MS } });
+    token = await h.token('auditor', 'NAO');
+  });
+  afterAll(() => h?.close());
+
+  interface Slow {
+    /** ms from connecting to the server closing the connection, and what it said. */
+    closed: Promise<{ afterMs: number; said: string }>;
+    stop(): void;
+  }
+
+  /** A raw socket that writes `opening`, then one more `drip` every `everyMs`, never finishing. */
+  const slowClient = (url: string, opening: string, drip: string, everyMs: number): Slow => {
+    const u = new URL(url);
+    const started = performance.now();
+    const socket: Socket = connect(Number(u.port), u.hostname);
+    let said = '';
+    let timer: ReturnType<typeof setInterval> | undefined;
+    socket.on('connect', () => {
+      if (opening !== '') socket.write(opening);
+      if (drip !== '') timer = setInterval(() => socket.writable && socket.write(drip), everyMs);
+    });
+    socket.on('data', (d: Buffer) => (said += d.toString('latin1')));
+    socket.on('error', () => undefined);
+    const closed = new Promise<{ afterMs: number; said: string }>((resolve) =>
+      socket.on('close', () => {
+        clearInterval(timer);
+        resolve({ afterMs: performance.now() - started, said });
+      }),
+    );
+    return { closed, stop: () => socket.destroy() };
+  };
+
+  /** Meanwhile, ordinary requests on both services, one after another: each must be answered promptly. */
+  const ordinaryTraffic = async (untilMs: number): Promise<number[]> => {
+    const latencies: number[] = [];
+    const end = performance.now() + untilMs;
+    while (performance.now() < end) {
+      const t = performance.now();
+      const [c, q] = await Promise.all([fetch(`${h.commandUrl}/health`), h.get(token, '/contracts', { minPosition: false })]);
+      await c.text();
+      expect(c.status).toBe(200);
+      expect(q.status).toBe(200);
+      latencies.push(performance.now() - t);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    return latencies;
+  };
+
+  it('slowloris: 40 connections sending a header line every 100 ms are answered 408 and closed within the bound; others are served meanwhile', async () => {
+    const clients = [h.commandUrl, h.queryUrl].flatMap((url) =>
+      Array.from({ length: 20 }, (_, i) => slowClient(url, `POST /contracts HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\n`, `X-Slow-${i}: x\r\n`, 100)),
+    );
+    try {
+      const [latencies, ...closings] = await Promise.all([ordinaryTraffic(HEADERS_MS + 200), ...clients.map((c) => c.closed)]);
+      for (const { afterMs, said } of closings) {
+        expect(afterMs).toBeGreaterThanOrEqual(HEADERS_MS - 50);
+        expect(afterMs).toBeLessThan(HEADERS_MS + SLACK_MS);
+        expect(said).toMatch(/^HTTP\/1\.1 408 /);
+      }
+      expect(latencies.length).toBeGreaterThan(3);
+      expect(Math.max(...latencies), `ordinary requests took ${latencies.map((l) => l.toFixed(0)).join(', ')} ms`).toBeLessThan(250);
+    } finally {
+      clients.forEach((c) => c.stop());
+    }
+  });
+
+  it('a connection that sends nothing is closed within the header bound', async () => {
+    const silent = [slowClient(h.commandUrl, '', '', 0), slowClient(h.queryUrl, '', '', 0)];
+    for (const { afterMs } of await Promise.all(silent.map((c) => c.closed))) expect(afterMs).toBeLessThan(HEADERS_MS + SLACK_MS);
+  });
+
+  it('a body sent a byte every 100 ms is cut off at the request bound (408), and nothing is written', async () => {
+    const before = await h.head();
+    const csu = await h.token('csu', PARTIES.csu);
+    const slow = slowClient(
+      h.commandUrl,
+      `POST /contracts/C-1/measurements HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${csu}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{`,
+      ' ',
+      100,
+    );
+    const { afterMs, said } = await slow.closed;
+    expect(afterMs).toBeGreaterThanOrEqual(REQUEST_MS - 50);
+    expect(afterMs).toBeLessThan(REQUEST_MS + SLACK_MS);
+    expect(said).toMatch(/^HTTP\/1\.1 408 /);
+    expect(await h.head()).toBe(before);
+  });
+
+  it('a client that is slow but within the bounds is served, not cut off', async () => {
+    const u = new URL(h.queryUrl);
+    const socket = connect(Number(u.port), u.hostname);
+    let said = '';
+    socket.on('data', (d: Buffer) => (said += d.toString('latin1')));
+    const closed = new Promise((resolve) => socket.on('close', resolve));
+    await new Promise((resolve) => socket.on('connect', resolve));
+    const lines = ['GET /health HTTP/1.1\r\n', 'Host: 127.0.0.1\r\n', 'X-A: 1\r\n', 'Connection: close\r\n', '\r\n'];
+    for (const line of lines) {
+      socket.write(line);
+      await new Promise((resolve) => setTimeout(resolve, (HEADERS_MS * 0.6) / lines.length));
+    }
+    await closed;
+    expect(said).toMatch(/^HTTP\/1\.1 200 /);
+  });
+});
