@@ -50,13 +50,15 @@ export interface System {
   stop(): Promise<void>;
 }
 
-const env = { LEDGER_LOG_LEVEL: 'warn' };
+// No periodic signing: tests that compare the log head before and after a refusal must see only their own events.
+const env = { LEDGER_LOG_LEVEL: 'warn', LEDGER_SIGN_INTERVAL_MS: '0' };
 
-export const startSystem = async (label = 'e2e'): Promise<System> => {
+export const startSystem = async (label = 'e2e', extraEnv: Record<string, string> = {}): Promise<System> => {
   const dataDir = await mkdtemp(join(tmpdir(), `csu-ledger-${label}-`));
   // The key must exist before either service starts, so both services and the tests sign and verify with it.
   const secret = await loadOrCreateDevSecret(dataDir);
-  const both = await startBoth({ dataDir, commandPort: 0, queryPort: 0, env });
+  const serviceEnv = { ...env, ...extraEnv };
+  const both = await startBoth({ dataDir, commandPort: 0, queryPort: 0, env: serviceEnv });
   const running = { command: both.command, query: both.query };
   let last: bigint | undefined;
 
@@ -120,7 +122,7 @@ export const startSystem = async (label = 'e2e'): Promise<System> => {
     await stopService(running[name], signal);
   };
   const start = async (name: 'command' | 'query'): Promise<void> => {
-    running[name] = await startService(name, { dataDir, commandPort: 0, queryPort: 0, env });
+    running[name] = await startService(name, { dataDir, commandPort: 0, queryPort: 0, env: serviceEnv });
   };
 
   return {

@@ -1,0 +1,42 @@
+// Issue 4: the services run end to end with LEDGER_STORE=postgres://… — both as separate processes on a real
+// PostgreSQL started here from npm, with DOMAIN.md's worked example, an approval and the integrity check.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONTRACT_ID, DEMO_ACTORS, workedExample } from '@csu-ledger/cli';
+import { startEmbeddedPostgres, type EmbeddedServer } from '../../packages/event-store/src/postgres/embedded-server.ts';
+import { startSystem, type System } from '../support/system.ts';
+
+let pg: EmbeddedServer;
+let sys: System;
+
+beforeAll(async () => {
+  pg = await startEmbeddedPostgres({ fastInit: true });
+  sys = await startSystem('pg', { LEDGER_STORE: await pg.createDatabase('ledger_e2e') });
+}, 60_000);
+afterAll(async () => {
+  await sys?.stop();
+  await pg?.stop();
+});
+
+describe('CSU Ledger on PostgreSQL', () => {
+  it('settles the worked example at N = 41,700,000p and approves it', async () => {
+    const saved = new Map<string, string>();
+    for (const r of workedExample) {
+      const user = sys.as(r.as.role, r.as.org, r.as.sub, r.as.name);
+      const path = r.path.replace(/\{(\w+)\}/g, (_, k: string) => saved.get(k) ?? k);
+      const answer = await sys.post<Record<string, string>>(user, path, r.body);
+      expect(answer.status, `${path}: ${JSON.stringify(answer.body)}`).toBeLessThan(300);
+      if (r.saveAs) saved.set(r.saveAs, answer.body.extraId ?? answer.body.challengeId ?? '');
+    }
+    const ccg = sys.as(DEMO_ACTORS.ccg.role, DEMO_ACTORS.ccg.org);
+    const q1 = await sys.get<{ netPayablePence: number; status: string }>(ccg, `/contracts/${CONTRACT_ID}/settlements/2025-26-Q1`);
+    expect(q1.body).toMatchObject({ status: 'open', netPayablePence: 41_700_000, withheldPence: 1_600_000, gainSharePence: 2_400_000 });
+    const stale = await sys.post(ccg, `/contracts/${CONTRACT_ID}/settlements/2025-26-Q1/approval`, { businessDate: '2025-07-21', netPayablePence: 41_699_999 });
+    expect(stale.status).toBe(409);
+    const ok = await sys.post(ccg, `/contracts/${CONTRACT_ID}/settlements/2025-26-Q1/approval`, { businessDate: '2025-07-21', netPayablePence: 41_700_000 });
+    expect(ok.status).toBe(200);
+    expect((await sys.get(ccg, `/contracts/${CONTRACT_ID}/settlements/2025-26-Q1`)).body).toMatchObject({ status: 'approved', netPayablePence: 41_700_000 });
+    const auditor = sys.as('auditor', 'NAO');
+    const verdict = await sys.get<{ verdict: string }>(auditor, '/audit/verify');
+    expect(verdict.body.verdict).toBe('intact');
+  });
+});
