@@ -15,7 +15,7 @@ const contracts = Number(values.contracts);
 
 const dataDir = mkdtempSync(join(tmpdir(), 'ledger-bench-'));
 const secret = await loadOrCreateDevSecret(dataDir);
-const system = await startBoth({ dataDir, commandPort: 0, queryPort: 0, env: { LEDGER_LOG_LEVEL: 'warn' },
+const system = await startBoth({ dataDir, commandPort: 0, queryPort: 0, env: { LEDGER_LOG_LEVEL: 'warn', LEDGER_RATE_LIMIT_BURST: '0' },
   // BENCH_PROFILE=<dir> writes a CPU profile of each service there
   ...(process.env.BENCH_PROFILE ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] } : {}),
 });

@@ -32,7 +32,12 @@ afterAll(() => h?.close());
 
 const csu = () => h.token('csu', PARTIES.csu);
 const ccg = () => h.token('ccg', PARTIES.ccg);
-const measurement = (month: string, achievedBp: number): Json => ({ businessDate: TODAY, kpiId: 'K3', month, achievedBp });
+const measurement = (month: string, achievedBp: number): Json => ({
+  businessDate: TODAY,
+  kpiId: 'K3',
+  month,
+  achievedBp,
+});
 const delivery = (kpiId: string, month: string): Json => ({ kpiId, month, deliveredOn: TODAY });
 
 interface Ack {
@@ -75,26 +80,44 @@ describe('one command app, many commands on one stream at once', () => {
     const after = await h.store.readStream(stream);
     expect(after).toHaveLength(before.length + 100);
     expectValidStream(after);
-    expectAcknowledged(after, replies.map((r) => r.body));
+    expectAcknowledged(
+      after,
+      replies.map((r) => r.body),
+    );
     expect(after.slice(before.length).filter((e) => e.type === 'MeasurementReported')).toHaveLength(50);
     expect(after.slice(before.length).filter((e) => e.type === 'DeliverableDelivered')).toHaveLength(50);
 
     // and the read side agrees: the history shows each of them once
-    const history = must(await h.get<{ events: { type: string; position: string }[] }>(await ccg(), `/contracts/${id}/history`));
-    const recorded = history.body.events.filter((e) => e.type === 'MeasurementReported' || e.type === 'DeliverableDelivered');
+    const history = must(
+      await h.get<{ events: { type: string; position: string }[] }>(await ccg(), `/contracts/${id}/history`),
+    );
+    const recorded = history.body.events.filter(
+      (e) => e.type === 'MeasurementReported' || e.type === 'DeliverableDelivered',
+    );
     expect(recorded.map((e) => e.position).sort()).toEqual(replies.map((r) => r.body.position).sort());
   });
 
   it('a mix the domain partly refuses: exactly the refused ones get 409 with their code, nothing of theirs is stored', async () => {
     const id = await agreeContract(h, PARTIES);
-    must(await h.post(await ccg(), `/contracts/${id}/settlements/2025-26-Q1/approval`, { businessDate: '2025-07-01', netPayablePence: await netPayable(h, id, '2025-26-Q1') }));
+    must(
+      await h.post(await ccg(), `/contracts/${id}/settlements/2025-26-Q1/approval`, {
+        businessDate: '2025-07-01',
+        netPayablePence: await netPayable(h, id, '2025-26-Q1'),
+      }),
+    );
     const stream = contractStream(id);
     const before = await h.store.readStream(stream);
     // i % 4 == 0: a month of the approved quarter; i % 4 == 1: after the term (2027-28 is its last year); else allowed
-    const expected = (i: number): string | undefined => (i % 4 === 0 ? 'quarter-closed' : i % 4 === 1 ? 'outside-term' : undefined);
-    const month = (i: number): string => (i % 4 === 0 ? '2025-26-M02' : i % 4 === 1 ? '2028-29-M01' : BEGUN[3 + (i % 17)]!);
+    const expected = (i: number): string | undefined =>
+      i % 4 === 0 ? 'quarter-closed' : i % 4 === 1 ? 'outside-term' : undefined;
+    const month = (i: number): string =>
+      i % 4 === 0 ? '2025-26-M02' : i % 4 === 1 ? '2028-29-M01' : BEGUN[3 + (i % 17)]!;
     const token = await csu();
-    const replies = await Promise.all(Array.from({ length: 100 }, (_, i) => h.post<Ack & { code?: string }>(token, `/contracts/${id}/measurements`, measurement(month(i), 9000 + i))));
+    const replies = await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        h.post<Ack & { code?: string }>(token, `/contracts/${id}/measurements`, measurement(month(i), 9000 + i)),
+      ),
+    );
 
     replies.forEach((r, i) => {
       const code = expected(i);
@@ -111,7 +134,10 @@ describe('one command app, many commands on one stream at once', () => {
     expect(accepted).toHaveLength(50);
     expect(after).toHaveLength(before.length + 50);
     expectValidStream(after);
-    expectAcknowledged(after, accepted.map((r) => r.body));
+    expectAcknowledged(
+      after,
+      accepted.map((r) => r.body),
+    );
   });
 
   it('a break notice racing 50 measurements: each is judged on the term in force when it is recorded', async () => {
@@ -119,9 +145,15 @@ describe('one command app, many commands on one stream at once', () => {
     const token = await csu();
     // Served 2025-06-15 with 3 months' notice, the term ends with 2025-26-M06: later months become outside-term.
     const later = BEGUN.slice(6);
-    const sendMeasurement = (i: number) => () => h.post<Ack & { code?: string }>(token, `/contracts/${id}/measurements`, measurement(later[i % later.length]!, 9000 + i));
+    const sendMeasurement = (i: number) => () =>
+      h.post<Ack & { code?: string }>(
+        token,
+        `/contracts/${id}/measurements`,
+        measurement(later[i % later.length]!, 9000 + i),
+      );
     const ccgToken = await ccg();
-    const serveNotice = () => h.post<Ack & { code?: string }>(ccgToken, `/contracts/${id}/break-notices`, { businessDate: '2025-06-15' });
+    const serveNotice = () =>
+      h.post<Ack & { code?: string }>(ccgToken, `/contracts/${id}/break-notices`, { businessDate: '2025-06-15' });
     // sent in this order, the notice among them
     const sends = Array.from({ length: 50 }, (_, i) => sendMeasurement(i));
     sends.splice(20, 0, serveNotice);
@@ -135,7 +167,10 @@ describe('one command app, many commands on one stream at once', () => {
     let after = 0;
     for (const r of measurements) {
       if (r.status === 200) {
-        expect(BigInt(r.body.position) < noticeAt, 'a measurement outside the new term was stored after the notice').toBe(true);
+        expect(
+          BigInt(r.body.position) < noticeAt,
+          'a measurement outside the new term was stored after the notice',
+        ).toBe(true);
         before++;
       } else {
         expect(r.status, r.text).toBe(409);
@@ -158,7 +193,11 @@ describe('one command app, many commands on one stream at once', () => {
     const verbs = Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? 'accept' : 'dispute'));
     const replies = await Promise.all(
       verbs.map((verb) =>
-        h.post<Ack & { code?: string }>(token, `/extras/${extraId}/${verb}`, verb === 'accept' ? { businessDate: TODAY } : { businessDate: TODAY, reason: 'not-requested' }),
+        h.post<Ack & { code?: string }>(
+          token,
+          `/extras/${extraId}/${verb}`,
+          verb === 'accept' ? { businessDate: TODAY } : { businessDate: TODAY, reason: 'not-requested' },
+        ),
       ),
     );
 
@@ -187,7 +226,12 @@ describe('two command apps on one SQLite file (two processes’ worth)', () => {
       const token = await csu();
       const replies = await Promise.all(
         Array.from({ length: 100 }, (_, i) =>
-          h.post<Ack & { code?: string }>(token, `/contracts/${id}/measurements`, measurement(BEGUN[i % BEGUN.length]!, 5000 + i), { baseUrl: i % 2 === 0 ? a.url : b.url }),
+          h.post<Ack & { code?: string }>(
+            token,
+            `/contracts/${id}/measurements`,
+            measurement(BEGUN[i % BEGUN.length]!, 5000 + i),
+            { baseUrl: i % 2 === 0 ? a.url : b.url },
+          ),
         ),
       );
 
@@ -202,9 +246,14 @@ describe('two command apps on one SQLite file (two processes’ worth)', () => {
       expectValidStream(events);
       expect(events).toHaveLength(1 + acks.length);
       expectAcknowledged(events, acks);
-      console.log(`two apps: ${acks.length} acknowledged, ${replies.length - acks.length} refused after retries, ${a.conflicts() + b.conflicts()} conflicts retried`);
+      console.log(
+        `two apps: ${acks.length} acknowledged, ${replies.length - acks.length} refused after retries, ${a.conflicts() + b.conflicts()} conflicts retried`,
+      );
       expect(acks.length, 'most commands should get through the retries').toBeGreaterThanOrEqual(75);
-      expect(a.conflicts() + b.conflicts(), 'the two apps never collided, so optimistic concurrency was not exercised').toBeGreaterThan(0);
+      expect(
+        a.conflicts() + b.conflicts(),
+        'the two apps never collided, so optimistic concurrency was not exercised',
+      ).toBeGreaterThan(0);
     } finally {
       await a.close();
       await b.close();

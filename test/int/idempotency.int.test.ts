@@ -34,7 +34,12 @@ let keys = 0;
 /** A fresh key per test, so no test depends on another's. */
 const newKey = (): string => `retry-${++keys}-${Date.now()}`;
 const withKey = (key: string) => ({ headers: { 'idempotency-key': key } });
-const measurement = (achievedBp: number, month = '2025-26-M04'): Json => ({ businessDate: TODAY, kpiId: 'K3', month, achievedBp });
+const measurement = (achievedBp: number, month = '2025-26-M04'): Json => ({
+  businessDate: TODAY,
+  kpiId: 'K3',
+  month,
+  achievedBp,
+});
 
 /** What a client can compare: status, body (ids, position, revision) and ETag. */
 const answer = (r: Reply) => ({ status: r.status, body: r.body, etag: r.headers.get('etag') });
@@ -53,7 +58,8 @@ describe('one command retried with one Idempotency-Key', () => {
     const token = await csu();
     const before = await h.head();
     const replies: Reply[] = [];
-    for (let i = 0; i < RETRIES; i++) replies.push(await h.post(token, `/contracts/${contractId}/measurements`, measurement(9100), withKey(key)));
+    for (let i = 0; i < RETRIES; i++)
+      replies.push(await h.post(token, `/contracts/${contractId}/measurements`, measurement(9100), withKey(key)));
 
     expectOneAnswer(replies, 200);
     expect(await h.head()).toBe(before + 1n);
@@ -66,7 +72,11 @@ describe('one command retried with one Idempotency-Key', () => {
     const key = newKey();
     const token = await csu();
     const before = await h.head();
-    const replies = await Promise.all(Array.from({ length: RETRIES }, () => h.post(token, `/contracts/${contractId}/measurements`, measurement(9200), withKey(key))));
+    const replies = await Promise.all(
+      Array.from({ length: RETRIES }, () =>
+        h.post(token, `/contracts/${contractId}/measurements`, measurement(9200), withKey(key)),
+      ),
+    );
 
     expectOneAnswer(replies, 200);
     expect(await h.head()).toBe(before + 1n);
@@ -93,7 +103,11 @@ describe('one command retried with one Idempotency-Key', () => {
     expect(refused.status).toBe(409);
     expect(refused.body.code).toBe('transition-not-allowed');
     const before = await h.head();
-    const replies = await Promise.all(Array.from({ length: 10 }, () => h.post(token, `/extras/${extraId}/accept`, { businessDate: TODAY }, withKey(key))));
+    const replies = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        h.post(token, `/extras/${extraId}/accept`, { businessDate: TODAY }, withKey(key)),
+      ),
+    );
     for (const r of replies) expect(answer(r)).toEqual(answer(first));
     expect(await h.head()).toBe(before);
   });
@@ -112,7 +126,14 @@ describe('the same key for another request', () => {
     must(await h.post(token, `/contracts/${contractId}/measurements`, measurement(9400), withKey(key)));
     const before = await h.head();
     expectReused(await h.post(token, `/contracts/${contractId}/measurements`, measurement(9401), withKey(key)));
-    expectReused(await h.post(token, `/contracts/${contractId}/measurements`, { ...measurement(9400), note: 'one more field' }, withKey(key)));
+    expectReused(
+      await h.post(
+        token,
+        `/contracts/${contractId}/measurements`,
+        { ...measurement(9400), note: 'one more field' },
+        withKey(key),
+      ),
+    );
     expect(await h.head()).toBe(before);
   });
 
@@ -132,7 +153,9 @@ describe('the same key for another request', () => {
     const token = await csu();
     const before = await h.head();
     const replies = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => h.post(token, `/contracts/${contractId}/measurements`, measurement(i % 2 === 0 ? 9600 : 9601), withKey(key))),
+      Array.from({ length: 20 }, (_, i) =>
+        h.post(token, `/contracts/${contractId}/measurements`, measurement(i % 2 === 0 ? 9600 : 9601), withKey(key)),
+      ),
     );
     const won = replies.filter((r) => r.status === 200);
     const lost = replies.filter((r) => r.status !== 200);
@@ -140,7 +163,9 @@ describe('the same key for another request', () => {
     expectOneAnswer(won, 200);
     lost.forEach(expectReused);
     // the winners all sent the same body
-    expect(new Set(replies.map((r, i) => (r.status === 200 ? i % 2 : undefined)).filter((x) => x !== undefined)).size).toBe(1);
+    expect(
+      new Set(replies.map((r, i) => (r.status === 200 ? i % 2 : undefined)).filter((x) => x !== undefined)).size,
+    ).toBe(1);
     expect(await h.head()).toBe(before + 1n);
   });
 });
@@ -155,12 +180,17 @@ describe('keys are scoped per caller', () => {
     const b = must(await h.post(bob, `/contracts/${contractId}/measurements`, measurement(9700), withKey(key)));
     expect(b.body.position).not.toBe(a.body.position);
     expect(await h.head()).toBe(before + 2n);
-    expect(answer(await h.post(alice, `/contracts/${contractId}/measurements`, measurement(9700), withKey(key)))).toEqual(answer(a));
-    expect(answer(await h.post(bob, `/contracts/${contractId}/measurements`, measurement(9700), withKey(key)))).toEqual(answer(b));
+    expect(
+      answer(await h.post(alice, `/contracts/${contractId}/measurements`, measurement(9700), withKey(key))),
+    ).toEqual(answer(a));
+    expect(answer(await h.post(bob, `/contracts/${contractId}/measurements`, measurement(9700), withKey(key)))).toEqual(
+      answer(b),
+    );
     expect(await h.head()).toBe(before + 2n);
     // and each event records who did it
     const events = await eventsAt(contractStream(contractId));
-    const actorAt = (position: string) => (events.find((e) => e.position.toString() === position)!.metadata as { actor: { sub: string } }).actor.sub;
+    const actorAt = (position: string) =>
+      (events.find((e) => e.position.toString() === position)!.metadata as { actor: { sub: string } }).actor.sub;
     expect([actorAt(a.body.position as string), actorAt(b.body.position as string)]).toEqual(['alice-0ax', 'bob-0ax']);
   });
 });
@@ -173,7 +203,9 @@ describe('creations retried name the same new id', () => {
     const path = `/contracts/${contractId}/extras`;
     const sequential: Reply[] = [];
     for (let i = 0; i < RETRIES / 2; i++) sequential.push(await h.post(token, path, extraBody(), withKey(key)));
-    const concurrent = await Promise.all(Array.from({ length: RETRIES / 2 }, () => h.post(token, path, extraBody(), withKey(key))));
+    const concurrent = await Promise.all(
+      Array.from({ length: RETRIES / 2 }, () => h.post(token, path, extraBody(), withKey(key))),
+    );
 
     expectOneAnswer([...sequential, ...concurrent], 201);
     const extraId = sequential[0]!.body.extraId as string;
@@ -181,7 +213,8 @@ describe('creations retried name the same new id', () => {
     expect(await h.head()).toBe(before + 1n);
     expect((await eventsAt(contractStream(extraId))).map((e) => e.type)).toEqual(['ExtraRaised']);
     // the read side lists it once
-    const extras = must(await h.get<{ extras: { extraId: string }[] }>(await ccg(), `/contracts/${contractId}/extras`)).body.extras;
+    const extras = must(await h.get<{ extras: { extraId: string }[] }>(await ccg(), `/contracts/${contractId}/extras`))
+      .body.extras;
     expect(extras.filter((x) => x.extraId === extraId)).toHaveLength(1);
   });
 
@@ -190,7 +223,9 @@ describe('creations retried name the same new id', () => {
     const admin = await h.token('admin', 'NHS');
     const { contractId: _omitted, ...body } = contractBody('unused', PARTIES);
     const before = await h.head();
-    const replies = await Promise.all(Array.from({ length: 20 }, () => h.post(admin, '/contracts', body, withKey(key))));
+    const replies = await Promise.all(
+      Array.from({ length: 20 }, () => h.post(admin, '/contracts', body, withKey(key))),
+    );
     expectOneAnswer(replies, 201);
     const id = replies[0]!.body.contractId as string;
     expect(await h.head()).toBe(before + 1n);
@@ -207,7 +242,12 @@ describe('retries landing on two command apps on one SQLite file (two processesâ
       const token = await csu();
       const before = await h.head();
       const replies = await Promise.all(
-        Array.from({ length: 80 }, (_, i) => h.post(token, `/contracts/${contractId}/extras`, extraBody(), { ...withKey(key), baseUrl: i % 2 === 0 ? a.url : b.url })),
+        Array.from({ length: 80 }, (_, i) =>
+          h.post(token, `/contracts/${contractId}/extras`, extraBody(), {
+            ...withKey(key),
+            baseUrl: i % 2 === 0 ? a.url : b.url,
+          }),
+        ),
       );
       expectOneAnswer(replies, 201);
       expect(await h.head()).toBe(before + 1n);

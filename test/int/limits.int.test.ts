@@ -17,19 +17,36 @@ interface Raw {
 }
 
 /** node:http, since fetch will not send a GET with a body, nor a body without a length unless streamed. */
-const send = (url: string, method: string, path: string, headers: Record<string, string>, body?: Buffer, chunked = false): Promise<Raw> =>
+const send = (
+  url: string,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: Buffer,
+  chunked = false,
+): Promise<Raw> =>
   new Promise((resolve, reject) => {
     const u = new URL(url);
     const req = httpRequest(
-      { host: u.hostname, port: u.port, method, path, headers: { ...headers, ...(body && !chunked ? { 'content-length': String(body.length) } : {}) } },
+      {
+        host: u.hostname,
+        port: u.port,
+        method,
+        path,
+        headers: { ...headers, ...(body && !chunked ? { 'content-length': String(body.length) } : {}) },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }),
+        );
       },
     );
     // the server may answer 413 and stop reading before the whole body is sent
-    req.on('error', (err: NodeJS.ErrnoException) => (err.code === 'EPIPE' || err.code === 'ECONNRESET' ? undefined : reject(err)));
+    req.on('error', (err: NodeJS.ErrnoException) =>
+      err.code === 'EPIPE' || err.code === 'ECONNRESET' ? undefined : reject(err),
+    );
     if (body && chunked) {
       for (let i = 0; i < body.length; i += 16 * 1024) req.write(body.subarray(i, i + 16 * 1024));
       req.end();
@@ -65,14 +82,28 @@ describe('request bodies over the limit (256 kB) → 413 payload-too-large on bo
   it('a command body of 300 kB, with a Content-Length or chunked, → 413 and nothing written', async () => {
     const before = await h.head();
     for (const chunked of [false, true]) {
-      const r = await send(h.commandUrl, 'POST', `/contracts/${contractId}/extras`, json(), bodyOf(300 * 1024), chunked);
+      const r = await send(
+        h.commandUrl,
+        'POST',
+        `/contracts/${contractId}/extras`,
+        json(),
+        bodyOf(300 * 1024),
+        chunked,
+      );
       expectProblem(r, 413, 'payload-too-large');
     }
     expect(await h.head()).toBe(before);
   });
 
   it('a body of 8 MB is refused just the same, and the service answers the next request', async () => {
-    const r = await send(h.commandUrl, 'POST', `/contracts/${contractId}/extras`, json(), Buffer.alloc(8 * 1024 * 1024, 0x20), true);
+    const r = await send(
+      h.commandUrl,
+      'POST',
+      `/contracts/${contractId}/extras`,
+      json(),
+      Buffer.alloc(8 * 1024 * 1024, 0x20),
+      true,
+    );
     expectProblem(r, 413, 'payload-too-large');
     expect((await fetch(`${h.commandUrl}/health`)).status).toBe(200);
   });
@@ -91,7 +122,7 @@ describe('request bodies over the limit (256 kB) → 413 payload-too-large on bo
 
 describe('per-caller rate limit (token bucket after authentication)', () => {
   const BURST = 5;
-  const PER_SECOND = 2;
+  const PER_SECOND = 1;
   let h: InProcess;
   let contractId: string;
   beforeAll(async () => {
@@ -100,12 +131,21 @@ describe('per-caller rate limit (token bucket after authentication)', () => {
   });
   afterAll(() => h?.close());
 
-  const measurement = (achievedBp: number): Json => ({ businessDate: TODAY, kpiId: 'K3', month: '2025-26-M05', achievedBp });
+  const measurement = (achievedBp: number): Json => ({
+    businessDate: TODAY,
+    kpiId: 'K3',
+    month: '2025-26-M05',
+    achievedBp,
+  });
 
   it(`command service: a caller's first ${BURST} requests at once are served, the rest → 429 rate-limited with Retry-After`, async () => {
     const token = await h.token('csu', PARTIES.csu, 'eager-csu');
     const before = await h.head();
-    const replies = await Promise.all(Array.from({ length: BURST + 5 }, (_, i) => h.post(token, `/contracts/${contractId}/measurements`, measurement(9000 + i))));
+    const replies = await Promise.all(
+      Array.from({ length: BURST + 5 }, (_, i) =>
+        h.post(token, `/contracts/${contractId}/measurements`, measurement(9000 + i)),
+      ),
+    );
     // still empty right after the burst
     const again = await h.post(token, `/contracts/${contractId}/measurements`, measurement(8900));
     const served = replies.filter((r) => r.status === 200);
@@ -121,7 +161,15 @@ describe('per-caller rate limit (token bucket after authentication)', () => {
     expect(await h.head()).toBe(before + BigInt(BURST));
 
     // another caller (same organisation) is not held back by this one
-    expect((await h.post(await h.token('csu', PARTIES.csu, 'patient-csu'), `/contracts/${contractId}/measurements`, measurement(8000))).status).toBe(200);
+    expect(
+      (
+        await h.post(
+          await h.token('csu', PARTIES.csu, 'patient-csu'),
+          `/contracts/${contractId}/measurements`,
+          measurement(8000),
+        )
+      ).status,
+    ).toBe(200);
     // and the eager caller who waits as told is served again
     await new Promise((resolve) => setTimeout(resolve, Number(again.headers.get('retry-after')) * 1000));
     expect((await h.post(token, `/contracts/${contractId}/measurements`, measurement(8100))).status).toBe(200);
@@ -129,7 +177,9 @@ describe('per-caller rate limit (token bucket after authentication)', () => {
 
   it('query service: the same, with a bucket of its own', async () => {
     const token = await h.token('ccg', PARTIES.ccg, 'eager-ccg');
-    const replies = await Promise.all(Array.from({ length: BURST + 3 }, () => h.get(token, `/contracts/${contractId}`, { minPosition: false })));
+    const replies = await Promise.all(
+      Array.from({ length: BURST + 3 }, () => h.get(token, `/contracts/${contractId}`, { minPosition: false })),
+    );
     expect(replies.filter((r) => r.status === 200)).toHaveLength(BURST);
     const limited = replies.filter((r) => r.status === 429);
     expect(limited).toHaveLength(3);
@@ -139,10 +189,14 @@ describe('per-caller rate limit (token bucket after authentication)', () => {
 
   it('health needs no token and is never limited; a refused token is 401, not counted against anyone', async () => {
     for (const url of [h.commandUrl, h.queryUrl]) {
-      const statuses = await Promise.all(Array.from({ length: 3 * BURST }, async () => (await fetch(`${url}/health`)).status));
+      const statuses = await Promise.all(
+        Array.from({ length: 3 * BURST }, async () => (await fetch(`${url}/health`)).status),
+      );
       expect(new Set(statuses)).toEqual(new Set([200]));
     }
-    const bad = await Promise.all(Array.from({ length: 3 * BURST }, () => h.get('not.a.token', `/contracts/${contractId}`, { minPosition: false })));
+    const bad = await Promise.all(
+      Array.from({ length: 3 * BURST }, () => h.get('not.a.token', `/contracts/${contractId}`, { minPosition: false })),
+    );
     expect(new Set(bad.map((r) => r.status))).toEqual(new Set([401]));
   });
 });
@@ -150,8 +204,8 @@ describe('per-caller rate limit (token bucket after authentication)', () => {
 describe('slow clients cannot pin the server (headersTimeout 500 ms, requestTimeout 1000 ms)', () => {
   const HEADERS_MS = 500;
   const REQUEST_MS = 1000;
-  /** Node checks for expired connections every headersMs / 4; allow that and some scheduling. */
-  const SLACK_MS = HEADERS_MS / 4 + 400;
+  /** Node checks for expired connections every headersMs / 4; allow that and a busy machine (Node's defaults: 60 s). */
+  const SLACK_MS = HEADERS_MS / 4 + 1000;
   let h: InProcess;
   let token: string;
   beforeAll(async () => {
@@ -188,35 +242,51 @@ describe('slow clients cannot pin the server (headersTimeout 500 ms, requestTime
     return { closed, stop: () => socket.destroy() };
   };
 
-  /** Meanwhile, ordinary requests on both services, one after another: each must be answered promptly. */
-  const ordinaryTraffic = async (untilMs: number): Promise<number[]> => {
-    const latencies: number[] = [];
-    const end = performance.now() + untilMs;
-    while (performance.now() < end) {
-      const t = performance.now();
-      const [c, q] = await Promise.all([fetch(`${h.commandUrl}/health`), h.get(token, '/contracts', { minPosition: false })]);
+  /** Meanwhile, ordinary requests on both services, one after another, until `done`: when each was answered. */
+  const ordinaryTraffic = async (done: Promise<unknown>): Promise<number[]> => {
+    let finished = false;
+    void done.then(() => (finished = true));
+    const answeredAt: number[] = [];
+    while (!finished) {
+      const [c, q] = await Promise.all([
+        fetch(`${h.commandUrl}/health`),
+        h.get(token, '/contracts', { minPosition: false }),
+      ]);
       await c.text();
       expect(c.status).toBe(200);
       expect(q.status).toBe(200);
-      latencies.push(performance.now() - t);
+      answeredAt.push(performance.now());
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
-    return latencies;
+    return answeredAt;
   };
 
   it('slowloris: 40 connections sending a header line every 100 ms are answered 408 and closed within the bound; others are served meanwhile', async () => {
     const clients = [h.commandUrl, h.queryUrl].flatMap((url) =>
-      Array.from({ length: 20 }, (_, i) => slowClient(url, `POST /contracts HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\n`, `X-Slow-${i}: x\r\n`, 100)),
+      Array.from({ length: 20 }, (_, i) =>
+        slowClient(
+          url,
+          `POST /contracts HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\n`,
+          `X-Slow-${i}: x\r\n`,
+          100,
+        ),
+      ),
     );
     try {
-      const [latencies, ...closings] = await Promise.all([ordinaryTraffic(HEADERS_MS + 200), ...clients.map((c) => c.closed)]);
+      const started = performance.now();
+      const closed = Promise.all(clients.map((c) => c.closed));
+      const [answeredAt, closings] = await Promise.all([ordinaryTraffic(closed), closed]);
       for (const { afterMs, said } of closings) {
         expect(afterMs).toBeGreaterThanOrEqual(HEADERS_MS - 50);
         expect(afterMs).toBeLessThan(HEADERS_MS + SLACK_MS);
         expect(said).toMatch(/^HTTP\/1\.1 408 /);
       }
-      expect(latencies.length).toBeGreaterThan(3);
-      expect(Math.max(...latencies), `ordinary requests took ${latencies.map((l) => l.toFixed(0)).join(', ')} ms`).toBeLessThan(250);
+      // the others were served while all 40 slow connections were still open, not only once they had been dropped
+      const firstClosed = started + Math.min(...closings.map((c) => c.afterMs));
+      expect(
+        answeredAt.filter((t) => t < firstClosed).length,
+        'ordinary requests answered while the slow clients held on',
+      ).toBeGreaterThanOrEqual(3);
     } finally {
       clients.forEach((c) => c.stop());
     }
@@ -224,7 +294,8 @@ describe('slow clients cannot pin the server (headersTimeout 500 ms, requestTime
 
   it('a connection that sends nothing is closed within the header bound', async () => {
     const silent = [slowClient(h.commandUrl, '', '', 0), slowClient(h.queryUrl, '', '', 0)];
-    for (const { afterMs } of await Promise.all(silent.map((c) => c.closed))) expect(afterMs).toBeLessThan(HEADERS_MS + SLACK_MS);
+    for (const { afterMs } of await Promise.all(silent.map((c) => c.closed)))
+      expect(afterMs).toBeLessThan(HEADERS_MS + SLACK_MS);
   });
 
   it('a body sent a byte every 100 ms is cut off at the request bound (408), and nothing is written', async () => {

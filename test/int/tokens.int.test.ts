@@ -14,7 +14,17 @@ import { createCommandApp } from '../../services/command-service/src/app.ts';
 import { createQueryApp } from '../../services/query-service/src/app.ts';
 import { startProjector, type Projector } from '../../services/query-service/src/projector.ts';
 import { openReadModels, type ReadModels } from '../../services/query-service/src/read-models.ts';
-import { agreeContract, FIXED_NOW, listen, must, shut, startInProcess, TODAY, type InProcess, type Json } from '../support/in-process.ts';
+import {
+  agreeContract,
+  FIXED_NOW,
+  listen,
+  must,
+  shut,
+  startInProcess,
+  TODAY,
+  type InProcess,
+  type Json,
+} from '../support/in-process.ts';
 
 const PARTIES = { ccg: '08J', csu: '0AX' };
 const ISSUER = 'https://login.example.nhs.uk/';
@@ -28,8 +38,14 @@ const jwt = (header: Json, payload: Json, sign: Signer): string => {
   const input = `${b64u(JSON.stringify(header))}.${b64u(JSON.stringify(payload))}`;
   return `${input}.${sign(input)}`;
 };
-const hmac = (alg: 'sha256' | 'sha512', key: Uint8Array | Buffer): Signer => (input) => createHmac(alg, key).update(input).digest('base64url');
-const rsa = (key: KeyObject): Signer => (input) => cryptoSign('sha256', Buffer.from(input), key).toString('base64url');
+const hmac =
+  (alg: 'sha256' | 'sha512', key: Uint8Array | Buffer): Signer =>
+  (input) =>
+    createHmac(alg, key).update(input).digest('base64url');
+const rsa =
+  (key: KeyObject): Signer =>
+  (input) =>
+    cryptoSign('sha256', Buffer.from(input), key).toString('base64url');
 const unsigned: Signer = () => '';
 
 const now = (): number => Math.floor(Date.now() / 1000);
@@ -54,7 +70,16 @@ const tampered = (token: string, payload: Json): string => {
 const logLines: string[] = [];
 const capture = { write: (line: string) => void logLines.push(line) };
 
-const NO_INTERNALS = [/\n\s+at /, /\bat [\w$.<>]+ \(/, /\.ts:\d+/, /\.js:\d+/, /node_modules/, /file:\/\//, /\/work\//, /\/tmp\//];
+const NO_INTERNALS = [
+  /\n\s+at /,
+  /\bat [\w$.<>]+ \(/,
+  /\.ts:\d+/,
+  /\.js:\d+/,
+  /node_modules/,
+  /file:\/\//,
+  /\/work\//,
+  /\/tmp\//,
+];
 const expectNoInternals = (text: string): void => {
   for (const pattern of NO_INTERNALS) expect(text, `leaks ${String(pattern)}`).not.toMatch(pattern);
 };
@@ -66,7 +91,13 @@ interface Answer {
   body: Json | undefined;
   headers: Headers;
 }
-const call = async (base: string, method: 'GET' | 'POST', path: string, token: string | undefined, body?: Json): Promise<Answer> => {
+const call = async (
+  base: string,
+  method: 'GET' | 'POST',
+  path: string,
+  token: string | undefined,
+  body?: Json,
+): Promise<Answer> => {
   const res = await fetch(`${base}${path}`, {
     method,
     headers: {
@@ -77,7 +108,13 @@ const call = async (base: string, method: 'GET' | 'POST', path: string, token: s
   });
   const text = await res.text();
   const contentType = res.headers.get('content-type') ?? '';
-  return { status: res.status, text, contentType, body: /json/.test(contentType) ? (JSON.parse(text) as Json) : undefined, headers: res.headers };
+  return {
+    status: res.status,
+    text,
+    contentType,
+    body: /json/.test(contentType) ? (JSON.parse(text) as Json) : undefined,
+    headers: res.headers,
+  };
 };
 
 const expectRefused = (r: Answer, code = 'invalid-token'): void => {
@@ -114,7 +151,9 @@ beforeAll(async () => {
 
   // A JWKS endpoint on loopback with one RSA key, and a command and a query app that trust it.
   rsKey = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const jwks = JSON.stringify({ keys: [{ ...rsKey.publicKey.export({ format: 'jwk' }), kid: 'rs-1', alg: 'RS256', use: 'sig' }] });
+  const jwks = JSON.stringify({
+    keys: [{ ...rsKey.publicKey.export({ format: 'jwk' }), kid: 'rs-1', alg: 'RS256', use: 'sig' }],
+  });
   jwksServer = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(jwks));
   await new Promise<void>((resolve) => jwksServer.listen(0, '127.0.0.1', resolve));
   jwksUrl = `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/.well-known/jwks.json`;
@@ -128,7 +167,12 @@ beforeAll(async () => {
   const command = await listen(createCommandApp({ store: h.store, verify, logger, clock }));
   const query = await listen(createQueryApp({ store: h.store, models, projector, verify, logger, clock }));
   // nothing listens on port 9 of loopback: the key set cannot be fetched
-  const unreachable = createTokenVerifier({ mode: 'jwks', jwksUrl: 'http://127.0.0.1:9/jwks.json', issuer: ISSUER, audience: AUDIENCE });
+  const unreachable = createTokenVerifier({
+    mode: 'jwks',
+    jwksUrl: 'http://127.0.0.1:9/jwks.json',
+    issuer: ISSUER,
+    audience: AUDIENCE,
+  });
   const dead = await listen(createCommandApp({ store: h.store, verify: unreachable, logger, clock }));
   Object.assign(jwksApps, {
     command: command.url,
@@ -168,13 +212,25 @@ describe('development mode (HS256 with the local key): both services', () => {
     ['for another audience', () => good(dev({ aud: 'another-service' }))],
     ['with no expiry', () => good(Object.fromEntries(Object.entries(dev()).filter(([k]) => k !== 'exp')))],
     ['alg "none", no signature', () => jwt({ alg: 'none', typ: 'JWT' }, dev(), unsigned)],
-    ['alg "none" with the HS256 signature kept', () => `${jwt({ alg: 'none', typ: 'JWT' }, dev(), unsigned)}${good().split('.')[2]!}`],
-    ['RS256, where only HS256 is accepted', () => jwt({ alg: 'RS256', typ: 'JWT', kid: 'rs-1' }, dev(), rsa(rsKey.privateKey))],
+    [
+      'alg "none" with the HS256 signature kept',
+      () => `${jwt({ alg: 'none', typ: 'JWT' }, dev(), unsigned)}${good().split('.')[2]!}`,
+    ],
+    [
+      'RS256, where only HS256 is accepted',
+      () => jwt({ alg: 'RS256', typ: 'JWT', kid: 'rs-1' }, dev(), rsa(rsKey.privateKey)),
+    ],
     ['HS512 with the right key', () => jwt({ alg: 'HS512', typ: 'JWT' }, dev(), hmac('sha512', h.secret))],
     ['signed with another key', () => jwt({ alg: 'HS256', typ: 'JWT' }, dev(), hmac('sha256', randomBytes(32)))],
-    ['with an unknown key id', () => jwt({ alg: 'HS256', typ: 'JWT', kid: 'no-such-key' }, dev(), hmac('sha256', randomBytes(32)))],
+    [
+      'with an unknown key id',
+      () => jwt({ alg: 'HS256', typ: 'JWT', kid: 'no-such-key' }, dev(), hmac('sha256', randomBytes(32))),
+    ],
     ['with a tampered payload (csu → admin)', () => tampered(good(), dev({ roles: ['admin'], org: 'NHS' }))],
-    ['with a tampered payload (expiry extended)', () => tampered(good(dev({ exp: now() - 60 })), dev({ exp: now() + 3600 }))],
+    [
+      'with a tampered payload (expiry extended)',
+      () => tampered(good(dev({ exp: now() - 60 })), dev({ exp: now() + 3600 })),
+    ],
     ['naming an unknown role, correctly signed', () => good(dev({ roles: ['superuser'] }))],
     ['naming no organisation, correctly signed', () => good(dev({ org: undefined }))],
     ['not a JWT at all', () => 'not.a.jwt'],
@@ -184,7 +240,13 @@ describe('development mode (HS256 with the local key): both services', () => {
   it('a good token is accepted by both (the cases below differ from it in one way each)', async () => {
     const token = remember(good());
     for (const e of endpoints()) {
-      const r = await call(e.service === 'command' ? h.commandUrl : h.queryUrl, e.method, e.path, token, 'body' in e ? e.body : undefined);
+      const r = await call(
+        e.service === 'command' ? h.commandUrl : h.queryUrl,
+        e.method,
+        e.path,
+        token,
+        'body' in e ? e.body : undefined,
+      );
       expect(r.status, r.text).toBe(200);
     }
   });
@@ -193,7 +255,16 @@ describe('development mode (HS256 with the local key): both services', () => {
     it(`a token ${name} → 401 invalid-token on both, nothing written`, async () => {
       const token = remember(make());
       const before = await h.head();
-      for (const e of endpoints()) expectRefused(await call(e.service === 'command' ? h.commandUrl : h.queryUrl, e.method, e.path, token, 'body' in e ? e.body : undefined));
+      for (const e of endpoints())
+        expectRefused(
+          await call(
+            e.service === 'command' ? h.commandUrl : h.queryUrl,
+            e.method,
+            e.path,
+            token,
+            'body' in e ? e.body : undefined,
+          ),
+        );
       expect(await h.head()).toBe(before);
     });
   }
@@ -202,7 +273,10 @@ describe('development mode (HS256 with the local key): both services', () => {
     for (const e of endpoints()) {
       const base = e.service === 'command' ? h.commandUrl : h.queryUrl;
       expectRefused(await call(base, e.method, e.path, undefined, 'body' in e ? e.body : undefined), 'missing-token');
-      const basic = await fetch(`${base}${e.path}`, { method: e.method, headers: { authorization: `Basic ${Buffer.from(`u:${good()}`).toString('base64')}` } });
+      const basic = await fetch(`${base}${e.path}`, {
+        method: e.method,
+        headers: { authorization: `Basic ${Buffer.from(`u:${good()}`).toString('base64')}` },
+      });
       expect(basic.status).toBe(401);
       expect(((await basic.json()) as Json).code).toBe('missing-token');
     }
@@ -211,19 +285,39 @@ describe('development mode (HS256 with the local key): both services', () => {
 
 describe('JWKS mode (RS256 from a key-set endpoint): a command and a query app', () => {
   const jwksClaims = (overrides: Json = {}) => claims(ISSUER, AUDIENCE, overrides);
-  const good = (payload: Json = jwksClaims(), kid = 'rs-1') => jwt({ alg: 'RS256', typ: 'JWT', kid }, payload, rsa(rsKey.privateKey));
+  const good = (payload: Json = jwksClaims(), kid = 'rs-1') =>
+    jwt({ alg: 'RS256', typ: 'JWT', kid }, payload, rsa(rsKey.privateKey));
   const spki = () => rsKey.publicKey.export({ format: 'pem', type: 'spki' });
 
   const cases: [string, () => string][] = [
-    ['HS256 signed with the public key (PEM bytes): algorithm confusion', () => jwt({ alg: 'HS256', typ: 'JWT', kid: 'rs-1' }, jwksClaims(), hmac('sha256', Buffer.from(spki())))],
+    [
+      'HS256 signed with the public key (PEM bytes): algorithm confusion',
+      () => jwt({ alg: 'HS256', typ: 'JWT', kid: 'rs-1' }, jwksClaims(), hmac('sha256', Buffer.from(spki()))),
+    ],
     [
       'HS256 signed with the public key (DER bytes): algorithm confusion',
-      () => jwt({ alg: 'HS256', typ: 'JWT', kid: 'rs-1' }, jwksClaims(), hmac('sha256', rsKey.publicKey.export({ format: 'der', type: 'spki' }))),
+      () =>
+        jwt(
+          { alg: 'HS256', typ: 'JWT', kid: 'rs-1' },
+          jwksClaims(),
+          hmac('sha256', rsKey.publicKey.export({ format: 'der', type: 'spki' })),
+        ),
     ],
-    ['HS256 signed with the development key', () => jwt({ alg: 'HS256', typ: 'JWT' }, jwksClaims(), hmac('sha256', h.secret))],
+    [
+      'HS256 signed with the development key',
+      () => jwt({ alg: 'HS256', typ: 'JWT' }, jwksClaims(), hmac('sha256', h.secret)),
+    ],
     ['alg "none"', () => jwt({ alg: 'none', typ: 'JWT', kid: 'rs-1' }, jwksClaims(), unsigned)],
     ['with an unknown key id', () => good(jwksClaims(), 'rs-unknown')],
-    ['signed by another RSA key under the known key id', () => jwt({ alg: 'RS256', typ: 'JWT', kid: 'rs-1' }, jwksClaims(), rsa(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey))],
+    [
+      'signed by another RSA key under the known key id',
+      () =>
+        jwt(
+          { alg: 'RS256', typ: 'JWT', kid: 'rs-1' },
+          jwksClaims(),
+          rsa(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey),
+        ),
+    ],
     ['expired', () => good(jwksClaims({ iat: now() - 7200, exp: now() - 3600 }))],
     ['not valid yet', () => good(jwksClaims({ nbf: now() + 3600 }))],
     ['from another issuer', () => good(jwksClaims({ iss: DEV_ISSUER }))],
@@ -235,7 +329,13 @@ describe('JWKS mode (RS256 from a key-set endpoint): a command and a query app',
   it('a good RS256 token is accepted by both', async () => {
     const token = remember(good());
     for (const e of endpoints()) {
-      const r = await call(e.service === 'command' ? jwksApps.command : jwksApps.query, e.method, e.path, token, 'body' in e ? e.body : undefined);
+      const r = await call(
+        e.service === 'command' ? jwksApps.command : jwksApps.query,
+        e.method,
+        e.path,
+        token,
+        'body' in e ? e.body : undefined,
+      );
       expect(r.status, r.text).toBe(200);
     }
   });
@@ -244,13 +344,28 @@ describe('JWKS mode (RS256 from a key-set endpoint): a command and a query app',
     it(`a token ${name} → 401 invalid-token on both, nothing written`, async () => {
       const token = remember(make());
       const before = await h.head();
-      for (const e of endpoints()) expectRefused(await call(e.service === 'command' ? jwksApps.command : jwksApps.query, e.method, e.path, token, 'body' in e ? e.body : undefined));
+      for (const e of endpoints())
+        expectRefused(
+          await call(
+            e.service === 'command' ? jwksApps.command : jwksApps.query,
+            e.method,
+            e.path,
+            token,
+            'body' in e ? e.body : undefined,
+          ),
+        );
       expect(await h.head()).toBe(before);
     });
   }
 
   it('a key set that cannot be fetched is our failure, not the caller’s: 503 key-set-unavailable with Retry-After', async () => {
-    const r = await call(jwksApps.deadKeySet, 'POST', `/contracts/${contractId}/measurements`, remember(good()), measurement());
+    const r = await call(
+      jwksApps.deadKeySet,
+      'POST',
+      `/contracts/${contractId}/measurements`,
+      remember(good()),
+      measurement(),
+    );
     expect(r.status, r.text).toBe(503);
     expect(r.contentType).toMatch(/^application\/problem\+json/);
     expect(r.body?.code).toBe('key-set-unavailable');
@@ -264,11 +379,19 @@ describe('the logs', () => {
   it('hold a line per request, and never a token, a signature or the signing secret', async () => {
     // requests that make the services log an error with its stack (the route-parameter bug pinned in
     // fuzz.int.test.ts), carrying a good token and an Idempotency-Key
-    const token = remember(jwt({ alg: 'HS256', typ: 'JWT' }, claims(DEV_ISSUER, DEV_AUDIENCE), hmac('sha256', h.secret)));
+    const token = remember(
+      jwt({ alg: 'HS256', typ: 'JWT' }, claims(DEV_ISSUER, DEV_AUDIENCE), hmac('sha256', h.secret)),
+    );
     must(await h.get(token, '/contracts'));
     let failed = false;
     for (const base of [h.commandUrl, h.queryUrl]) {
-      const r = await call(base, base === h.commandUrl ? 'POST' : 'GET', '/contracts/%zz/measurements', token, base === h.commandUrl ? measurement() : undefined);
+      const r = await call(
+        base,
+        base === h.commandUrl ? 'POST' : 'GET',
+        '/contracts/%zz/measurements',
+        token,
+        base === h.commandUrl ? measurement() : undefined,
+      );
       failed ||= r.status === 500;
       expectNoInternals(r.text);
     }
@@ -290,7 +413,12 @@ describe('the logs', () => {
       if (signature.length >= 16) expect(text.includes(signature), 'a token signature is in the log').toBe(false);
     }
     const secret = Buffer.from(h.secret);
-    for (const form of [secret.toString('hex'), secret.toString('base64'), secret.toString('base64url'), Array.from(secret).join(',')]) {
+    for (const form of [
+      secret.toString('hex'),
+      secret.toString('base64'),
+      secret.toString('base64url'),
+      Array.from(secret).join(','),
+    ]) {
       expect(text.includes(form), 'the signing secret is in the log').toBe(false);
     }
     expect(text).not.toContain(IDEMPOTENCY_KEY);

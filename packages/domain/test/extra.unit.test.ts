@@ -73,7 +73,7 @@ describe('extra transitions', () => {
 describe('RaiseExtra and amounts', () => {
   const raise = {
     type: 'RaiseExtra' as const,
-    ...(raised.data as Extract<ExtraEvent, { type: 'ExtraRaised' }>['data']),
+    ...(raised.data),
     contractFrom: '2025-04-01',
     today: TODAY,
   };
@@ -83,7 +83,7 @@ describe('RaiseExtra and amounts', () => {
   it('refuses fractional pence', () => given([]).when({ ...raise, amountPence: 10.5 }).thenRefuses('invalid-input'));
   it('refuses a future date', () => given([]).when({ ...raise, businessDate: '2030-01-01' }).thenRefuses('business-date-in-future'));
   it('refuses an extra dated before the contract starts', () =>
-    given([]).when({ ...raise, businessDate: '2025-03-31' } as ExtraCommand).thenRefuses('invalid-input'));
+    given([]).when({ ...raise, businessDate: '2025-03-31' }).thenRefuses('invalid-input'));
   it('refuses commands on an unknown extra', () => given([]).when(commands.accept!).thenRefuses('not-found'));
   it('resolves at zero', () =>
     given([raised, disputed]).when({ type: 'ResolveExtra', agreedPence: 0, ...d }).then([{ type: 'ExtraResolved', data: { ...on('2025-06-01'), agreedPence: 0 } }]));

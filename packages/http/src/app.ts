@@ -108,7 +108,9 @@ interface ExposedHttpError {
 const exposedClientStatus = (err: unknown): number | undefined => {
   if (typeof err !== 'object' || err === null) return undefined;
   const { status, expose } = err as ExposedHttpError;
-  return expose === true && typeof status === 'number' && status >= 400 && status < 500 ? status : undefined;
+  // The router's own URIError (a route parameter that is not valid percent-encoding) carries status 400 without
+  // `expose`: a client error all the same, never a 500.
+  return expose !== false && typeof status === 'number' && status >= 400 && status < 500 ? status : undefined;
 };
 
 const errorHandler =

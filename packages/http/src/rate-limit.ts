@@ -35,7 +35,8 @@ interface Bucket {
 }
 
 const positive = (name: string, value: number): number => {
-  if (!(Number.isFinite(value) && value > 0)) throw new RangeError(`rate limit ${name} must be a number above 0, got ${value}`);
+  if (!(Number.isFinite(value) && value > 0))
+    throw new RangeError(`rate limit ${name} must be a number above 0, got ${value}`);
   return value;
 };
 

@@ -1,5 +1,6 @@
 // The command service's HTTP app (STYLE.md pattern 8: factories with explicit dependencies).
 import type { Express } from 'express';
+import { createPipeline } from './pipeline.ts';
 import { londonDate } from '@csu-ledger/domain';
 import { authenticate, type TokenVerifier } from '@csu-ledger/auth';
 import type { EventStore } from '@csu-ledger/event-store';
@@ -34,7 +35,7 @@ export const createCommandApp = ({ store, verify, logger, clock = () => new Date
   const recording = signer
     ? signingAfter(store, signer, ['SettlementApproved'], (err) => logger.error({ err }, 'signing the chain heads after an approval failed'))
     : store;
-  const deps = { store: recording, today: () => londonDate(clock()) };
+  const deps = { store: recording, today: () => londonDate(clock()), execute: createPipeline(recording) };
   app.use(organisationRoutes(deps));
   app.use(contractRoutes(deps));
   app.use(childRoutes(deps));

@@ -8,16 +8,22 @@ import type { RequestContext } from './pipeline.ts';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
+/** No command body is deeper than a KPI list; anything far deeper is refused before it is walked. */
+const MAX_DEPTH = 32;
+
 /** JSON with sorted keys, so a retry whose body differs only in key order counts as the same request. */
-const canonical = (v: unknown): string =>
-  Array.isArray(v)
-    ? `[${v.map(canonical).join(',')}]`
-    : v !== null && typeof v === 'object'
-      ? `{${Object.keys(v)
-          .sort()
-          .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
-          .join(',')}}`
-      : JSON.stringify(v);
+const canonical = (v: unknown, depth = 0): string => {
+  if (depth > MAX_DEPTH) throw new HttpError('validation-failed', `the body is nested more than ${MAX_DEPTH} levels deep`, { errors: [{ path: '(body)', message: 'too deeply nested' }] });
+  if (Array.isArray(v)) return `[${v.map((x) => canonical(x, depth + 1)).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical(o[k], depth + 1)}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v);
+};
 
 export const requestContext = (req: Request): RequestContext => {
   const actor = requireActor(req);

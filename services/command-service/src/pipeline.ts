@@ -72,11 +72,16 @@ const earlierAnswer = (ctx: RequestContext, events: RecordedEvent[]): RecordedEv
   return events.filter((e) => (e.metadata as unknown as EventMetadata).idempotency?.scope === scope);
 };
 
-const serialise = createStreamLocks();
+export type Execute = <S>(ctx: RequestContext, exec: Execution<S>) => Promise<RecordedEvent[]>;
 
-/** Runs a command to its recorded events (or the events an earlier identical request recorded). */
-export const execute = <S>(store: EventStore, ctx: RequestContext, exec: Execution<S>): Promise<RecordedEvent[]> =>
-  serialise(exec.streamName, () => attempt(store, ctx, exec));
+/**
+ * The pipeline of one app: runs a command to its recorded events (or the events an earlier identical request
+ * recorded). Commands on one stream queue behind each other within the app (STYLE.md pattern 8: no globals).
+ */
+export const createPipeline = (store: EventStore): Execute => {
+  const serialise = createStreamLocks();
+  return (ctx, exec) => serialise(exec.streamName, () => attempt(store, ctx, exec));
+};
 
 const attempt = async <S>(store: EventStore, ctx: RequestContext, exec: Execution<S>): Promise<RecordedEvent[]> => {
   for (let attempt = 1; ; attempt++) {

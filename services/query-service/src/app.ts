@@ -100,9 +100,10 @@ export const createQueryApp = (o: QueryAppOptions): Express => {
   const ledgerFor = async (req: Request): Promise<{ ledger: Agreed; now: IsoDate; past?: HistoryRow[] }> => {
     const actor = requireActor(req);
     const id = String(req.params.id);
-    const notFound = new HttpError('not-found', `no contract ${id} that you can see`);
     const current = isContractId(id) ? models.ledger(id) : undefined;
-    if (!current || current.contract.status !== 'agreed' || !canSeeContract(actor, current.contract)) throw notFound;
+    if (!current || current.contract.status !== 'agreed' || !canSeeContract(actor, current.contract)) {
+      throw new HttpError('not-found', `no contract ${id} that you can see`);
+    }
     const when = timeTravel(req);
     if (!when) return { ledger: current as Agreed, now: today() };
     // The past is computed from the log itself, never from read-model rows.

@@ -26,7 +26,7 @@ import type { Permission } from '@csu-ledger/auth';
 import type { RecordedEvent } from '@csu-ledger/event-store';
 import { parseBody, requestContext } from '../context.ts';
 import { loadContract, notFound, requireContractRole, requirePermission } from '../loaders.ts';
-import { execute, idFromKey } from '../pipeline.ts';
+import { idFromKey } from '../pipeline.ts';
 import * as s from '../schemas.ts';
 import { contractIdParam } from './contracts.ts';
 import { command } from './respond.ts';
@@ -65,7 +65,7 @@ export const childRoutes = (deps: Deps): Router => {
     const ctx = requestContext(req);
     const streamName = childStream(id);
     let parent: AgreedContract | undefined;
-    return execute<S>(store, ctx, {
+    return deps.execute<S>(ctx, {
       streamName,
       load: async () => {
         const { contract } = await loadContract(store, ctx.actor, contractId);

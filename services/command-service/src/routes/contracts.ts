@@ -17,7 +17,7 @@ import type { Request } from 'express';
 import type { z } from 'zod';
 import { parseBody, requestContext } from '../context.ts';
 import { foldContract, loadContract, loadLedger, notFound, requireContractRole, requirePermission, visibleContract } from '../loaders.ts';
-import { execute, idFromKey } from '../pipeline.ts';
+import { idFromKey } from '../pipeline.ts';
 import * as s from '../schemas.ts';
 import { command } from './respond.ts';
 import type { Deps } from '../deps.ts';
@@ -40,7 +40,7 @@ export const contractRoutes = (deps: Deps): Router => {
       const body = parseBody(s.agreeContract, req);
       const contractId = body.contractId ?? idFromKey(ctx, 'contract');
       const streamName = contractStream(contractId);
-      const events = await execute(store, ctx, {
+      const events = await deps.execute(ctx, {
         streamName,
         load: async () => {
           const streamEvents = await store.readStream(streamName);
@@ -66,7 +66,7 @@ export const contractRoutes = (deps: Deps): Router => {
         requirePermission(ctx, permission);
         const body = parseBody(schema, req);
         const contractId = contractIdParam(req);
-        const events = await execute<ContractState>(store, ctx, {
+        const events = await deps.execute<ContractState>(ctx, {
           streamName: contractStream(contractId),
           load: async () => {
             const { events: streamEvents, contract } = await loadContract(store, ctx.actor, contractId);
@@ -112,7 +112,7 @@ export const contractRoutes = (deps: Deps): Router => {
         throw new HttpError('validation-failed', 'quarter must look like 2025-26-Q1', { errors: [{ path: 'quarter', message: 'invalid' }] });
       }
       const root = contractStream(contractId);
-      const events = await execute<{ contract: ContractState; current: SettlementFigures }>(store, ctx, {
+      const events = await deps.execute<{ contract: ContractState; current: SettlementFigures }>(ctx, {
         streamName: root,
         load: async () => {
           const { ledger, position, events: group } = await loadLedger(store, contractId);

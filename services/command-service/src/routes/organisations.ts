@@ -12,7 +12,6 @@ import {
 import type { RecordedEvent } from '@csu-ledger/event-store';
 import { parseBody, requestContext } from '../context.ts';
 import { notFound, requirePermission } from '../loaders.ts';
-import { execute } from '../pipeline.ts';
 import * as s from '../schemas.ts';
 import { command } from './respond.ts';
 import type { Deps } from '../deps.ts';
@@ -35,7 +34,7 @@ export const organisationRoutes = (deps: Deps): Router => {
       requirePermission(ctx, 'register-organisation');
       const body = parseBody(s.registerOrganisation, req);
       const streamName = organisationStream(body.code);
-      const events = await execute(store, ctx, {
+      const events = await deps.execute(ctx, {
         streamName,
         load: load(streamName),
         decide: (state) => decideOrganisation({ type: 'RegisterOrganisation', ...body, today: deps.today() }, state),
@@ -53,7 +52,7 @@ export const organisationRoutes = (deps: Deps): Router => {
       const code = String(req.params.code);
       if (!isOrgCode(code)) throw notFound("organisation with that code");
       const streamName = organisationStream(code);
-      const events = await execute(store, ctx, {
+      const events = await deps.execute(ctx, {
         streamName,
         load: load(streamName),
         decide: (state) => decideOrganisation({ type: 'RenameOrganisation', code, ...body, today: deps.today() }, state),
