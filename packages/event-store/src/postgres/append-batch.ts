@@ -1,24 +1,12 @@
 // Group commit: the appends queued while the previous commit was in flight go to the database together, as one
 // call of `<schema>.append_batch` (migrations.ts): one statement, one implicit transaction, one WAL flush.
 import type pg from 'pg';
-import {
-  ConcurrencyError,
-  DuplicateEventIdError,
-  type AppendOptions,
-  type AppendResult,
-  type NewEvent,
-  type RecordedEvent,
-} from '../port.ts';
+import { ConcurrencyError, DuplicateEventIdError, type AppendOptions, type RecordedEvent } from '../port.ts';
 import { eventColumns, toRecordedEvent, type EventRow } from './rows.ts';
 
-/** An append waiting for the next commit, with its JSON already serialised outside the transaction. */
-export interface PendingAppend {
-  streamName: string;
-  events: { event: NewEvent; dataJson: string; metadataJson: string }[];
-  options: AppendOptions;
-  resolve: (result: AppendResult) => void;
-  reject: (error: unknown) => void;
-}
+import type { PendingAppend } from '../pending-append.ts';
+
+export type { PendingAppend };
 
 type Outcome = 'ok' | 'duplicate' | 'wrong-expected-revision' | 'group-changed' | 'duplicate-event-id';
 /** One row of append_batch per append: outcome, stream revision, first position, recorded time, conflicting id. */

@@ -1,24 +1,12 @@
 // Group commit: several appends in one write transaction (one fsync), each inside its own savepoint so that one
 // append's conflict rolls back only that append.
 import Database from 'better-sqlite3';
-import {
-  ConcurrencyError,
-  DuplicateEventIdError,
-  type AppendOptions,
-  type AppendResult,
-  type NewEvent,
-  type RecordedEvent,
-} from '../port.ts';
+import { ConcurrencyError, DuplicateEventIdError, type AppendResult, type RecordedEvent } from '../port.ts';
 import { eventColumns, groupBounds, groupCondition, toRecordedEvent, type EventRow } from './schema.ts';
 
-/** An append waiting for the next commit, with its JSON already serialised outside the transaction. */
-export interface PendingAppend {
-  streamName: string;
-  events: { event: NewEvent; dataJson: string; metadataJson: string }[];
-  options: AppendOptions;
-  resolve: (result: AppendResult) => void;
-  reject: (error: unknown) => void;
-}
+import type { PendingAppend } from '../pending-append.ts';
+
+export type { PendingAppend };
 
 export type Outcome = { ok: true; result: AppendResult } | { ok: false; error: unknown };
 
