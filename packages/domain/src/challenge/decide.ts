@@ -4,6 +4,7 @@
 //   escalated → resolved | withdrawn
 // A trust that never answers can be escalated too (our reading: formal dispute is the remedy for silence).
 import { firstDayOfMonth, isMonthId } from '../calendar.ts';
+import { nextStep, notInFuture } from '../dates.ts';
 import { refuse } from '../errors.ts';
 import type { ChallengeCategory, ChallengeEvent, IsoDate, MonthId, ReconciliationPhase } from '../events.ts';
 import { isOrgCode } from '../ids.ts';
@@ -43,32 +44,32 @@ const wholePence = (n: number, field: string, min = 0): void => {
   if (!Number.isSafeInteger(n) || n < min) refuse('invalid-input', `must be whole pence ≥ ${min}`, field);
 };
 
-const raised = (state: ChallengeState, cmd: Exclude<ChallengeCommand, { type: 'RaiseChallenge' }>): RaisedChallenge => {
-  if (state.status === 'none') return refuse('not-found', 'no such challenge');
-  if (!ALLOWED[cmd.type].includes(state.status)) {
-    refuse('transition-not-allowed', `${cmd.type} is not allowed when the challenge is ${state.status}`);
-  }
-  if (cmd.businessDate > cmd.today) refuse('business-date-in-future', `${cmd.businessDate} is after today`, 'businessDate');
-  if (cmd.businessDate < state.lastChangedOn) {
-    refuse('invalid-input', `the challenge last changed on ${state.lastChangedOn}; this cannot be dated before it`, 'businessDate');
-  }
-  return state;
-};
+const raised = (state: ChallengeState, cmd: Exclude<ChallengeCommand, { type: 'RaiseChallenge' }>): RaisedChallenge =>
+  nextStep<RaisedChallenge>('challenge', state, cmd, ALLOWED[cmd.type]);
 
 export const decideChallenge = (cmd: ChallengeCommand, state: ChallengeState): ChallengeEvent[] => {
   if (cmd.type === 'RaiseChallenge') {
     if (state.status !== 'none') refuse('already-exists', `challenge ${cmd.challengeId} already exists`, 'challengeId');
-    if (cmd.businessDate > cmd.today) refuse('business-date-in-future', `${cmd.businessDate} is after today`, 'businessDate');
+    notInFuture(cmd);
     if (!isOrgCode(cmd.trust)) refuse('invalid-input', 'trust code must be 3 to 5 letters or digits', 'trust');
-    if (!isMonthId(cmd.activityMonth)) refuse('invalid-input', 'activity month must look like 2025-26-M01', 'activityMonth');
+    if (!isMonthId(cmd.activityMonth))
+      refuse('invalid-input', 'activity month must look like 2025-26-M01', 'activityMonth');
     wholePence(cmd.activityLines, 'activityLines', 1);
     wholePence(cmd.valuePence, 'valuePence', 1);
     if (cmd.businessDate < cmd.contractFrom) {
-      refuse('invalid-input', `the contract starts on ${cmd.contractFrom}; a challenge cannot be raised before it`, 'businessDate');
+      refuse(
+        'invalid-input',
+        `the contract starts on ${cmd.contractFrom}; a challenge cannot be raised before it`,
+        'businessDate',
+      );
     }
     // Billed activity is challenged once the month has begun at the earliest (SLAM arrives after it).
     if (firstDayOfMonth(cmd.activityMonth) > cmd.businessDate) {
-      refuse('invalid-input', `activity of ${cmd.activityMonth} cannot be challenged before the month starts`, 'activityMonth');
+      refuse(
+        'invalid-input',
+        `activity of ${cmd.activityMonth} cannot be challenged before the month starts`,
+        'activityMonth',
+      );
     }
     const { type: _t, today: _d, contractFrom: _f, ...data } = cmd;
     return [{ type: 'ChallengeRaised', data }];
@@ -80,16 +81,29 @@ export const decideChallenge = (cmd: ChallengeCommand, state: ChallengeState): C
       wholePence(cmd.acceptedPence, 'acceptedPence');
       wholePence(cmd.rejectedPence, 'rejectedPence');
       if (cmd.acceptedPence + cmd.rejectedPence > c.valuePence) {
-        refuse('amount-exceeds-challenge', `accepted + rejected exceed the ${c.valuePence}p challenged`, 'acceptedPence');
+        refuse(
+          'amount-exceeds-challenge',
+          `accepted + rejected exceed the ${c.valuePence}p challenged`,
+          'acceptedPence',
+        );
       }
-      return [{ type: 'TrustResponded', data: { ...base, acceptedPence: cmd.acceptedPence, rejectedPence: cmd.rejectedPence } }];
+      return [
+        {
+          type: 'TrustResponded',
+          data: { ...base, acceptedPence: cmd.acceptedPence, rejectedPence: cmd.rejectedPence },
+        },
+      ];
     case 'EscalateChallenge':
       return [{ type: 'ChallengeEscalated', data: { ...base, detail: cmd.detail } }];
     case 'ResolveChallenge':
       wholePence(cmd.recoveredPence, 'recoveredPence');
       // DOMAIN.md: value recovered, never more than challenged
       if (cmd.recoveredPence > c.valuePence) {
-        refuse('amount-exceeds-challenge', `recovered ${cmd.recoveredPence}p is more than the ${c.valuePence}p challenged`, 'recoveredPence');
+        refuse(
+          'amount-exceeds-challenge',
+          `recovered ${cmd.recoveredPence}p is more than the ${c.valuePence}p challenged`,
+          'recoveredPence',
+        );
       }
       return [{ type: 'ChallengeResolved', data: { ...base, recoveredPence: cmd.recoveredPence } }];
     case 'WithdrawChallenge':

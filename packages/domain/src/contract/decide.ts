@@ -12,6 +12,7 @@ import {
   quarterOfDate,
   quarterOfMonth,
 } from '../calendar.ts';
+import { notInFuture } from '../dates.ts';
 import { refuse } from '../errors.ts';
 import type {
   ContractAgreed,
@@ -42,9 +43,6 @@ export type ContractCommand =
   | ({ type: 'ReportMeasurement'; kpiId: string; month: MonthId; achievedBp: number; note?: string | undefined } & Dated)
   | ({ type: 'ApproveSettlement'; quarter: QuarterId; netPayablePence: number; current: SettlementFigures } & Dated);
 
-const notInFuture = (cmd: Dated, field = 'businessDate'): void => {
-  if (cmd.businessDate > cmd.today) refuse('business-date-in-future', `${cmd.businessDate} is after today (${cmd.today})`, field);
-};
 
 const agreed = (state: ContractState): AgreedContract =>
   state.status === 'agreed' ? state : refuse('not-found', 'no such contract');

@@ -3,6 +3,7 @@
 //   disputed → revised (back to awaiting-ccg) | withdrawn | resolved | escalated
 //   escalated → resolved | withdrawn
 // Anything else is refused with `transition-not-allowed`.
+import { nextStep, notInFuture } from '../dates.ts';
 import { refuse } from '../errors.ts';
 import type { ExtraDisputeReason, ExtraEvent, IsoDate } from '../events.ts';
 import type { ExtraState, ExtraStatus, RaisedExtra } from './model.ts';
@@ -44,25 +45,20 @@ const positivePence = (n: number, field: string): void => {
   if (!Number.isSafeInteger(n) || n <= 0) refuse('invalid-input', 'amount must be whole pence > 0', field);
 };
 
-const raised = (state: ExtraState, cmd: Exclude<ExtraCommand, { type: 'RaiseExtra' }>): RaisedExtra => {
-  if (state.status === 'none') return refuse('not-found', 'no such extra');
-  if (!ALLOWED[cmd.type].includes(state.status)) {
-    refuse('transition-not-allowed', `${cmd.type} is not allowed when the extra is ${state.status}`);
-  }
-  if (cmd.businessDate > cmd.today) refuse('business-date-in-future', `${cmd.businessDate} is after today`, 'businessDate');
-  if (cmd.businessDate < state.lastChangedOn) {
-    refuse('invalid-input', `the extra last changed on ${state.lastChangedOn}; this cannot be dated before it`, 'businessDate');
-  }
-  return state;
-};
+const raised = (state: ExtraState, cmd: Exclude<ExtraCommand, { type: 'RaiseExtra' }>): RaisedExtra =>
+  nextStep<RaisedExtra>('extra', state, cmd, ALLOWED[cmd.type]);
 
 export const decideExtra = (cmd: ExtraCommand, state: ExtraState): ExtraEvent[] => {
   if (cmd.type === 'RaiseExtra') {
     if (state.status !== 'none') refuse('already-exists', `extra ${cmd.extraId} already exists`, 'extraId');
-    if (cmd.businessDate > cmd.today) refuse('business-date-in-future', `${cmd.businessDate} is after today`, 'businessDate');
+    notInFuture(cmd);
     positivePence(cmd.amountPence, 'amountPence');
     if (cmd.businessDate < cmd.contractFrom) {
-      refuse('invalid-input', `the contract starts on ${cmd.contractFrom}; an extra cannot be raised before it`, 'businessDate');
+      refuse(
+        'invalid-input',
+        `the contract starts on ${cmd.contractFrom}; an extra cannot be raised before it`,
+        'businessDate',
+      );
     }
     const { type: _t, today: _d, contractFrom: _f, ...data } = cmd;
     return [{ type: 'ExtraRaised', data }];
@@ -85,7 +81,11 @@ export const decideExtra = (cmd: ExtraCommand, state: ExtraState): ExtraEvent[] 
       }
       // Both parties agree a figure no higher than what the CSU claims (our rule; DOMAIN.md is silent).
       if (cmd.agreedPence > x.amountPence) {
-        refuse('amount-exceeds-claim', `agreed ${cmd.agreedPence}p is more than the ${x.amountPence}p claimed`, 'agreedPence');
+        refuse(
+          'amount-exceeds-claim',
+          `agreed ${cmd.agreedPence}p is more than the ${x.amountPence}p claimed`,
+          'agreedPence',
+        );
       }
       return [{ type: 'ExtraResolved', data: { ...base, agreedPence: cmd.agreedPence } }];
     case 'EscalateExtra':

@@ -1,4 +1,5 @@
 // Organisation register (DOMAIN.md: Who and what): model, evolve and decide in one short file.
+import { notInFuture } from '../dates.ts';
 import { refuse } from '../errors.ts';
 import type { IsoDate, OrganisationEvent, OrganisationKind } from '../events.ts';
 import { isOrgCode } from '../ids.ts';
@@ -57,7 +58,7 @@ export type OrganisationCommand =
   | ({ type: 'RenameOrganisation'; code: string; name: string } & Dated);
 
 export const decideOrganisation = (cmd: OrganisationCommand, state: OrganisationState): OrganisationEvent[] => {
-  if (cmd.businessDate > cmd.today) refuse('business-date-in-future', `${cmd.businessDate} is after today`, 'businessDate');
+  notInFuture(cmd);
   if (cmd.name.trim() === '') refuse('invalid-input', 'a name is required', 'name');
   const { type: _t, today: _d, ...data } = cmd;
   switch (cmd.type) {
