@@ -1,10 +1,12 @@
 // Concurrency over real HTTP (issue 6): many commands at once on one stream. The command handler serialises them per
 // stream and retries optimistic-concurrency conflicts, so every command the domain allows succeeds, every one it
 // refuses gets its 409 code, and the stream stays valid: exactly one event per acknowledged command, dense revisions.
+// The one-app proofs run on every store there is: SQLite, and PostgreSQL on a real server started here from npm.
 // Last, two command apps (two processes' worth) on one SQLite file race on one stream.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contractStream } from '@csu-ledger/domain';
-import type { RecordedEvent } from '@csu-ledger/event-store';
+import { createPostgresEventStore, type RecordedEvent } from '@csu-ledger/event-store';
+import { startEmbeddedPostgres, type EmbeddedServer } from '../../packages/event-store/src/postgres/embedded-server.ts';
 import {
   agreeContract,
   anotherCommandProcess,
@@ -24,11 +26,8 @@ const BEGUN = [
   ...Array.from({ length: 8 }, (_, i) => `2026-27-M${String(i + 1).padStart(2, '0')}`),
 ];
 
+/** The harness of the describe block running now: each block starts its own in its beforeAll and closes it after. */
 let h: InProcess;
-beforeAll(async () => {
-  h = await startInProcess();
-});
-afterAll(() => h?.close());
 
 const csu = () => h.token('csu', PARTIES.csu);
 const ccg = () => h.token('ccg', PARTIES.ccg);
@@ -63,7 +62,21 @@ const expectAcknowledged = (events: RecordedEvent[], acks: Ack[]): void => {
   expect(new Set(acks.map((a) => a.position)).size).toBe(acks.length);
 };
 
-describe('one command app, many commands on one stream at once', () => {
+describe.each(['sqlite', 'postgres'] as const)('one command app on %s, many commands on one stream at once', (kind) => {
+  let pg: EmbeddedServer | undefined;
+  beforeAll(async () => {
+    if (kind === 'sqlite') {
+      h = await startInProcess();
+    } else {
+      pg = await startEmbeddedPostgres({ fastInit: true });
+      h = await startInProcess({ store: await createPostgresEventStore(await pg.createDatabase('ledger_concurrency')) });
+    }
+  }, 60_000);
+  afterAll(async () => {
+    await h?.close();
+    await pg?.stop();
+  });
+
   it('100 concurrent deliveries and measurements on one contract all succeed: 100 new events, dense revisions', async () => {
     const id = await agreeContract(h, PARTIES);
     const stream = contractStream(id);
@@ -218,6 +231,11 @@ describe('one command app, many commands on one stream at once', () => {
 });
 
 describe('two command apps on one SQLite file (two processes’ worth)', () => {
+  beforeAll(async () => {
+    h = await startInProcess();
+  });
+  afterAll(() => h?.close());
+
   it('100 commands split across both, racing on one stream: no duplicate revision, every acknowledged command in the log', async () => {
     const id = await agreeContract(h, PARTIES);
     const a = await anotherCommandProcess(h);

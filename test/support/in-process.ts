@@ -1,5 +1,5 @@
 // Both services in this process, on real HTTP (127.0.0.1, ephemeral ports) and one real SQLite store in a fresh
-// temporary folder: the int tier's harness. Nothing is mocked; only the clock is fixed, so "today" (future business
+// temporary folder (or another EventStore given as `store`, e.g. PostgreSQL): the int tier's harness. Nothing is mocked; only the clock is fixed, so "today" (future business
 // dates, quarters ended, pending deliverables) does not depend on when the tests run.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTokenVerifier, signDevToken, type TokenVerifier } from '@csu-ledger/auth';
 import type { Role } from '@csu-ledger/domain';
-import { createSqliteEventStore, type SqliteEventStore } from '@csu-ledger/event-store';
+import { createSqliteEventStore, type EventStore } from '@csu-ledger/event-store';
 import { applyServerTimeouts, createLogger, type Logger, type RateLimitOptions, type ServerTimeouts } from '@csu-ledger/http';
 // The services' package.json files export ./src/index.ts, which does not exist yet: import the factories directly.
 import { createCommandApp } from '../../services/command-service/src/app.ts';
@@ -62,12 +62,20 @@ export interface InProcessOptions {
   rateLimit?: RateLimitOptions | false;
   /** Both servers' header and request timeouts (applyServerTimeouts); default Node's. */
   serverTimeouts?: ServerTimeouts;
+  /**
+   * The event store both apps run on (e.g. `await createPostgresEventStore(url)`); default a fresh SQLite file in the
+   * harness's temporary folder. The harness owns it either way: `close()` closes it. The read models stay in SQLite.
+   */
+  store?: EventStore;
 }
 
 export interface InProcess {
-  store: SqliteEventStore;
-  /** The SQLite file of `store`, for a second store (another "process") on the same log. */
-  storePath: string;
+  store: EventStore;
+  /**
+   * The SQLite file of `store`, for a second store (another "process") on the same log; undefined when the harness
+   * was given its store (`options.store`).
+   */
+  storePath: string | undefined;
   /** The development signing key both services verify with. */
   secret: Uint8Array;
   verify: TokenVerifier;
@@ -116,8 +124,14 @@ const read = async <T>(res: Response): Promise<Reply<T>> => {
 
 export const startInProcess = async (options: InProcessOptions = {}): Promise<InProcess> => {
   const dir = await mkdtemp(join(tmpdir(), 'csu-ledger-int-'));
-  const storePath = join(dir, 'events.db');
-  const store = createSqliteEventStore(storePath);
+  let storePath: string | undefined;
+  let store: EventStore;
+  if (options.store === undefined) {
+    storePath = join(dir, 'events.db');
+    store = createSqliteEventStore(storePath);
+  } else {
+    store = options.store;
+  }
   const models = openReadModels(join(dir, 'read-models.db'));
   const { logDestination } = options;
   const logger =
@@ -210,6 +224,7 @@ export const anotherCommandProcess = async (h: InProcess): Promise<OtherProcess>
   const { createCommandApp: create } = await import('../../services/command-service/src/app.ts');
   const { createSqliteEventStore: open, withStreamCache } = await import('@csu-ledger/event-store');
   const { createTokenVerifier: verifier } = await import('@csu-ledger/auth');
+  if (h.storePath === undefined) throw new Error('anotherCommandProcess needs the harness’s own SQLite store');
   const raw = open(h.storePath);
   // as the service's main.ts does: the stream cache, which must notice the other process's writes
   const cached = withStreamCache(raw);
