@@ -20,6 +20,7 @@ import {
 } from '@csu-ledger/event-store';
 import { fingerprint, openReadModels, rebuildReadModels } from '@csu-ledger/query-service';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../../packages/event-store/src/postgres/embedded-server.ts';
+import { MONTHLY_REPORT, smallContract } from '../support/contracts.ts';
 
 const NIGHTLY = process.env.LEDGER_NIGHTLY === '1';
 /** Crashes of each service per store: fewer on PostgreSQL by default, so the file stays near two minutes on 2 cores. */
@@ -32,7 +33,11 @@ const CONTRACTS = ['CRASH-A', 'CRASH-B', 'CRASH-C', 'CRASH-D'];
 const CCG = '08J';
 const CSU = '0AX';
 // A per-caller rate limit, if one is configured, must not be what this test measures.
-const serviceEnv: Record<string, string> = { LEDGER_LOG_LEVEL: 'warn', LEDGER_RATE_LIMIT_BURST: '1000000', LEDGER_RATE_LIMIT_PER_SECOND: '1000000' };
+const serviceEnv: Record<string, string> = {
+  LEDGER_LOG_LEVEL: 'warn',
+  LEDGER_RATE_LIMIT_BURST: '1000000',
+  LEDGER_RATE_LIMIT_PER_SECOND: '1000000',
+};
 
 type Kind = 'agree' | 'delivery' | 'measurement' | 'raise' | 'accept';
 const EVENT_TYPE: Record<Kind, string> = {
@@ -69,32 +74,17 @@ const neverArrived = (err: unknown): boolean => {
   return cause?.code === 'ECONNREFUSED';
 };
 
-const agreement = (contractId: string) => ({
-  contractId,
-  businessDate: '2025-03-20',
-  ccg: CCG,
-  csu: CSU,
-  firstMonth: '2025-26-M01',
-  lastMonth: '2025-26-M12',
-  annualFeePence: 12_000_000,
-  feeAtRiskBp: 1000,
-  gainShareBp: 5000,
-  gainShareCapPence: 1_000_000,
-  breakNoticeMonths: 3,
-  trustResponseWorkingDays: 20,
-  kpis: [
+const agreement = (contractId: string) =>
+  smallContract(
+    contractId,
+    { ccg: CCG, csu: CSU },
     {
-      id: 'K1',
-      name: 'Monthly report',
-      serviceLine: 'finance',
-      weightBp: 5000,
-      targetBp: 9000,
-      kind: 'deliverable',
-      dueWorkingDay: 10,
+      kpis: [
+        { ...MONTHLY_REPORT, weightBp: 5000 },
+        { id: 'K2', name: 'Coding accuracy', serviceLine: 'bi', weightBp: 5000, targetBp: 9500, kind: 'measured' },
+      ],
     },
-    { id: 'K2', name: 'Coding accuracy', serviceLine: 'bi', weightBp: 5000, targetBp: 9500, kind: 'measured' },
-  ],
-});
+  );
 
 const health = async (url: string): Promise<{ status: string; position: string }> => {
   const res = await fetch(`${url}/health`);

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOrCreateDevSecret, signDevToken } from '@csu-ledger/auth';
 import { call, startBoth, startService, stopService, type RunningService } from '@csu-ledger/cli';
 import { createSqliteEventStore } from '@csu-ledger/event-store';
+import { smallContract } from '../support/contracts.ts';
 
 const CCG = '08J';
 const CSU = '0AX';
@@ -66,32 +67,7 @@ const get = <T>(path: string, minPosition?: bigint) =>
     minPosition === undefined ? {} : { 'X-Min-Position': minPosition.toString() },
   );
 
-const agree = (contractId: string) =>
-  post(admin, '/contracts', {
-    contractId,
-    businessDate: '2025-03-20',
-    ccg: CCG,
-    csu: CSU,
-    firstMonth: '2025-26-M01',
-    lastMonth: '2025-26-M12',
-    annualFeePence: 12_000_000,
-    feeAtRiskBp: 1000,
-    gainShareBp: 5000,
-    gainShareCapPence: 1_000_000,
-    breakNoticeMonths: 3,
-    trustResponseWorkingDays: 20,
-    kpis: [
-      {
-        id: 'K1',
-        name: 'Monthly report',
-        serviceLine: 'finance',
-        weightBp: 10000,
-        targetBp: 9000,
-        kind: 'deliverable',
-        dueWorkingDay: 10,
-      },
-    ],
-  });
+const agree = (contractId: string) => post(admin, '/contracts', smallContract(contractId, { ccg: CCG, csu: CSU }));
 /** Delivered on the first of the next month, well before it is due: the month shows as met. */
 const deliver = (contractId: string, month: string) => {
   const next = String(Number(month.slice(-2)) + 4).padStart(2, '0'); // 2025-26-M01 is April 2025

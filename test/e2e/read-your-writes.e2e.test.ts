@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, type Answer } from '@csu-ledger/cli';
 import { problem, problemOf, startSystem, type System, type User } from '../support/system.ts';
+import { smallContract } from '../support/contracts.ts';
 
 const CCG = '08J';
 const CSU = '0AX';
@@ -23,31 +24,11 @@ afterAll(async () => {
 });
 
 const agree = async (contractId: string): Promise<Answer<{ position: string }>> => {
-  const a = await sys.post<{ position: string }>(admin, '/contracts', {
-    contractId,
-    businessDate: '2025-03-20',
-    ccg: CCG,
-    csu: CSU,
-    firstMonth: '2025-26-M01',
-    lastMonth: '2025-26-M12',
-    annualFeePence: 12_000_000,
-    feeAtRiskBp: 1000,
-    gainShareBp: 2000,
-    gainShareCapPence: 1_000_000,
-    breakNoticeMonths: 3,
-    trustResponseWorkingDays: 20,
-    kpis: [
-      {
-        id: 'K1',
-        name: 'Monthly report',
-        serviceLine: 'finance',
-        weightBp: 10000,
-        targetBp: 9000,
-        kind: 'deliverable',
-        dueWorkingDay: 10,
-      },
-    ],
-  });
+  const a = await sys.post<{ position: string }>(
+    admin,
+    '/contracts',
+    smallContract(contractId, { ccg: CCG, csu: CSU }, { gainShareBp: 2000 }),
+  );
   expect(a.status, JSON.stringify(a.body)).toBe(201);
   return a;
 };

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Answer } from '@csu-ledger/cli';
 import { startSystem, type System, type User } from '../support/system.ts';
+import { smallContract } from '../support/contracts.ts';
 
 const CCG = '08J';
 const CSU = '0AX';
@@ -26,31 +27,11 @@ afterAll(async () => {
 // Nothing at risk, so the settlement's money is the fee plus what the crash could double or drop: extras and
 // gain share. Annual fee 12,000,000 → 1,000,000 a month, Q1 = 3,000,000. Gain share 50%, cap far away.
 const agree = async (contractId: string): Promise<void> => {
-  const a = await sys.post(admin, '/contracts', {
-    contractId,
-    businessDate: '2025-03-20',
-    ccg: CCG,
-    csu: CSU,
-    firstMonth: '2025-26-M01',
-    lastMonth: '2025-26-M12',
-    annualFeePence: 12_000_000,
-    feeAtRiskBp: 0,
-    gainShareBp: 5000,
-    gainShareCapPence: 1_000_000_000,
-    breakNoticeMonths: 3,
-    trustResponseWorkingDays: 20,
-    kpis: [
-      {
-        id: 'K1',
-        name: 'Monthly report',
-        serviceLine: 'finance',
-        weightBp: 10000,
-        targetBp: 9000,
-        kind: 'deliverable',
-        dueWorkingDay: 10,
-      },
-    ],
-  });
+  const a = await sys.post(
+    admin,
+    '/contracts',
+    smallContract(contractId, { ccg: CCG, csu: CSU }, { feeAtRiskBp: 0, gainShareCapPence: 1_000_000_000 }),
+  );
   expect(a.status, JSON.stringify(a.body)).toBe(201);
 };
 
