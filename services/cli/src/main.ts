@@ -37,7 +37,11 @@ Environment: LEDGER_DATA_DIR (default ./data), LEDGER_STORE (default sqlite:<dat
 LEDGER_HOST, LEDGER_COMMAND_PORT, LEDGER_QUERY_PORT, LEDGER_JWT_SECRET, LEDGER_LOG_LEVEL,
 LEDGER_INTEGRITY_KEY (the chain-head signing key, default <data dir>/integrity-key.pem),
 LEDGER_INTEGRITY_PUBLIC_KEY (the key verify trusts, default <data dir>/integrity-key.pub.pem),
-LEDGER_SIGN_INTERVAL_MS (how often the command service signs changed heads, default 60000).
+LEDGER_SIGN_INTERVAL_MS (how often the command service signs changed heads, default 60000),
+LEDGER_READ_MODELS (default <data dir>/read-models.db), LEDGER_BODY_LIMIT (default 256kb),
+LEDGER_RATE_LIMIT_BURST and LEDGER_RATE_LIMIT_PER_SECOND (per caller; burst 0 turns the limit off),
+LEDGER_PROJECTION_SKIP (positions of known-bad events the query service may pass over, logged).
+See README.md: Configuration.
 `;
 
 const env = process.env;
