@@ -101,7 +101,7 @@ export const startProjector = (
         { err: failed.error, failure, streamName: bad.streamName, type: bad.type },
         'projection stopped: an event could not be applied',
       );
-      subscription.unsubscribe();
+      subscription?.unsubscribe();
       break;
     }
     for (const e of events) {
@@ -116,22 +116,51 @@ export const startProjector = (
     if (events[0]!.position <= position) progressed.next(position);
   };
 
-  const subscription: Subscription = store
-    .subscribeToAll({ after: position })
-    .pipe(
-      bufferTime(options.batchMs ?? 5, null, options.batchSize ?? 2000),
-      filter((b) => b.length > 0),
-    )
-    .subscribe({
-      next: apply,
-      error: (err: unknown) => {
-        failure = { position: position.toString(), reason: `subscription failed: ${message(err)}` };
-        logger.error({ err }, 'log subscription failed');
-      },
-    });
+  // The log subscription. A store error (a dropped connection, a server restart) is not a bad event: report it and
+  // resubscribe from the checkpoint with backoff, so nothing is skipped and nothing counted twice. Only an event that
+  // cannot be applied stops the projection for good (`failure` above).
+  let subscription: Subscription | undefined;
+  let connection: { retry?: ReturnType<typeof setTimeout>; settled?: ReturnType<typeof setTimeout>; attempts: number } =
+    { attempts: 0 };
+  let interrupted: { position: string; reason: string } | undefined;
+  let stopped = false;
+  const connect = (): void => {
+    if (stopped || failure) return;
+    subscription = store
+      .subscribeToAll({ after: position })
+      .pipe(
+        bufferTime(options.batchMs ?? 5, null, options.batchSize ?? 2000),
+        filter((b) => b.length > 0),
+      )
+      .subscribe({
+        next: (batch) => {
+          interrupted = undefined;
+          apply(batch);
+        },
+        error: (err: unknown) => {
+          clearTimeout(connection.settled);
+          if (stopped || failure) return;
+          const delay = Math.min(30_000, 500 * 2 ** connection.attempts);
+          connection = { attempts: connection.attempts + 1 };
+          interrupted = {
+            position: position.toString(),
+            reason: `log subscription failed: ${message(err)}; retrying in ${delay} ms`,
+          };
+          logger.error({ err, delay }, 'log subscription failed; resubscribing from the checkpoint');
+          connection.retry = setTimeout(connect, delay);
+        },
+      });
+    // A subscription that has not failed for a while is healthy again, even if no event has arrived since.
+    connection.settled = setTimeout(() => {
+      interrupted = undefined;
+      connection.attempts = 0;
+    }, 2_000);
+    connection.settled.unref();
+  };
+  connect();
 
   return {
-    status: () => ({ position, failure, skipped: [...skipped] }),
+    status: () => ({ position, failure: failure ?? interrupted, skipped: [...skipped] }),
     waitFor: (target, timeoutMs) =>
       new Promise((resolve) => {
         if (position >= target) return resolve(true);
@@ -148,7 +177,10 @@ export const startProjector = (
         });
       }),
     stop: () => {
-      subscription.unsubscribe();
+      stopped = true;
+      clearTimeout(connection.retry);
+      clearTimeout(connection.settled);
+      subscription?.unsubscribe();
       progressed.complete();
     },
   };
