@@ -200,6 +200,13 @@ const endpoints = () =>
     { service: 'command', method: 'POST', path: `/contracts/${contractId}/measurements`, body: measurement() },
     { service: 'query', method: 'GET', path: `/contracts/${contractId}` },
   ] as const;
+type Endpoint = ReturnType<typeof endpoints>[number];
+/** Calls one endpoint on whichever pair of apps (development or JWKS) the test runs against. */
+const callEndpoint = (
+  apps: { command: string; query: string },
+  e: Endpoint,
+  token: string | undefined,
+): Promise<Answer> => call(apps[e.service], e.method, e.path, token, 'body' in e ? e.body : undefined);
 
 describe('development mode (HS256 with the local key): both services', () => {
   const dev = (overrides: Json = {}) => claims(DEV_ISSUER, DEV_AUDIENCE, overrides);
@@ -240,13 +247,7 @@ describe('development mode (HS256 with the local key): both services', () => {
   it('a good token is accepted by both (the cases below differ from it in one way each)', async () => {
     const token = remember(good());
     for (const e of endpoints()) {
-      const r = await call(
-        e.service === 'command' ? h.commandUrl : h.queryUrl,
-        e.method,
-        e.path,
-        token,
-        'body' in e ? e.body : undefined,
-      );
+      const r = await callEndpoint({ command: h.commandUrl, query: h.queryUrl }, e, token);
       expect(r.status, r.text).toBe(200);
     }
   });
@@ -256,15 +257,7 @@ describe('development mode (HS256 with the local key): both services', () => {
       const token = remember(make());
       const before = await h.head();
       for (const e of endpoints())
-        expectRefused(
-          await call(
-            e.service === 'command' ? h.commandUrl : h.queryUrl,
-            e.method,
-            e.path,
-            token,
-            'body' in e ? e.body : undefined,
-          ),
-        );
+        expectRefused(await callEndpoint({ command: h.commandUrl, query: h.queryUrl }, e, token));
       expect(await h.head()).toBe(before);
     });
   }
@@ -329,13 +322,7 @@ describe('JWKS mode (RS256 from a key-set endpoint): a command and a query app',
   it('a good RS256 token is accepted by both', async () => {
     const token = remember(good());
     for (const e of endpoints()) {
-      const r = await call(
-        e.service === 'command' ? jwksApps.command : jwksApps.query,
-        e.method,
-        e.path,
-        token,
-        'body' in e ? e.body : undefined,
-      );
+      const r = await callEndpoint(jwksApps, e, token);
       expect(r.status, r.text).toBe(200);
     }
   });
@@ -344,16 +331,7 @@ describe('JWKS mode (RS256 from a key-set endpoint): a command and a query app',
     it(`a token ${name} → 401 invalid-token on both, nothing written`, async () => {
       const token = remember(make());
       const before = await h.head();
-      for (const e of endpoints())
-        expectRefused(
-          await call(
-            e.service === 'command' ? jwksApps.command : jwksApps.query,
-            e.method,
-            e.path,
-            token,
-            'body' in e ? e.body : undefined,
-          ),
-        );
+      for (const e of endpoints()) expectRefused(await callEndpoint(jwksApps, e, token));
       expect(await h.head()).toBe(before);
     });
   }

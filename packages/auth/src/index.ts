@@ -17,6 +17,7 @@ export {
   actingRole,
   canSeeContract,
   canSeeOrganisationSpend,
+  canVerifyIntegrity,
   mayActOnContract,
   mayDo,
   partyOf,

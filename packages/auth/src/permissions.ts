@@ -98,3 +98,6 @@ export const canSeeContract = (actor: Actor, parties: ContractParties): boolean 
 /** A commissioner's support spend: admin, auditor, or that commissioner itself. */
 export const canSeeOrganisationSpend = (actor: Actor, code: string): boolean =>
   actor.roles.some((role) => role === 'admin' || role === 'auditor' || (role === 'ccg' && sameOrg(actor.org, code)));
+
+/** DOMAIN.md: auditors see everything, including integrity checks of the whole log. */
+export const canVerifyIntegrity = (actor: Actor): boolean => actor.roles.includes('auditor');

@@ -4,6 +4,7 @@ import {
   actingRole,
   canSeeContract,
   canSeeOrganisationSpend,
+  canVerifyIntegrity,
   mayActOnContract,
   mayDo,
   partyOf,
@@ -143,5 +144,12 @@ describe('canSeeOrganisationSpend', () => {
     expect(canSeeOrganisationSpend(actor(['ccg'], CCG), CCG)).toBe(true);
     expect(canSeeOrganisationSpend(actor(['ccg'], '36L'), CCG)).toBe(false);
     expect(canSeeOrganisationSpend(actor(['csu'], CCG), CCG)).toBe(false);
+  });
+});
+
+describe('integrity checks of the whole log', () => {
+  it('are for auditors only', () => {
+    const as = (role: Role) => ({ sub: 's', name: 'n', org: 'NAO', roles: [role] });
+    expect((['admin', 'csu', 'ccg', 'auditor'] as const).filter((r) => canVerifyIntegrity(as(r)))).toEqual(['auditor']);
   });
 });

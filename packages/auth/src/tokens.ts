@@ -145,7 +145,10 @@ export const createTokenVerifier = (config: TokenVerifierConfig, clock: () => nu
  * Remembers tokens that verified, until they expire (a signature check is ~8% of a command's CPU). A token that
  * failed is never remembered; `exp` and `nbf` are checked again on every use, without the tolerance once cached.
  */
-const remembering = (verify: (token: string) => Promise<{ actor: Actor; exp: number; nbf: number }>, clock: () => number): TokenVerifier => {
+const remembering = (
+  verify: (token: string) => Promise<{ actor: Actor; exp: number; nbf: number }>,
+  clock: () => number,
+): TokenVerifier => {
   const verified = new Map<string, { actor: Actor; exp: number; nbf: number }>();
   return async (token) => {
     const now = clock() / 1000;
@@ -159,8 +162,15 @@ const remembering = (verify: (token: string) => Promise<{ actor: Actor; exp: num
   };
 };
 
-const verifierFor = (config: TokenVerifierConfig, clock: () => number): ((token: string) => Promise<{ actor: Actor; exp: number; nbf: number }>) => {
-  const remember = (payload: JWTPayload) => ({ actor: actorFromClaims(payload), exp: payload.exp ?? 0, nbf: payload.nbf ?? 0 });
+const verifierFor = (
+  config: TokenVerifierConfig,
+  clock: () => number,
+): ((token: string) => Promise<{ actor: Actor; exp: number; nbf: number }>) => {
+  const remember = (payload: JWTPayload) => ({
+    actor: actorFromClaims(payload),
+    exp: payload.exp ?? 0,
+    nbf: payload.nbf ?? 0,
+  });
   const common: JWTVerifyOptions = { clockTolerance: CLOCK_TOLERANCE_SECONDS, requiredClaims: ['exp'] };
   if (config.mode === 'dev') {
     const { secret } = config;

@@ -1,6 +1,12 @@
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decideChallenge, type ChallengeCommand } from '../src/challenge/decide.ts';
-import { evolveChallenge, initialChallengeState, type ChallengeState } from '../src/challenge/model.ts';
+import {
+  evolveChallenge,
+  initialChallengeState,
+  isOverdue,
+  responseDeadline,
+  type ChallengeState,
+} from '../src/challenge/model.ts';
 import type { ChallengeEvent } from '../src/events.ts';
 import { deciderSpec } from './spec.ts';
 import { TODAY } from './fixtures.ts';
@@ -22,9 +28,15 @@ const raisedData = {
   phase: 'first' as const,
 };
 const raised: ChallengeEvent = { type: 'ChallengeRaised', data: raisedData };
-const responded: ChallengeEvent = { type: 'TrustResponded', data: { ...on('2025-05-10'), acceptedPence: 3_000_000, rejectedPence: 2_000_000 } };
+const responded: ChallengeEvent = {
+  type: 'TrustResponded',
+  data: { ...on('2025-05-10'), acceptedPence: 3_000_000, rejectedPence: 2_000_000 },
+};
 const escalated: ChallengeEvent = { type: 'ChallengeEscalated', data: { ...on('2025-05-20'), detail: undefined } };
-const resolved: ChallengeEvent = { type: 'ChallengeResolved', data: { ...on('2025-05-25'), recoveredPence: 3_000_000 } };
+const resolved: ChallengeEvent = {
+  type: 'ChallengeResolved',
+  data: { ...on('2025-05-25'), recoveredPence: 3_000_000 },
+};
 const withdrawn: ChallengeEvent = { type: 'ChallengeWithdrawn', data: on('2025-05-25') };
 
 const d = { businessDate: '2025-06-01', today: TODAY };
@@ -72,21 +84,58 @@ describe('RaiseChallenge and values', () => {
   const raise = { type: 'RaiseChallenge', ...raisedData, contractFrom: '2025-04-01', today: TODAY } as ChallengeCommand;
   it('raises a challenge', () => given([]).when(raise).then([raised]));
   it('refuses raising twice', () => given([raised]).when(raise).thenRefuses('already-exists'));
-  it('refuses a bad trust code', () => given([]).when({ ...raise, trust: 'R@X' } as ChallengeCommand).thenRefuses('invalid-input'));
-  it('refuses zero activity lines', () => given([]).when({ ...raise, activityLines: 0 } as ChallengeCommand).thenRefuses('invalid-input'));
-  it('refuses a bad activity month', () => given([]).when({ ...raise, activityMonth: '2025-26-M13' } as ChallengeCommand).thenRefuses('invalid-input'));
+  it('refuses a bad trust code', () =>
+    given([])
+      .when({ ...raise, trust: 'R@X' } as ChallengeCommand)
+      .thenRefuses('invalid-input'));
+  it('refuses zero activity lines', () =>
+    given([])
+      .when({ ...raise, activityLines: 0 } as ChallengeCommand)
+      .thenRefuses('invalid-input'));
+  it('refuses a bad activity month', () =>
+    given([])
+      .when({ ...raise, activityMonth: '2025-26-M13' } as ChallengeCommand)
+      .thenRefuses('invalid-input'));
   it('refuses a challenge dated before the contract starts', () =>
-    given([]).when({ ...raise, businessDate: '2025-03-31', activityMonth: '2024-25-M12' } as ChallengeCommand).thenRefuses('invalid-input'));
+    given([])
+      .when({ ...raise, businessDate: '2025-03-31', activityMonth: '2024-25-M12' } as ChallengeCommand)
+      .thenRefuses('invalid-input'));
   it('refuses challenging activity of a month that has not begun', () =>
-    given([]).when({ ...raise, activityMonth: '2025-26-M03' } as ChallengeCommand).thenRefuses('invalid-input'));
+    given([])
+      .when({ ...raise, activityMonth: '2025-26-M03' } as ChallengeCommand)
+      .thenRefuses('invalid-input'));
   it('refuses recovering more than challenged', () =>
-    given([raised]).when({ type: 'ResolveChallenge', recoveredPence: 5_000_001, ...d }).thenRefuses('amount-exceeds-challenge'));
+    given([raised])
+      .when({ type: 'ResolveChallenge', recoveredPence: 5_000_001, ...d })
+      .thenRefuses('amount-exceeds-challenge'));
   it('resolves recovering exactly the value challenged', () =>
-    given([raised]).when({ type: 'ResolveChallenge', recoveredPence: 5_000_000, ...d }).then([
-      { type: 'ChallengeResolved', data: { ...on('2025-06-01'), recoveredPence: 5_000_000 } },
-    ]));
+    given([raised])
+      .when({ type: 'ResolveChallenge', recoveredPence: 5_000_000, ...d })
+      .then([{ type: 'ChallengeResolved', data: { ...on('2025-06-01'), recoveredPence: 5_000_000 } }]));
   it('refuses a response over the value challenged', () =>
-    given([raised]).when({ type: 'RecordTrustResponse', acceptedPence: 3_000_000, rejectedPence: 2_000_001, ...d }).thenRefuses('amount-exceeds-challenge'));
+    given([raised])
+      .when({ type: 'RecordTrustResponse', acceptedPence: 3_000_000, rejectedPence: 2_000_001, ...d })
+      .thenRefuses('amount-exceeds-challenge'));
   it('refuses commands on an unknown challenge', () => given([]).when(commands.withdraw!).thenRefuses('not-found'));
-  it('refuses a future date', () => given([raised]).when({ ...commands.withdraw!, businessDate: '2099-01-01' }).thenRefuses('business-date-in-future'));
+  it('refuses a future date', () =>
+    given([raised])
+      .when({ ...commands.withdraw!, businessDate: '2099-01-01' })
+      .thenRefuses('business-date-in-future'));
+});
+
+describe('overdue (DOMAIN.md: no trust response after the response deadline, in working days from raising)', () => {
+  const c = [raised].reduce(evolveChallenge, initialChallengeState());
+  if (c.status === 'none') throw new Error('not raised');
+  // Raised Thu 2025-05-01; 20 working days skip the 5 and 26 May bank holidays: the deadline is 2025-06-02.
+  const deadline = responseDeadline(c, 20);
+  it('counts working days from the day after raising', () => expect(deadline).toBe('2025-06-02'));
+  it('is not overdue on the deadline, overdue the day after', () => {
+    expect(isOverdue(c, deadline, '2025-06-02')).toBe(false);
+    expect(isOverdue(c, deadline, '2025-06-03')).toBe(true);
+  });
+  it('is never overdue once the trust has responded', () => {
+    const answered = [raised, responded].reduce(evolveChallenge, initialChallengeState());
+    if (answered.status === 'none') throw new Error('not raised');
+    expect(isOverdue(answered, deadline, '2026-01-01')).toBe(false);
+  });
 });

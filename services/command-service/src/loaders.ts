@@ -17,7 +17,8 @@ import type { Actor } from '@csu-ledger/domain';
 import type { EventStore, RecordedEvent } from '@csu-ledger/event-store';
 import { HttpError } from '@csu-ledger/http';
 
-export const asLedgerEvents = (events: RecordedEvent[]): StoredLedgerEvent[] => events as unknown as StoredLedgerEvent[];
+export const asLedgerEvents = (events: RecordedEvent[]): StoredLedgerEvent[] =>
+  events as unknown as StoredLedgerEvent[];
 
 export const foldContract = (events: RecordedEvent[]): ContractState =>
   asLedgerEvents(events).reduce((s, e) => evolveContract(s, e as unknown as ContractEvent), initialContractState());
@@ -36,7 +37,10 @@ export const requirePermission = (ctx: RequestContext, permission: Permission): 
 export const requireContractRole = (ctx: RequestContext, permission: Permission, parties: ContractParties): void => {
   const role = actingRole(ctx.actor, permission, parties);
   if (role === undefined) {
-    throw new HttpError('forbidden', `your organisation's role on this contract may not ${permission.replace(/-/g, ' ')}`);
+    throw new HttpError(
+      'forbidden',
+      `your organisation's role on this contract may not ${permission.replace(/-/g, ' ')}`,
+    );
   }
   ctx.role = role;
 };
@@ -48,7 +52,11 @@ export const visibleContract = (actor: Actor, state: ContractState, contractId: 
   return state;
 };
 
-export const loadContract = async (store: EventStore, actor: Actor, contractId: string): Promise<{ events: RecordedEvent[]; contract: AgreedContract }> => {
+export const loadContract = async (
+  store: EventStore,
+  actor: Actor,
+  contractId: string,
+): Promise<{ events: RecordedEvent[]; contract: AgreedContract }> => {
   const events = await store.readStream(contractStream(contractId));
   return { events, contract: visibleContract(actor, foldContract(events), contractId) };
 };
@@ -58,5 +66,19 @@ export const loadLedger = async (
   contractId: string,
 ): Promise<{ ledger: ContractLedger; position: bigint; events: RecordedEvent[] }> => {
   const events = await store.readStreamGroup(contractStream(contractId));
-  return { ledger: foldLedger(asLedgerEvents(events)), position: events.length === 0 ? 0n : events[events.length - 1]!.position, events };
+  return {
+    ledger: foldLedger(asLedgerEvents(events)),
+    position: events.length === 0 ? 0n : events[events.length - 1]!.position,
+    events,
+  };
+};
+
+/** A command's target stream and the state folded from it (what most commands decide on). */
+export const loadStream = async <S>(
+  store: EventStore,
+  streamName: string,
+  fold: (events: RecordedEvent[]) => S,
+): Promise<{ state: S; streamEvents: RecordedEvent[] }> => {
+  const streamEvents = await store.readStream(streamName);
+  return { state: fold(streamEvents), streamEvents };
 };

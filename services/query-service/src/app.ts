@@ -21,7 +21,14 @@ import {
   type IsoDate,
   type StoredLedgerEvent,
 } from '@csu-ledger/domain';
-import { authenticate, canSeeContract, canSeeOrganisationSpend, requireActor, type TokenVerifier } from '@csu-ledger/auth';
+import {
+  authenticate,
+  canSeeContract,
+  canSeeOrganisationSpend,
+  canVerifyIntegrity,
+  requireActor,
+  type TokenVerifier,
+} from '@csu-ledger/auth';
 import type { EventStore } from '@csu-ledger/event-store';
 import { baseApp, finishApp, HttpError, rateLimit, type Logger, type RateLimitOptions } from '@csu-ledger/http';
 import { verifyStore, type Verdict } from '@csu-ledger/integrity';
@@ -71,12 +78,25 @@ export const createQueryApp = (o: QueryAppOptions): Express => {
     const header = req.get('x-min-position');
     if (header === undefined) return next();
     if (!/^\d{1,19}$/.test(header)) {
-      return next(new HttpError('validation-failed', 'X-Min-Position must be a log position', { errors: [{ path: 'X-Min-Position', message: 'invalid' }] }));
+      return next(
+        new HttpError('validation-failed', 'X-Min-Position must be a log position', {
+          errors: [{ path: 'X-Min-Position', message: 'invalid' }],
+        }),
+      );
     }
-    projector.waitFor(BigInt(header), o.minPositionWaitMs ?? 5_000).then(
-      (ok) => next(ok ? undefined : new HttpError('not-ready', `the read models have not reached position ${header} yet`, { headers: { 'Retry-After': '1' } })),
-      next,
-    );
+    projector
+      .waitFor(BigInt(header), o.minPositionWaitMs ?? 5_000)
+      .then(
+        (ok) =>
+          next(
+            ok
+              ? undefined
+              : new HttpError('not-ready', `the read models have not reached position ${header} yet`, {
+                  headers: { 'Retry-After': '1' },
+                }),
+          ),
+        next,
+      );
   };
   app.use(minPosition);
 
@@ -87,9 +107,11 @@ export const createQueryApp = (o: QueryAppOptions): Express => {
     const { asOf, asAt } = req.query;
     if (asOf === undefined && asAt === undefined) return undefined;
     const errors: { path: string; message: string }[] = [];
-    if (asOf !== undefined && !(typeof asOf === 'string' && isIsoDate(asOf))) errors.push({ path: 'asOf', message: 'must be a date YYYY-MM-DD' });
+    if (asOf !== undefined && !(typeof asOf === 'string' && isIsoDate(asOf)))
+      errors.push({ path: 'asOf', message: 'must be a date YYYY-MM-DD' });
     const at = typeof asAt === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(asAt) ? new Date(asAt) : undefined;
-    if (asAt !== undefined && (!at || Number.isNaN(at.getTime()))) errors.push({ path: 'asAt', message: 'must be an ISO 8601 instant' });
+    if (asAt !== undefined && (!at || Number.isNaN(at.getTime())))
+      errors.push({ path: 'asAt', message: 'must be an ISO 8601 instant' });
     if (errors.length > 0) throw new HttpError('validation-failed', 'invalid time-travel parameters', { errors });
     const asAtIso = at?.toISOString();
     const now = typeof asOf === 'string' ? asOf : at ? londonDate(at) : today();
@@ -107,16 +129,27 @@ export const createQueryApp = (o: QueryAppOptions): Express => {
     const when = timeTravel(req);
     if (!when) return { ledger: current as Agreed, now: today() };
     // The past is computed from the log itself, never from read-model rows.
-    const events = eventsAsOf((await store.readStreamGroup(contractStream(id))) as unknown as StoredLedgerEvent[], when);
+    const events = eventsAsOf(
+      (await store.readStreamGroup(contractStream(id))) as unknown as StoredLedgerEvent[],
+      when,
+    );
     const past = foldLedger(events);
-    if (past.contract.status !== 'agreed') throw new HttpError('not-found', `contract ${id} had not been agreed by then`);
-    const rows = events.map((e) => ({ ...e, position: e.position.toString(), eventId: (e as unknown as { eventId: string }).eventId }));
+    if (past.contract.status !== 'agreed')
+      throw new HttpError('not-found', `contract ${id} had not been agreed by then`);
+    const rows = events.map((e) => ({
+      ...e,
+      position: e.position.toString(),
+      eventId: (e as unknown as { eventId: string }).eventId,
+    }));
     return { ledger: past as Agreed, now: when.now, past: rows as unknown as HistoryRow[] };
   };
 
   const quarterParam = (req: Request): string => {
     const q = String(req.params.quarter);
-    if (!isQuarterId(q)) throw new HttpError('validation-failed', 'quarter must look like 2025-26-Q1', { errors: [{ path: 'quarter', message: 'invalid' }] });
+    if (!isQuarterId(q))
+      throw new HttpError('validation-failed', 'quarter must look like 2025-26-Q1', {
+        errors: [{ path: 'quarter', message: 'invalid' }],
+      });
     return q;
   };
 
@@ -125,7 +158,9 @@ export const createQueryApp = (o: QueryAppOptions): Express => {
   app.get('/contracts', (req, res) => {
     const actor = requireActor(req);
     const now = today();
-    const visible = models.contracts().filter((l): l is Agreed => l.contract.status === 'agreed' && canSeeContract(actor, l.contract));
+    const visible = models
+      .contracts()
+      .filter((l): l is Agreed => l.contract.status === 'agreed' && canSeeContract(actor, l.contract));
     res.json({ contracts: visible.map((l) => contractSummary(l, orgs, now)) });
   });
   app.get('/contracts/:id', async (req, res) => {
@@ -213,20 +248,31 @@ export const createQueryApp = (o: QueryAppOptions): Express => {
   // Any signed-in user may read the register of names and codes (public ODS data); the spend figures are scoped.
   app.get('/organisations', (_req, res) => {
     const all = models.organisations().filter((o) => o.status === 'registered');
-    res.json({ organisations: all.map((o) => ({ code: o.code, kind: o.kind, name: o.names[o.names.length - 1]!.name, names: o.names })) });
+    res.json({
+      organisations: all.map((o) => ({
+        code: o.code,
+        kind: o.kind,
+        name: o.names[o.names.length - 1]!.name,
+        names: o.names,
+      })),
+    });
   });
   app.get('/organisations/:code/support-spend', (req, res) => {
     const actor = requireActor(req);
     const code = String(req.params.code);
     const year = req.query.year;
     if (typeof year !== 'string' || !isFinancialYear(year)) {
-      throw new HttpError('validation-failed', 'year must be a financial year such as 2025-26', { errors: [{ path: 'year', message: 'invalid' }] });
+      throw new HttpError('validation-failed', 'year must be a financial year such as 2025-26', {
+        errors: [{ path: 'year', message: 'invalid' }],
+      });
     }
     const org = isOrgCode(code) ? models.organisation(code) : undefined;
     if (!org || org.status !== 'registered' || org.kind !== 'ccg' || !canSeeOrganisationSpend(actor, code)) {
       throw new HttpError('not-found', `no commissioner ${code} whose spend you can see`);
     }
-    const contracts = models.contracts().flatMap((l) => (l.contract.status === 'agreed' && l.contract.ccg === code ? [l.contract] : []));
+    const contracts = models
+      .contracts()
+      .flatMap((l) => (l.contract.status === 'agreed' && l.contract.ccg === code ? [l.contract] : []));
     res.json(supportSpend(org, year, contracts));
   });
 
@@ -235,16 +281,27 @@ export const createQueryApp = (o: QueryAppOptions): Express => {
   let checking: Promise<Verdict> | undefined;
   app.get('/audit/verify', async (req, res) => {
     const actor = requireActor(req);
-    if (!actor.roles.includes('auditor')) throw new HttpError('forbidden', 'only an auditor may check the integrity of the log');
+    if (!canVerifyIntegrity(actor))
+      throw new HttpError('forbidden', 'only an auditor may check the integrity of the log');
     const key = await o.integrityKey?.();
-    if (!key) throw new HttpError('not-ready', 'there is no integrity public key to check signatures with yet', { headers: { 'Retry-After': '5' } });
+    if (!key)
+      throw new HttpError('not-ready', 'there is no integrity public key to check signatures with yet', {
+        headers: { 'Retry-After': '5' },
+      });
     checking ??= verifyStore(store, key).finally(() => {
       checking = undefined;
     });
     const verdict = await checking;
     res.json(
       verdict.ok
-        ? { verdict: 'intact', summary: { ...verdict.summary, throughPosition: verdict.summary.throughPosition.toString(), signedThroughPosition: verdict.summary.signedThroughPosition.toString() } }
+        ? {
+            verdict: 'intact',
+            summary: {
+              ...verdict.summary,
+              throughPosition: verdict.summary.throughPosition.toString(),
+              signedThroughPosition: verdict.summary.signedThroughPosition.toString(),
+            },
+          }
         : { verdict: 'tampered', problem: { ...verdict.problem, position: verdict.problem.position.toString() } },
     );
   });

@@ -1,9 +1,10 @@
 // How the read models look to a reader (API.md: Query service). Pure functions of a ledger and the date that "now"
 // means; the figures themselves come from the domain package.
 import {
-  addWorkingDays,
   compareMonths,
   inTerm,
+  isOverdue,
+  responseDeadline,
   lastDayOfMonth,
   monthOfDate,
   nameAt,
@@ -22,17 +23,25 @@ const party = (code: string, orgs: OrgLookup, on: IsoDate) => {
   return o?.status === 'registered' ? { code, name: nameAt(o, on) } : { code };
 };
 
-export const contractStatus = (c: AgreedContract, today: IsoDate): 'not-started' | 'active' | 'notice-served' | 'ended' => {
+export const contractStatus = (
+  c: AgreedContract,
+  today: IsoDate,
+): 'not-started' | 'active' | 'notice-served' | 'ended' => {
   const month = monthOfDate(today);
   if (compareMonths(month, c.firstMonth) < 0) return 'not-started';
   if (compareMonths(month, c.termEndMonth) > 0) return 'ended';
   return c.breakNotice ? 'notice-served' : 'active';
 };
 
+/** The month whose terms a view shows: today's, or the term's first or last month when today lies outside it. */
+const shownMonth = (c: AgreedContract, today: IsoDate): string => {
+  const month = monthOfDate(today);
+  return inTerm(c, month) ? month : compareMonths(month, c.firstMonth) < 0 ? c.firstMonth : c.termEndMonth;
+};
+
 export const contractSummary = (l: ContractLedger & { contract: AgreedContract }, orgs: OrgLookup, today: IsoDate) => {
   const c = l.contract;
-  const month = monthOfDate(today);
-  const current = inTerm(c, month) ? month : compareMonths(month, c.firstMonth) < 0 ? c.firstMonth : c.termEndMonth;
+  const current = shownMonth(c, today);
   return {
     contractId: c.contractId,
     ccg: party(c.ccg, orgs, today),
@@ -51,8 +60,7 @@ export const contractSummary = (l: ContractLedger & { contract: AgreedContract }
 export const contractDetail = (l: ContractLedger & { contract: AgreedContract }, orgs: OrgLookup, today: IsoDate) => {
   const c = l.contract;
   const summary = contractSummary(l, orgs, today);
-  const month = monthOfDate(today);
-  const current = inTerm(c, month) ? month : compareMonths(month, c.firstMonth) < 0 ? c.firstMonth : c.termEndMonth;
+  const current = shownMonth(c, today);
   return {
     ...summary,
     agreedOn: c.agreedOn,
@@ -60,9 +68,17 @@ export const contractDetail = (l: ContractLedger & { contract: AgreedContract },
     termsInForceFrom: [...c.versions].reverse().find((v) => compareMonths(v.from, current) <= 0)?.from ?? c.firstMonth,
     variations: c.versions.slice(1).map((v) => ({ effectiveFrom: v.from, terms: v.terms })),
     breakNotice: c.breakNotice
-      ? { servedOn: c.breakNotice.businessDate, servedBy: c.breakNotice.servedBy, termEndMonth: c.breakNotice.termEndMonth }
+      ? {
+          servedOn: c.breakNotice.businessDate,
+          servedBy: c.breakNotice.servedBy,
+          termEndMonth: c.breakNotice.termEndMonth,
+        }
       : null,
-    approvedQuarters: Object.values(c.approvals).map((a) => ({ quarter: a.quarter, netPayablePence: a.netPayablePence, approvedOn: a.businessDate })),
+    approvedQuarters: Object.values(c.approvals).map((a) => ({
+      quarter: a.quarter,
+      netPayablePence: a.netPayablePence,
+      approvedOn: a.businessDate,
+    })),
   };
 };
 
@@ -87,8 +103,7 @@ export const extrasView = (l: ContractLedger) =>
 
 export const challengesView = (l: ContractLedger & { contract: AgreedContract }, orgs: OrgLookup, today: IsoDate) =>
   Object.values(l.challenges).map((ch) => {
-    const days = termsAt(l.contract, monthOfDate(ch.raisedOn)).trustResponseWorkingDays;
-    const deadline = addWorkingDays(ch.raisedOn, days);
+    const deadline = responseDeadline(ch, termsAt(l.contract, monthOfDate(ch.raisedOn)).trustResponseWorkingDays);
     const item = [...l.moneyItems].reverse().find((i) => i.kind === 'challenge' && i.id === ch.challengeId);
     const latest = ch.responses[ch.responses.length - 1];
     return {
@@ -109,7 +124,6 @@ export const challengesView = (l: ContractLedger & { contract: AgreedContract },
       recoveredPence: ch.recoveredPence ?? null,
       settledInQuarter: item?.landingQuarter ?? null,
       responseDeadline: deadline,
-      // DOMAIN.md: no trust response after the contract's response deadline (working days from raising).
-      overdue: ch.responses.length === 0 && ch.status === 'raised' && today > deadline,
+      overdue: isOverdue(ch, deadline, today),
     };
   });

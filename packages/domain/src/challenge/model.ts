@@ -1,4 +1,5 @@
 // Challenge aggregate: the CSU contests a trust's billed activity for the CCG (DOMAIN.md: Acute activity challenges).
+import { addWorkingDays } from '../calendar.ts';
 import type { ChallengeCategory, ChallengeEvent, IsoDate, MonthId, ReconciliationPhase } from '../events.ts';
 
 export type ChallengeStatus = 'raised' | 'responded' | 'escalated' | 'resolved' | 'withdrawn';
@@ -26,7 +27,8 @@ export type ChallengeState = { status: 'none' } | RaisedChallenge;
 
 export const initialChallengeState = (): ChallengeState => ({ status: 'none' });
 
-export const isChallengeOpen = (s: ChallengeStatus): boolean => s === 'raised' || s === 'responded' || s === 'escalated';
+export const isChallengeOpen = (s: ChallengeStatus): boolean =>
+  s === 'raised' || s === 'responded' || s === 'escalated';
 
 export const evolveChallenge = (state: ChallengeState, event: ChallengeEvent): ChallengeState => {
   if (event.type === 'ChallengeRaised') {
@@ -53,3 +55,11 @@ export const evolveChallenge = (state: ChallengeState, event: ChallengeEvent): C
     }
   }
 };
+
+/** The trust's response deadline: the contract's response working days counted from the day it was raised. */
+export const responseDeadline = (c: RaisedChallenge, trustResponseWorkingDays: number): IsoDate =>
+  addWorkingDays(c.raisedOn, trustResponseWorkingDays);
+
+/** DOMAIN.md: a challenge with no trust response after the contract's response deadline is overdue. */
+export const isOverdue = (c: RaisedChallenge, deadline: IsoDate, today: IsoDate): boolean =>
+  c.status === 'raised' && c.responses.length === 0 && today > deadline;

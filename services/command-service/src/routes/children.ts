@@ -45,7 +45,8 @@ const extra: Kind<ExtraCommand, ReturnType<typeof initialExtraState>> = {
 const challenge: Kind<ChallengeCommand, ReturnType<typeof initialChallengeState>> = {
   kind: 'challenge',
   decide: decideChallenge,
-  fold: (events) => events.reduce((st, e) => evolveChallenge(st, e as unknown as ChallengeEvent), initialChallengeState()),
+  fold: (events) =>
+    events.reduce((st, e) => evolveChallenge(st, e as unknown as ChallengeEvent), initialChallengeState()),
 };
 
 export const childRoutes = (deps: Deps): Router => {
@@ -94,7 +95,8 @@ export const childRoutes = (deps: Deps): Router => {
         const body = parseBody(schema, req);
         const contractId = contractIdParam(req);
         const id = childId(contractId, k.kind, idFromKey(ctx, k.kind));
-        const cmd = (c: AgreedContract) => build(body, { contractId, id, today: deps.today(), contractFrom: contractActiveFrom(c) });
+        const cmd = (c: AgreedContract) =>
+          build(body, { contractId, id, today: deps.today(), contractFrom: contractActiveFrom(c) });
         const events = await run(req, k as Kind<unknown, { status: string }>, permission, contractId, id, cmd, false);
         return { created: { [`${k.kind}Id`]: id }, events };
       }),
@@ -117,7 +119,13 @@ export const childRoutes = (deps: Deps): Router => {
     contractFrom: x.contractFrom,
   }));
 
-  const act = <T extends z.ZodType, C>(k: Kind<C, { status: string }>, path: string, permission: Permission, schema: T, build: (b: z.infer<T>, today: IsoDate) => C) => {
+  const act = <T extends z.ZodType, C>(
+    k: Kind<C, { status: string }>,
+    path: string,
+    permission: Permission,
+    schema: T,
+    build: (b: z.infer<T>, today: IsoDate) => C,
+  ) => {
     r.post(
       `/${k.kind === 'extra' ? 'extras' : 'challenges'}/:childId/${path}`,
       command(async (req) => {
@@ -139,9 +147,25 @@ export const childRoutes = (deps: Deps): Router => {
   act(x, 'resolve', 'resolve-extra', s.resolveExtra, (b, today) => ({ type: 'ResolveExtra' as const, ...b, today }));
   act(x, 'escalate', 'escalate-extra', s.escalate, (b, today) => ({ type: 'EscalateExtra' as const, ...b, today }));
   const c = challenge as unknown as Kind<ChallengeCommand, { status: string }>;
-  act(c, 'responses', 'record-trust-response', s.trustResponse, (b, today) => ({ type: 'RecordTrustResponse' as const, ...b, today }));
-  act(c, 'escalate', 'escalate-challenge', s.escalate, (b, today) => ({ type: 'EscalateChallenge' as const, ...b, today }));
-  act(c, 'resolve', 'resolve-challenge', s.resolveChallenge, (b, today) => ({ type: 'ResolveChallenge' as const, ...b, today }));
-  act(c, 'withdraw', 'withdraw-challenge', s.withdraw, (b, today) => ({ type: 'WithdrawChallenge' as const, ...b, today }));
+  act(c, 'responses', 'record-trust-response', s.trustResponse, (b, today) => ({
+    type: 'RecordTrustResponse' as const,
+    ...b,
+    today,
+  }));
+  act(c, 'escalate', 'escalate-challenge', s.escalate, (b, today) => ({
+    type: 'EscalateChallenge' as const,
+    ...b,
+    today,
+  }));
+  act(c, 'resolve', 'resolve-challenge', s.resolveChallenge, (b, today) => ({
+    type: 'ResolveChallenge' as const,
+    ...b,
+    today,
+  }));
+  act(c, 'withdraw', 'withdraw-challenge', s.withdraw, (b, today) => ({
+    type: 'WithdrawChallenge' as const,
+    ...b,
+    today,
+  }));
   return r;
 };

@@ -16,7 +16,16 @@ import { HttpError } from '@csu-ledger/http';
 import type { Request } from 'express';
 import type { z } from 'zod';
 import { parseBody, requestContext } from '../context.ts';
-import { foldContract, loadContract, loadLedger, notFound, requireContractRole, requirePermission, visibleContract } from '../loaders.ts';
+import {
+  foldContract,
+  loadContract,
+  loadStream,
+  loadLedger,
+  notFound,
+  requireContractRole,
+  requirePermission,
+  visibleContract,
+} from '../loaders.ts';
 import { idFromKey } from '../pipeline.ts';
 import * as s from '../schemas.ts';
 import { command } from './respond.ts';
@@ -42,10 +51,7 @@ export const contractRoutes = (deps: Deps): Router => {
       const streamName = contractStream(contractId);
       const events = await deps.execute(ctx, {
         streamName,
-        load: async () => {
-          const streamEvents = await store.readStream(streamName);
-          return { state: foldContract(streamEvents), streamEvents };
-        },
+        load: () => loadStream(store, streamName, foldContract),
         decide: (state) => decideContract({ type: 'AgreeContract', ...body, contractId, today: deps.today() }, state),
       });
       return { created: { contractId }, events };
@@ -80,7 +86,12 @@ export const contractRoutes = (deps: Deps): Router => {
     );
   };
 
-  onContract('/contracts/:id/variations', 'vary-contract', s.varyContract, (b, c) => ({ type: 'VaryContract', ...b, contractId: c.contractId, today: deps.today() }));
+  onContract('/contracts/:id/variations', 'vary-contract', s.varyContract, (b, c) => ({
+    type: 'VaryContract',
+    ...b,
+    contractId: c.contractId,
+    today: deps.today(),
+  }));
   onContract('/contracts/:id/break-notices', 'serve-break-notice', s.breakNotice, (b, c, req) => ({
     type: 'ServeBreakNotice',
     ...b,
@@ -93,10 +104,25 @@ export const contractRoutes = (deps: Deps): Router => {
         errors: [{ path: 'businessDate', message: 'must equal deliveredOn' }],
       });
     }
-    return { type: 'DeliverDeliverable', kpiId: b.kpiId, month: b.month, reference: b.reference, businessDate: b.deliveredOn, today: deps.today() };
+    return {
+      type: 'DeliverDeliverable',
+      kpiId: b.kpiId,
+      month: b.month,
+      reference: b.reference,
+      businessDate: b.deliveredOn,
+      today: deps.today(),
+    };
   });
-  onContract('/contracts/:id/rejections', 'reject-delivery', s.rejection, (b) => ({ type: 'RejectDeliverable', ...b, today: deps.today() }));
-  onContract('/contracts/:id/measurements', 'report-measurement', s.measurement, (b) => ({ type: 'ReportMeasurement', ...b, today: deps.today() }));
+  onContract('/contracts/:id/rejections', 'reject-delivery', s.rejection, (b) => ({
+    type: 'RejectDeliverable',
+    ...b,
+    today: deps.today(),
+  }));
+  onContract('/contracts/:id/measurements', 'report-measurement', s.measurement, (b) => ({
+    type: 'ReportMeasurement',
+    ...b,
+    today: deps.today(),
+  }));
 
   // Approval: the figure the approver saw must equal the settlement computed now; the whole contract group must
   // not change between computing and recording it (unchangedGroup), so the approved figures replay exactly.
@@ -109,7 +135,9 @@ export const contractRoutes = (deps: Deps): Router => {
       const contractId = contractIdParam(req);
       const quarter = req.params.quarter;
       if (typeof quarter !== 'string' || !isQuarterId(quarter)) {
-        throw new HttpError('validation-failed', 'quarter must look like 2025-26-Q1', { errors: [{ path: 'quarter', message: 'invalid' }] });
+        throw new HttpError('validation-failed', 'quarter must look like 2025-26-Q1', {
+          errors: [{ path: 'quarter', message: 'invalid' }],
+        });
       }
       const root = contractStream(contractId);
       const events = await deps.execute<{ contract: ContractState; current: SettlementFigures }>(ctx, {

@@ -11,7 +11,7 @@ import {
 } from '@csu-ledger/domain';
 import type { RecordedEvent } from '@csu-ledger/event-store';
 import { parseBody, requestContext } from '../context.ts';
-import { notFound, requirePermission } from '../loaders.ts';
+import { loadStream, notFound, requirePermission } from '../loaders.ts';
 import * as s from '../schemas.ts';
 import { command } from './respond.ts';
 import type { Deps } from '../deps.ts';
@@ -22,10 +22,7 @@ const fold = (events: RecordedEvent[]): OrganisationState =>
 export const organisationRoutes = (deps: Deps): Router => {
   const { store } = deps;
   const r = Router();
-  const load = (streamName: string) => async () => {
-    const streamEvents = await store.readStream(streamName);
-    return { state: fold(streamEvents), streamEvents };
-  };
+  const load = (streamName: string) => () => loadStream(store, streamName, fold);
 
   r.post(
     '/organisations',
@@ -50,12 +47,13 @@ export const organisationRoutes = (deps: Deps): Router => {
       requirePermission(ctx, 'rename-organisation');
       const body = parseBody(s.renameOrganisation, req);
       const code = String(req.params.code);
-      if (!isOrgCode(code)) throw notFound("organisation with that code");
+      if (!isOrgCode(code)) throw notFound('organisation with that code');
       const streamName = organisationStream(code);
       const events = await deps.execute(ctx, {
         streamName,
         load: load(streamName),
-        decide: (state) => decideOrganisation({ type: 'RenameOrganisation', code, ...body, today: deps.today() }, state),
+        decide: (state) =>
+          decideOrganisation({ type: 'RenameOrganisation', code, ...body, today: deps.today() }, state),
       });
       return { events };
     }),
