@@ -3,6 +3,7 @@
 import type { RecordedActor } from './actor.ts';
 
 import type { IsoDate, MonthId, QuarterId } from './calendar.ts';
+import type { StoredPence } from './money.ts';
 export type { IsoDate, MonthId, QuarterId };
 
 export type KpiKind = 'deliverable' | 'measured';
@@ -109,26 +110,45 @@ export interface KpiPerformance {
   achievementBp: number | null; // null: nothing to assess in the quarter
   scoreBp: number | null;
 }
+/**
+ * A quarter's settlement as the domain computes it (DOMAIN.md: Settlement). Money in bigint pence: a figure is a sum
+ * of any number of amounts, and no sum may lose a penny or fail (DOMAIN.md: Limits).
+ */
 export interface SettlementFigures {
-  feePence: number;
-  atRiskPence: number;
+  feePence: bigint;
+  atRiskPence: bigint;
   performanceScoreBp: number;
-  withheldPence: number;
-  recoveredPence: number;
-  gainSharePence: number;
-  extrasPence: number;
-  netPayablePence: number;
-  disputedExtras: { count: number; valuePence: number };
-  openChallenges: { count: number; valuePence: number };
+  withheldPence: bigint;
+  recoveredPence: bigint;
+  gainSharePence: bigint;
+  extrasPence: bigint;
+  netPayablePence: bigint;
+  disputedExtras: { count: number; valuePence: bigint };
+  openChallenges: { count: number; valuePence: bigint };
+  kpis: KpiPerformance[];
+}
+/** The same figures as an event stores them: money as `StoredPence` (see money.ts), so any store keeps it exact. */
+export interface RecordedSettlementFigures {
+  feePence: StoredPence;
+  atRiskPence: StoredPence;
+  performanceScoreBp: number;
+  withheldPence: StoredPence;
+  recoveredPence: StoredPence;
+  gainSharePence: StoredPence;
+  extrasPence: StoredPence;
+  netPayablePence: StoredPence;
+  disputedExtras: { count: number; valuePence: StoredPence };
+  openChallenges: { count: number; valuePence: StoredPence };
   kpis: KpiPerformance[];
 }
 export interface SettlementApproved extends Dated {
   contractId: string;
   quarter: QuarterId;
+  /** The figure the approver saw: a request amount, so within the Limits and a safe integer. */
   netPayablePence: number;
   /** The date used as "now" for pending deliverables when the figures were computed. */
   assessedOn: IsoDate;
-  figures: SettlementFigures;
+  figures: RecordedSettlementFigures;
 }
 
 // Extra streams --------------------------------------------------------------------------------------------------

@@ -69,21 +69,24 @@ export const maxRatio = (a: Ratio, b: Ratio): Ratio => (compare(a, b) >= 0 ? a :
 
 /**
  * The one rounding function (STYLE.md pattern 10; DOMAIN.md "Time and money"): nearest integer, an exact half goes
- * towards +infinity (2.5 → 3, -2.5 → -2). Computed as floor(r + 1/2) = floor((2·num + den) / (2·den)).
- * Throws RangeError if the result is not a safe integer, because a JS number could not hold it exactly.
+ * towards +infinity (2.5 → 3, -2.5 → -2). Computed as floor(r + 1/2) = floor((2·num + den) / (2·den)). A bigint,
+ * so no sum of amounts, however many, can lose a penny or fail (DOMAIN.md: Limits).
  */
-export const roundHalfUp = (r: Ratio): number => {
-  const q = floorDiv(2n * r.num + r.den, 2n * r.den);
-  if (q > BigInt(Number.MAX_SAFE_INTEGER) || q < BigInt(Number.MIN_SAFE_INTEGER)) {
-    throw new RangeError(`roundHalfUp: ${q} is not a safe integer`);
-  }
-  return Number(q);
-};
+export const roundHalfUp = (r: Ratio): bigint => floorDiv(2n * r.num + r.den, 2n * r.den);
 
 const BP_PER_UNIT = 10_000n;
 
-/** A fraction shown as basis points (0.6 → 6000), rounded half up. */
-export const toBp = (r: Ratio): number => roundHalfUp(mul(r, ratio(BP_PER_UNIT)));
+/** A fraction of at most a few units shown as basis points (0.6 → 6000), rounded half up: scores, achievements. */
+export const toBp = (r: Ratio): number => {
+  const bp = roundHalfUp(mul(r, ratio(BP_PER_UNIT)));
+  if (bp > BigInt(Number.MAX_SAFE_INTEGER) || bp < BigInt(Number.MIN_SAFE_INTEGER)) {
+    throw new RangeError(`toBp: ${bp} bp is not a safe integer; use roundHalfUp for unbounded shares`);
+  }
+  return Number(bp);
+};
+
+/** An unbounded fraction as basis points, exactly (a spend per head can be any multiple of an allowance). */
+export const toBpExact = (r: Ratio): bigint => roundHalfUp(mul(r, ratio(BP_PER_UNIT)));
 
 /** Basis points as a fraction (9500 → 19/20). */
 export const bpRatio = (bp: number): Ratio => ratio(bp, BP_PER_UNIT);
@@ -91,26 +94,56 @@ export const bpRatio = (bp: number): Ratio => ratio(bp, BP_PER_UNIT);
 /** Safe integer pence; negatives pass, since only the caller knows whether a sign is allowed. */
 export const isPence = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n);
 
-const requirePence = (n: number, what: string): bigint => {
+const toPenceBigInt = (n: number | bigint, what: string): bigint => {
+  if (typeof n === 'bigint') return n;
   if (!isPence(n)) throw new RangeError(`${what} ${String(n)} is not a safe integer of pence`);
   return BigInt(n);
 };
 
+/**
+ * The exact sum of amounts of pence (DOMAIN.md: Limits, "every sum is exact whatever the number of items"). One
+ * amount is a safe integer (the Limits cap it at £1bn), a sum of any number of them is a bigint.
+ */
+export const sumPence = (amounts: Iterable<number | bigint>): bigint => {
+  let total = 0n;
+  for (const a of amounts) total += toPenceBigInt(a, 'sumPence: amount');
+  return total;
+};
+
 /** `amount · bp / 10000`, rounded half up once (DOMAIN.md "Settlement": R, W and G are all of this form). */
-export const percentOf = (amountPence: number, bp: number): number => {
+export const percentOf = (amountPence: number | bigint, bp: number): bigint => {
   if (!Number.isSafeInteger(bp)) throw new RangeError(`percentOf: ${bp} is not an integer of basis points`);
-  return roundHalfUp(ratio(requirePence(amountPence, 'percentOf: amount') * BigInt(bp), BP_PER_UNIT));
+  return roundHalfUp(ratio(toPenceBigInt(amountPence, 'percentOf: amount') * BigInt(bp), BP_PER_UNIT));
 };
 
 /**
  * Monthly instalment of annual fee A for month m (1..12) of its financial year, DOMAIN.md "Time and money":
  * floor(A·m/12) − floor(A·(m−1)/12). The sum telescopes to floor(A·12/12) = A, so a year's twelve add up exactly.
  */
-export const instalment = (annualFeePence: number, monthNumber: number): number => {
-  const a = requirePence(annualFeePence, 'instalment: annual fee');
+export const instalment = (annualFeePence: number | bigint, monthNumber: number): bigint => {
+  const a = toPenceBigInt(annualFeePence, 'instalment: annual fee');
   if (!Number.isInteger(monthNumber) || monthNumber < 1 || monthNumber > 12) {
     throw new RangeError(`instalment: month number ${monthNumber} is not 1..12`);
   }
   const m = BigInt(monthNumber);
-  return Number(floorDiv(a * m, 12n) - floorDiv(a * (m - 1n), 12n));
+  return floorDiv(a * m, 12n) - floorDiv(a * (m - 1n), 12n);
+};
+
+/**
+ * Money as an event stores it: a JSON number while it is a safe integer, else its decimal digits as a string, because
+ * a JSON number beyond 2^53 does not survive every store and parser exactly (PostgreSQL's jsonb does, JSON.parse
+ * does not). Only sums can get there; one amount never does (DOMAIN.md: Limits).
+ */
+export type StoredPence = number | string;
+
+export const storePence = (p: bigint): StoredPence =>
+  p <= BigInt(Number.MAX_SAFE_INTEGER) && p >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(p) : p.toString();
+
+const DIGITS = /^-?(0|[1-9][0-9]*)$/;
+
+/** Reads money written by `storePence` (or a plain safe integer); RangeError for anything else. */
+export const readPence = (v: StoredPence | bigint): bigint => {
+  if (typeof v === 'bigint') return v;
+  if (typeof v === 'string' && DIGITS.test(v)) return BigInt(v);
+  return toPenceBigInt(v as number, 'readPence: stored amount');
 };

@@ -10,12 +10,12 @@ import {
   quartersOfYear,
 } from './calendar.ts';
 import { inTerm, kpiMonthKey, termsAt, type AgreedContract } from './contract/model.ts';
-import type { IsoDate, KpiPerformance, QuarterId, SettlementFigures } from './events.ts';
+import type { IsoDate, KpiPerformance, QuarterId, RecordedSettlementFigures, SettlementFigures } from './events.ts';
 import { isExtraOpen } from './extra/model.ts';
 import { isChallengeOpen } from './challenge/model.ts';
 import { deliverableAchievement, kpiScore, measuredAchievement, performanceScore, type DeliverableStatus } from './kpi.ts';
-import type { ContractLedger } from './ledger.ts';
-import { instalment, mul, ONE, percentOf, ratio, roundHalfUp, sub, toBp, type Ratio } from './money.ts';
+import type { ContractLedger, MoneyItem } from './ledger.ts';
+import { instalment, mul, ONE, percentOf, ratio, readPence, roundHalfUp, storePence, sub, sumPence, toBp, type Ratio } from './money.ts';
 
 export interface QuarterPerformance {
   kpis: KpiPerformance[];
@@ -23,10 +23,10 @@ export interface QuarterPerformance {
 }
 
 /** Quarter fee F: the quarter's monthly instalments inside the term, on the terms in force at its first month. */
-export const quarterFee = (c: AgreedContract, q: QuarterId): number => {
+export const quarterFee = (c: AgreedContract, q: QuarterId): bigint => {
   const months = monthsOfQuarter(q);
   const terms = termsAt(c, months[0]!);
-  return months.filter((m) => inTerm(c, m)).reduce((sum, m) => sum + instalment(terms.annualFeePence, parseMonthId(m).m), 0);
+  return sumPence(months.filter((m) => inTerm(c, m)).map((m) => instalment(terms.annualFeePence, parseMonthId(m).m)));
 };
 
 export const quarterPerformance = (c: AgreedContract, q: QuarterId, today: IsoDate): QuarterPerformance => {
@@ -70,26 +70,62 @@ export const quarterPerformance = (c: AgreedContract, q: QuarterId, today: IsoDa
   return { kpis, score: performanceScore(scored) };
 };
 
-const recoveredIn = (ledger: ContractLedger, q: QuarterId): number =>
-  ledger.moneyItems.filter((i) => i.kind === 'challenge' && i.landingQuarter === q).reduce((s, i) => s + i.amountPence, 0);
+/** Money items of one kind counting in quarter q (their landing quarter: DOMAIN.md roll-forward). */
+const landedIn = (ledger: ContractLedger, kind: MoneyItem['kind'], q: QuarterId): bigint =>
+  sumPence(ledger.moneyItems.filter((i) => i.kind === kind && i.landingQuarter === q).map((i) => i.amountPence));
+
+/** Stored figures (an approval's) as the domain computes with them. */
+export const figuresFromRecord = (r: RecordedSettlementFigures): SettlementFigures => ({
+  ...r,
+  feePence: readPence(r.feePence),
+  atRiskPence: readPence(r.atRiskPence),
+  withheldPence: readPence(r.withheldPence),
+  recoveredPence: readPence(r.recoveredPence),
+  gainSharePence: readPence(r.gainSharePence),
+  extrasPence: readPence(r.extrasPence),
+  netPayablePence: readPence(r.netPayablePence),
+  disputedExtras: { count: r.disputedExtras.count, valuePence: readPence(r.disputedExtras.valuePence) },
+  openChallenges: { count: r.openChallenges.count, valuePence: readPence(r.openChallenges.valuePence) },
+});
+
+/** Figures as an approval event stores them (see `StoredPence`). */
+export const figuresToRecord = (f: SettlementFigures): RecordedSettlementFigures => ({
+  ...f,
+  feePence: storePence(f.feePence),
+  atRiskPence: storePence(f.atRiskPence),
+  withheldPence: storePence(f.withheldPence),
+  recoveredPence: storePence(f.recoveredPence),
+  gainSharePence: storePence(f.gainSharePence),
+  extrasPence: storePence(f.extrasPence),
+  netPayablePence: storePence(f.netPayablePence),
+  disputedExtras: { count: f.disputedExtras.count, valuePence: storePence(f.disputedExtras.valuePence) },
+  openChallenges: { count: f.openChallenges.count, valuePence: storePence(f.openChallenges.valuePence) },
+});
+
+/** The approved figures of quarter q, if it is approved. */
+export const approvedFigures = (c: AgreedContract, q: QuarterId): SettlementFigures | undefined => {
+  const a = c.approvals[q];
+  return a ? figuresFromRecord(a.figures) : undefined;
+};
 
 /**
  * Gain share G of quarter q: min(V·rate, annual cap − gain share of earlier quarters of the same financial year).
  * Earlier quarters count with their approved figure when approved, else as computed now.
  */
-export const gainShare = (ledger: ContractLedger, c: AgreedContract, q: QuarterId): number => {
-  let earlier = 0;
+export const gainShare = (ledger: ContractLedger, c: AgreedContract, q: QuarterId): bigint => {
+  let earlier = 0n;
   for (const e of quartersOfYear(financialYearOfQuarter(q))) {
     if (compareQuarters(e, q) >= 0) break;
-    earlier += c.approvals[e]?.figures.gainSharePence ?? uncappedOrCapped(ledger, c, e, earlier);
+    earlier += approvedFigures(c, e)?.gainSharePence ?? cappedShare(ledger, c, e, earlier);
   }
-  return uncappedOrCapped(ledger, c, q, earlier);
+  return cappedShare(ledger, c, q, earlier);
 };
 
-const uncappedOrCapped = (ledger: ContractLedger, c: AgreedContract, q: QuarterId, earlier: number): number => {
+const cappedShare = (ledger: ContractLedger, c: AgreedContract, q: QuarterId, earlier: bigint): bigint => {
   const terms = termsAt(c, monthsOfQuarter(q)[0]!);
-  const share = percentOf(recoveredIn(ledger, q), terms.gainShareBp);
-  return Math.max(0, Math.min(share, terms.gainShareCapPence - earlier));
+  const share = percentOf(landedIn(ledger, 'challenge', q), terms.gainShareBp);
+  const room = BigInt(terms.gainShareCapPence) - earlier;
+  return share < room ? share : room > 0n ? room : 0n;
 };
 
 /** The settlement of quarter q as it stands (never the frozen approved figures: see `settlementView`). */
@@ -101,9 +137,8 @@ export const computeSettlement = (ledger: ContractLedger, q: QuarterId, today: I
   const atRisk = percentOf(fee, terms.feeAtRiskBp);
   const perf = quarterPerformance(c, q, today);
   const withheld = roundHalfUp(mul(ratio(atRisk), sub(ONE, perf.score)));
-  const recovered = recoveredIn(ledger, q);
   const gain = gainShare(ledger, c, q);
-  const extras = ledger.moneyItems.filter((i) => i.kind === 'extra' && i.landingQuarter === q).reduce((s, i) => s + i.amountPence, 0);
+  const extras = landedIn(ledger, 'extra', q);
   const lastDay = lastDayOfQuarter(q);
   const disputed = Object.values(ledger.extras).filter((x) => x.raisedOn <= lastDay && isExtraOpen(x.status));
   const open = Object.values(ledger.challenges).filter((x) => x.raisedOn <= lastDay && isChallengeOpen(x.status));
@@ -112,13 +147,13 @@ export const computeSettlement = (ledger: ContractLedger, q: QuarterId, today: I
     atRiskPence: atRisk,
     performanceScoreBp: toBp(perf.score),
     withheldPence: withheld,
-    recoveredPence: recovered,
+    recoveredPence: landedIn(ledger, 'challenge', q),
     gainSharePence: gain,
     extrasPence: extras,
     // DOMAIN.md: net payable N = F − W + G + X
     netPayablePence: fee - withheld + gain + extras,
-    disputedExtras: { count: disputed.length, valuePence: disputed.reduce((s, x) => s + x.amountPence, 0) },
-    openChallenges: { count: open.length, valuePence: open.reduce((s, x) => s + x.valuePence, 0) },
+    disputedExtras: { count: disputed.length, valuePence: sumPence(disputed.map((x) => x.amountPence)) },
+    openChallenges: { count: open.length, valuePence: sumPence(open.map((x) => x.valuePence)) },
     kpis: perf.kpis,
   };
 };
@@ -135,7 +170,7 @@ export const settlementView = (ledger: ContractLedger, q: QuarterId, today: IsoD
   const c = ledger.contract;
   if (c.status !== 'agreed') throw new RangeError('no contract agreed');
   const approved = c.approvals[q];
-  const { kpis: _k, ...figures } = approved ? approved.figures : computeSettlement(ledger, q, today);
+  const { kpis: _k, ...figures } = approved ? figuresFromRecord(approved.figures) : computeSettlement(ledger, q, today);
   return {
     contractId: c.contractId,
     quarter: q,

@@ -3,19 +3,19 @@
 // head, a third of it on the CSU).
 import { quartersOfYear } from './calendar.ts';
 import type { AgreedContract } from './contract/model.ts';
-import { ratio, roundHalfUp, toBp } from './money.ts';
+import { ratio, roundHalfUp, sumPence, toBpExact } from './money.ts';
 import type { RegisteredOrganisation } from './organisation/organisation.ts';
-import { quarterFee } from './settlement.ts';
+import { approvedFigures, quarterFee } from './settlement.ts';
 
 export interface SupportSpend {
   code: string;
   year: string;
   population: number | null;
   runningCostAllowancePencePerHead: number | null;
-  contracts: { contractId: string; csu: string; feePence: number }[];
-  corePence: number;
-  perHeadPence: number | null;
-  shareOfRunningCostAllowanceBp: number | null;
+  contracts: { contractId: string; csu: string; feePence: bigint }[];
+  corePence: bigint;
+  perHeadPence: bigint | null;
+  shareOfRunningCostAllowanceBp: bigint | null;
 }
 
 /** Core fees of the year's quarters: an approved quarter counts its approved fee (it equals the computed one). */
@@ -25,10 +25,10 @@ export const supportSpend = (org: RegisteredOrganisation, year: string, contract
     .map((c) => ({
       contractId: c.contractId,
       csu: c.csu,
-      feePence: quartersOfYear(year).reduce((s, q) => s + (c.approvals[q]?.figures.feePence ?? quarterFee(c, q)), 0),
+      feePence: sumPence(quartersOfYear(year).map((q) => approvedFigures(c, q)?.feePence ?? quarterFee(c, q))),
     }))
-    .filter((r) => r.feePence > 0);
-  const core = rows.reduce((s, r) => s + r.feePence, 0);
+    .filter((r) => r.feePence > 0n);
+  const core = sumPence(rows.map((r) => r.feePence));
   const pop = org.population ?? null;
   const rca = org.runningCostAllowancePencePerHead ?? null;
   return {
@@ -39,6 +39,6 @@ export const supportSpend = (org: RegisteredOrganisation, year: string, contract
     contracts: rows,
     corePence: core,
     perHeadPence: pop ? roundHalfUp(ratio(core, pop)) : null,
-    shareOfRunningCostAllowanceBp: pop && rca ? toBp(ratio(core, pop * rca)) : null,
+    shareOfRunningCostAllowanceBp: pop && rca ? toBpExact(ratio(core, BigInt(pop) * BigInt(rca))) : null,
   };
 };

@@ -3,6 +3,7 @@ import { decideContract, type ContractCommand } from '../src/contract/decide.ts'
 import { evolveContract, initialContractState, type ContractState } from '../src/contract/model.ts';
 import type { ContractEvent, SettlementFigures } from '../src/events.ts';
 import { deciderSpec } from './spec.ts';
+import { figuresToRecord } from '../src/settlement.ts';
 import { AGREED, KPIS, TODAY } from './fixtures.ts';
 
 const given = deciderSpec<ContractCommand, ContractEvent, ContractState>({
@@ -17,21 +18,21 @@ const delivered = (kpiId: string, month: string, on: string): ContractEvent => (
   data: { contractId: 'KIN-2025', kpiId, month, deliveredOn: on, businessDate: on, reference: undefined },
 });
 const figures = (net: number): SettlementFigures => ({
-  feePence: net,
-  atRiskPence: 0,
+  feePence: BigInt(net),
+  atRiskPence: 0n,
   performanceScoreBp: 10000,
-  withheldPence: 0,
-  recoveredPence: 0,
-  gainSharePence: 0,
-  extrasPence: 0,
-  netPayablePence: net,
-  disputedExtras: { count: 0, valuePence: 0 },
-  openChallenges: { count: 0, valuePence: 0 },
+  withheldPence: 0n,
+  recoveredPence: 0n,
+  gainSharePence: 0n,
+  extrasPence: 0n,
+  netPayablePence: BigInt(net),
+  disputedExtras: { count: 0, valuePence: 0n },
+  openChallenges: { count: 0, valuePence: 0n },
   kpis: [],
 });
 const approved = (quarter: string): ContractEvent => ({
   type: 'SettlementApproved',
-  data: { contractId: 'KIN-2025', quarter, businessDate: '2025-07-20', netPayablePence: 1, assessedOn: '2025-07-20', figures: figures(1) },
+  data: { contractId: 'KIN-2025', quarter, businessDate: '2025-07-20', netPayablePence: 1, assessedOn: '2025-07-20', figures: figuresToRecord(figures(1)) },
 });
 
 describe('AgreeContract', () => {
@@ -150,7 +151,7 @@ describe('ApproveSettlement', () => {
   const cmd: ContractCommand = { type: 'ApproveSettlement', ...base, quarter: '2025-26-Q1', netPayablePence: 5, current: figures(5), businessDate: '2025-07-20' };
   it('approves with the figures computed now', () =>
     given([agreed]).when(cmd).then([
-      { type: 'SettlementApproved', data: { contractId: 'KIN-2025', quarter: '2025-26-Q1', businessDate: '2025-07-20', netPayablePence: 5, assessedOn: TODAY, figures: figures(5) } },
+      { type: 'SettlementApproved', data: { contractId: 'KIN-2025', quarter: '2025-26-Q1', businessDate: '2025-07-20', netPayablePence: 5, assessedOn: TODAY, figures: figuresToRecord(figures(5)) } },
     ]));
   it('refuses a stale figure', () => given([agreed]).when({ ...cmd, netPayablePence: 4 }).thenRefuses('stale-settlement'));
   it('refuses a second approval', () => given([agreed, approved('2025-26-Q1')]).when(cmd).thenRefuses('quarter-closed'));

@@ -14,16 +14,16 @@ describe('DOMAIN.md worked example', () => {
       contractId: 'KIN-2025',
       quarter: '2025-26-Q1',
       status: 'open',
-      feePence: 40_000_000,
-      atRiskPence: 4_000_000,
+      feePence: 40_000_000n,
+      atRiskPence: 4_000_000n,
       performanceScoreBp: 6000,
-      withheldPence: 1_600_000,
-      recoveredPence: 12_000_000,
-      gainSharePence: 2_400_000,
-      extrasPence: 900_000,
-      netPayablePence: 41_700_000,
-      disputedExtras: { count: 1, valuePence: 420_000 },
-      openChallenges: { count: 0, valuePence: 0 },
+      withheldPence: 1_600_000n,
+      recoveredPence: 12_000_000n,
+      gainSharePence: 2_400_000n,
+      extrasPence: 900_000n,
+      netPayablePence: 41_700_000n,
+      disputedExtras: { count: 1, valuePence: 420_000n },
+      openChallenges: { count: 0, valuePence: 0n },
     });
   });
 
@@ -48,6 +48,6 @@ describe('DOMAIN.md worked example', () => {
   });
 
   it('computes the same figures whatever the computation is asked for', () => {
-    expect(computeSettlement(ledger, '2025-26-Q1', TODAY).netPayablePence).toBe(41_700_000);
+    expect(computeSettlement(ledger, '2025-26-Q1', TODAY).netPayablePence).toBe(41_700_000n);
   });
 });

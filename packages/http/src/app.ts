@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler } from 'express';
 import { DomainError } from '@csu-ledger/domain';
 import type { Logger } from './logger.ts';
+import { exactJsonReplacer } from './json.ts';
 import { HttpError, problem, STATUS_BY_CODE, titleFor } from './problem.ts';
 
 declare global {
@@ -92,6 +93,8 @@ const jsonBody = (limit: string): RequestHandler => {
 export const baseApp = ({ logger, bodyLimit = '256kb' }: BaseAppOptions): Express => {
   const app = express();
   app.disable('x-powered-by');
+  // Money sums are bigints: written with every digit, never rounded and never a 500 (DOMAIN.md: Limits).
+  app.set('json replacer', exactJsonReplacer);
   app.use(correlation(logger));
   app.use(requestLog);
   app.use(jsonOnly);

@@ -24,3 +24,4 @@ export {
   type TokenBuckets,
 } from './rate-limit.ts';
 export { applyServerTimeouts, DEFAULT_SERVER_TIMEOUTS, type ServerTimeouts } from './timeouts.ts';
+export { exactJsonReplacer, toExactJson } from './json.ts';

@@ -26,6 +26,7 @@ import type {
   QuarterId,
   SettlementFigures,
 } from '../events.ts';
+import { figuresToRecord } from '../settlement.ts';
 import { checkTerms } from './terms.ts';
 import { inTerm, kpiMonthKey, termsAt, type AgreedContract, type ContractState } from './model.ts';
 
@@ -162,7 +163,7 @@ const approve = (state: ContractState, cmd: Extract<ContractCommand, { type: 'Ap
   notInFuture(cmd);
   const q = cmd.quarter;
   const termQuarters = [...new Set(monthsBetween(c.firstMonth, c.termEndMonth).map(quarterOfMonth))];
-  const hasItems = compareQuarters(q, termQuarters[termQuarters.length - 1]!) > 0 && cmd.current.netPayablePence !== 0;
+  const hasItems = compareQuarters(q, termQuarters[termQuarters.length - 1]!) > 0 && cmd.current.netPayablePence !== 0n;
   if (!termQuarters.includes(q) && !hasItems) refuse('outside-term', `${q} is outside the contract's term`, 'quarter');
   if (c.approvals[q]) refuse('quarter-closed', `${q} is already approved`, 'quarter');
   if (cmd.today <= lastDayOfQuarter(q)) refuse('quarter-not-ended', `${q} has not ended yet`, 'quarter');
@@ -170,7 +171,7 @@ const approve = (state: ContractState, cmd: Extract<ContractCommand, { type: 'Ap
   // Quarters are settled in order, so each gain share is capped against final figures of the earlier ones.
   const open = termQuarters.find((t) => compareQuarters(t, q) < 0 && !c.approvals[t]);
   if (open) refuse('earlier-quarter-open', `${open} must be approved first`, 'quarter');
-  if (cmd.netPayablePence !== cmd.current.netPayablePence) {
+  if (BigInt(cmd.netPayablePence) !== cmd.current.netPayablePence) {
     refuse('stale-settlement', `net payable is now ${cmd.current.netPayablePence}p, not ${cmd.netPayablePence}p`, 'netPayablePence');
   }
   return [
@@ -182,7 +183,7 @@ const approve = (state: ContractState, cmd: Extract<ContractCommand, { type: 'Ap
         businessDate: cmd.businessDate,
         netPayablePence: cmd.netPayablePence,
         assessedOn: cmd.today,
-        figures: cmd.current,
+        figures: figuresToRecord(cmd.current),
       },
     },
   ];
