@@ -100,13 +100,33 @@ export interface MeasurementReported extends Dated {
   achievedBp: number;
   note?: string | undefined;
 }
+/**
+ * One month of a KPI in a quarter's performance. A delivery or measurement recorded more than five working days after
+ * its business date is marked `recordedLate`, with both dates, so a back-dated record that moves a score is seen
+ * without reading history (issue 10).
+ */
+export interface KpiMonth {
+  month: MonthId;
+  status: 'met' | 'missed' | 'pending' | 'reported' | 'not-reported';
+  /** Deliverables: when the month's deliverable is due. */
+  dueOn?: IsoDate | undefined;
+  /** Deliverables: the latest delivery's date, and whether the CCG rejected it. */
+  deliveredOn?: IsoDate | undefined;
+  rejected?: boolean | undefined;
+  /** Measured KPIs: the latest report's value and business date. */
+  achievedBp?: number | undefined;
+  reportedOn?: IsoDate | undefined;
+  /** When the system recorded the latest delivery or report, and whether that was late. */
+  recordedAt?: string | undefined;
+  recordedLate?: boolean | undefined;
+}
 export interface KpiPerformance {
   kpiId: string;
   kind: KpiKind;
   weightBp: number;
   targetBp: number;
   floorBp: number;
-  months: { month: MonthId; status: 'met' | 'missed' | 'pending' | 'reported' | 'not-reported'; achievedBp?: number }[];
+  months: KpiMonth[];
   achievementBp: number | null; // null: nothing to assess in the quarter
   scoreBp: number | null;
 }
@@ -262,8 +282,17 @@ export interface EventMetadata {
   idempotency?: { scope: string; requestHash: string } | undefined;
 }
 
+/** Where a fact came from: the event that recorded it, when and by whom (statements trace every line to these). */
+export interface Provenance {
+  eventId: string;
+  position: string;
+  recordedAt: string;
+  by: RecordedActor;
+}
+
 /** An event as the domain sees it once stored: the event, where it sits in the log and when it was recorded. */
 export type StoredLedgerEvent = LedgerEvent & {
+  eventId: string;
   streamName: string;
   revision: number;
   position: bigint;

@@ -8,13 +8,14 @@ import type { RaisedChallenge } from './challenge/model.ts';
 import { evolveChallenge, initialChallengeState } from './challenge/model.ts';
 import type { ContractState } from './contract/model.ts';
 import { evolveContract, initialContractState } from './contract/model.ts';
-import type { ChallengeEvent, ContractEvent, ExtraEvent, IsoDate, QuarterId, StoredLedgerEvent } from './events.ts';
+import type { ChallengeEvent, ContractEvent, ExtraEvent, IsoDate, Provenance, QuarterId, StoredLedgerEvent } from './events.ts';
 import type { RaisedExtra } from './extra/model.ts';
 import { evolveExtra, initialExtraState } from './extra/model.ts';
 
 export interface MoneyItem {
   kind: 'extra' | 'challenge';
   id: string;
+  eventId: string;
   eventType: 'ExtraAccepted' | 'ExtraResolved' | 'ChallengeResolved';
   amountPence: number;
   businessDate: IsoDate;
@@ -58,6 +59,14 @@ const isExtraEvent = (e: StoredLedgerEvent): e is StoredLedgerEvent & ExtraEvent
 const isChallengeEvent = (e: StoredLedgerEvent): e is StoredLedgerEvent & ChallengeEvent =>
   e.type.startsWith('Challenge') || e.type === 'TrustResponded';
 
+/** The provenance of a stored event: what statements and views trace a figure to. */
+export const provenanceOf = (e: StoredLedgerEvent): Provenance => ({
+  eventId: e.eventId,
+  position: e.position.toString(),
+  recordedAt: e.recordedAt,
+  by: e.metadata.actor,
+});
+
 const landingQuarter = (ledger: ContractLedger, businessDate: IsoDate): QuarterId => {
   let q = quarterOfDate(businessDate);
   const approvals = ledger.contract.status === 'agreed' ? ledger.contract.approvals : {};
@@ -68,6 +77,7 @@ const landingQuarter = (ledger: ContractLedger, businessDate: IsoDate): QuarterI
 const moneyItem = (ledger: ContractLedger, e: StoredLedgerEvent, kind: MoneyItem['kind'], id: string, amountPence: number): MoneyItem => ({
   kind,
   id,
+  eventId: e.eventId,
   eventType: e.type as MoneyItem['eventType'],
   amountPence,
   businessDate: e.data.businessDate,
@@ -85,7 +95,7 @@ const moneyItem = (ledger: ContractLedger, e: StoredLedgerEvent, kind: MoneyItem
 export const evolveLedger = (ledger: ContractLedger, e: StoredLedgerEvent): ContractLedger => {
   ledger.position = e.position.toString();
   if (isContractEvent(e)) {
-    ledger.contract = evolveContract(ledger.contract, e);
+    ledger.contract = evolveContract(ledger.contract, e, provenanceOf(e));
   } else if (isExtraEvent(e)) {
     const id = e.data.extraId;
     const next = evolveExtra(ledger.extras[id] ?? initialExtraState(), e);

@@ -1,16 +1,19 @@
 // Quarter performance and settlement (DOMAIN.md: Delivery and performance; Settlement). Pure: the ledger and the
 // date used as "now" (today in England, or an as-of date) in, figures out. Money is exact until one rounding.
+import type { RecordedActor } from './actor.ts';
 import {
+  addWorkingDays,
   compareQuarters,
   dueDate,
+  londonDate,
   financialYearOfQuarter,
   lastDayOfQuarter,
   monthsOfQuarter,
   parseMonthId,
   quartersOfYear,
 } from './calendar.ts';
-import { inTerm, kpiMonthKey, termsAt, type AgreedContract } from './contract/model.ts';
-import type { IsoDate, KpiPerformance, QuarterId, RecordedSettlementFigures, SettlementFigures } from './events.ts';
+import { inTerm, kpiMonthKey, termsAt, type AgreedContract, type ApprovalRecord } from './contract/model.ts';
+import type { IsoDate, KpiMonth, KpiPerformance, Provenance, QuarterId, RecordedSettlementFigures, SettlementFigures } from './events.ts';
 import { isExtraOpen } from './extra/model.ts';
 import { isChallengeOpen } from './challenge/model.ts';
 import { deliverableAchievement, kpiScore, measuredAchievement, performanceScore, type DeliverableStatus } from './kpi.ts';
@@ -29,6 +32,21 @@ export const quarterFee = (c: AgreedContract, q: QuarterId): bigint => {
   return sumPence(months.filter((m) => inTerm(c, m)).map((m) => instalment(terms.annualFeePence, parseMonthId(m).m)));
 };
 
+/** Working days after its business date by which a delivery or measurement should be recorded (issue 10). */
+export const LATE_RECORDING_WORKING_DAYS = 5;
+
+/**
+ * When a record reached the system and whether that was late: more than five working days after the business date it
+ * carries (in England's calendar). A back-dated record that changes a quarter's score is then visible in the view.
+ */
+export const recording = (businessDate: IsoDate, recorded: Provenance | undefined): Pick<KpiMonth, 'recordedAt' | 'recordedLate'> =>
+  recorded === undefined
+    ? {}
+    : {
+        recordedAt: recorded.recordedAt,
+        recordedLate: londonDate(new Date(recorded.recordedAt)) > addWorkingDays(businessDate, LATE_RECORDING_WORKING_DAYS),
+      };
+
 export const quarterPerformance = (c: AgreedContract, q: QuarterId, today: IsoDate): QuarterPerformance => {
   const months = monthsOfQuarter(q).filter((m) => inTerm(c, m));
   const terms = termsAt(c, monthsOfQuarter(q)[0]!);
@@ -38,19 +56,25 @@ export const quarterPerformance = (c: AgreedContract, q: QuarterId, today: IsoDa
     let rows: KpiPerformance['months'];
     let a: Ratio | undefined;
     if (k.kind === 'deliverable') {
-      const statuses = months.map((m): { month: string; status: DeliverableStatus } => {
+      const statuses = months.map((m): KpiMonth & { status: DeliverableStatus } => {
         const due = dueDate(m, k.dueWorkingDay ?? 1);
         const d = c.deliveries[kpiMonthKey(k.id, m)];
         // Met: latest delivery not rejected and on time. Missed: due date passed without that. Else pending.
-        if (d && !d.rejected && d.deliveredOn <= due) return { month: m, status: 'met' };
-        return { month: m, status: today > due ? 'missed' : 'pending' };
+        const status = d && !d.rejected && d.deliveredOn <= due ? 'met' : today > due ? 'missed' : 'pending';
+        return {
+          month: m,
+          status,
+          dueOn: due,
+          ...(d ? { deliveredOn: d.deliveredOn, rejected: d.rejected, ...recording(d.deliveredOn, d.recorded) } : {}),
+        };
       });
       rows = statuses;
       a = deliverableAchievement(statuses.map((s) => s.status));
     } else {
-      rows = months.map((m) => {
+      rows = months.map((m): KpiMonth => {
         const v = c.measurements[kpiMonthKey(k.id, m)];
-        return v === undefined ? { month: m, status: 'not-reported' } : { month: m, status: 'reported', achievedBp: v };
+        if (v === undefined) return { month: m, status: 'not-reported' };
+        return { month: m, status: 'reported', achievedBp: v.achievedBp, reportedOn: v.reportedOn, ...recording(v.reportedOn, v.recorded) };
       });
       a = measuredAchievement(rows.flatMap((r) => (r.achievedBp === undefined ? [] : [r.achievedBp])));
     }
@@ -158,12 +182,29 @@ export const computeSettlement = (ledger: ContractLedger, q: QuarterId, today: I
   };
 };
 
+/** Who approved a quarter, and when: the business date they gave and the instant the system recorded it. */
+export interface ApprovalSummary {
+  businessDate: IsoDate;
+  assessedOn: IsoDate;
+  recordedAt: string | null;
+  approvedBy: RecordedActor | null;
+  eventId: string | null;
+}
+
 export interface SettlementView extends Omit<SettlementFigures, 'kpis'> {
   contractId: string;
   quarter: QuarterId;
   status: 'open' | 'approved';
-  approval?: { businessDate: IsoDate; assessedOn: IsoDate } | undefined;
+  approval?: ApprovalSummary | undefined;
 }
+
+export const approvalSummary = (a: ApprovalRecord): ApprovalSummary => ({
+  businessDate: a.businessDate,
+  assessedOn: a.assessedOn,
+  recordedAt: a.recorded?.recordedAt ?? null,
+  approvedBy: a.recorded?.by ?? null,
+  eventId: a.recorded?.eventId ?? null,
+});
 
 /** What a reader sees: an approved quarter's frozen figures, or the figures as they stand on `today`. */
 export const settlementView = (ledger: ContractLedger, q: QuarterId, today: IsoDate): SettlementView => {
@@ -176,7 +217,7 @@ export const settlementView = (ledger: ContractLedger, q: QuarterId, today: IsoD
     quarter: q,
     status: approved ? 'approved' : 'open',
     ...figures,
-    ...(approved ? { approval: { businessDate: approved.businessDate, assessedOn: approved.assessedOn } } : {}),
+    ...(approved ? { approval: approvalSummary(approved) } : {}),
   };
 };
 

@@ -18,7 +18,7 @@ export class LedgerBuilder {
       this.revisions.set(stream, revision);
       const position = BigInt(this.events.length + 1);
       const recordedAt = new Date(Date.UTC(2026, 0, 1) + this.events.length * 1000).toISOString();
-      this.events.push({ ...e, streamName: stream, revision, position, recordedAt, metadata: { actor, correlationId: 'c' } });
+      this.events.push({ ...e, eventId: `event-${position}`, streamName: stream, revision, position, recordedAt, metadata: { actor, correlationId: 'c' } });
     }
     return this;
   }

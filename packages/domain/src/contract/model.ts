@@ -6,6 +6,7 @@ import type {
   ContractTerms,
   IsoDate,
   MonthId,
+  Provenance,
   QuarterId,
   SettlementApproved,
   Vehicle,
@@ -14,12 +15,25 @@ import type {
 export interface TermsVersion {
   from: MonthId; // first month these terms are in force
   terms: ContractTerms;
+  /** The agreement or variation that set them (absent when folded without envelopes, as decider tests do). */
+  recorded?: Provenance | undefined;
 }
 export interface LatestDelivery {
   deliveredOn: IsoDate;
   reference?: string | undefined;
   rejected: boolean;
   rejectedReason?: string | undefined;
+  recorded?: Provenance | undefined;
+  rejectionRecorded?: Provenance | undefined;
+}
+export interface LatestMeasurement {
+  achievedBp: number;
+  reportedOn: IsoDate;
+  recorded?: Provenance | undefined;
+}
+/** An approval as it stands in the contract: the event's data, and who recorded it when. */
+export interface ApprovalRecord extends SettlementApproved {
+  recorded?: Provenance | undefined;
 }
 export interface AgreedContract {
   status: 'agreed';
@@ -36,8 +50,8 @@ export interface AgreedContract {
   /** Latest delivery per `kpiId|month`; earlier ones stay in the log. */
   deliveries: Record<string, LatestDelivery>;
   /** Latest measurement per `kpiId|month` (DOMAIN.md: a later report replaces the earlier one). */
-  measurements: Record<string, number>;
-  approvals: Record<QuarterId, SettlementApproved>;
+  measurements: Record<string, LatestMeasurement>;
+  approvals: Record<QuarterId, ApprovalRecord>;
 }
 export type ContractState = { status: 'none' } | AgreedContract;
 
@@ -60,7 +74,7 @@ export const inTerm = (contract: AgreedContract, month: MonthId): boolean =>
  * the state it is given in place and returns it: callers fold from `initialContractState()` and never keep an
  * earlier state, so no one can observe the change.
  */
-export const evolveContract = (state: ContractState, event: ContractEvent): ContractState => {
+export const evolveContract = (state: ContractState, event: ContractEvent, recorded?: Provenance): ContractState => {
   if (event.type === 'ContractAgreed') {
     const { contractId, ccg, csu, vehicle, firstMonth, lastMonth, businessDate, ...rest } = event.data;
     const terms: ContractTerms = {
@@ -82,7 +96,7 @@ export const evolveContract = (state: ContractState, event: ContractEvent): Cont
       firstMonth,
       lastMonth,
       termEndMonth: lastMonth,
-      versions: [{ from: firstMonth, terms }],
+      versions: [{ from: firstMonth, terms, recorded }],
       deliveries: {},
       measurements: {},
       approvals: {},
@@ -96,7 +110,7 @@ export const evolveContract = (state: ContractState, event: ContractEvent): Cont
       const from = monthsOfQuarter(event.data.effectiveQuarter)[0]!;
       const base = termsAt(c, from);
       const defined = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
-      const versions = [...c.versions.filter((v) => compareMonths(v.from, from) < 0), { from, terms: { ...base, ...defined } }];
+      const versions = [...c.versions.filter((v) => compareMonths(v.from, from) < 0), { from, terms: { ...base, ...defined }, recorded }];
       c.versions = versions;
       return c;
     }
@@ -106,21 +120,22 @@ export const evolveContract = (state: ContractState, event: ContractEvent): Cont
       return c;
     case 'DeliverableDelivered': {
       const { kpiId, month, deliveredOn, reference } = event.data;
-      c.deliveries[kpiMonthKey(kpiId, month)] = { deliveredOn, reference, rejected: false };
+      c.deliveries[kpiMonthKey(kpiId, month)] = { deliveredOn, reference, rejected: false, recorded };
       return c;
     }
     case 'DeliverableRejected': {
       const key = kpiMonthKey(event.data.kpiId, event.data.month);
       const latest = c.deliveries[key];
-      if (latest) c.deliveries[key] = { ...latest, rejected: true, rejectedReason: event.data.reason };
+      if (latest) c.deliveries[key] = { ...latest, rejected: true, rejectedReason: event.data.reason, rejectionRecorded: recorded };
       return c;
     }
     case 'MeasurementReported': {
-      c.measurements[kpiMonthKey(event.data.kpiId, event.data.month)] = event.data.achievedBp;
+      const { kpiId, month, achievedBp, businessDate } = event.data;
+      c.measurements[kpiMonthKey(kpiId, month)] = { achievedBp, reportedOn: businessDate, recorded };
       return c;
     }
     case 'SettlementApproved':
-      c.approvals[event.data.quarter] = event.data;
+      c.approvals[event.data.quarter] = { ...event.data, recorded };
       return c;
     default: {
       const _never: never = event;
