@@ -285,6 +285,8 @@ export interface EventMetadata {
 /** Where a fact came from: the event that recorded it, when and by whom (statements trace every line to these). */
 export interface Provenance {
   eventId: string;
+  type: string;
+  businessDate: IsoDate;
   position: string;
   recordedAt: string;
   by: RecordedActor;

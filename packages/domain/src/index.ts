@@ -16,3 +16,5 @@ export * from './organisation/organisation.ts';
 export * from './ledger.ts';
 export * from './settlement.ts';
 export * from './support-spend.ts';
+export * from './format.ts';
+export * from './statement.ts';

@@ -62,6 +62,8 @@ const isChallengeEvent = (e: StoredLedgerEvent): e is StoredLedgerEvent & Challe
 /** The provenance of a stored event: what statements and views trace a figure to. */
 export const provenanceOf = (e: StoredLedgerEvent): Provenance => ({
   eventId: e.eventId,
+  type: e.type,
+  businessDate: e.data.businessDate,
   position: e.position.toString(),
   recordedAt: e.recordedAt,
   by: e.metadata.actor,

@@ -59,12 +59,15 @@ export const initialContractState = (): ContractState => ({ status: 'none' });
 
 export const kpiMonthKey = (kpiId: string, month: MonthId): string => `${kpiId}|${month}`;
 
-/** Terms in force in a month: the latest version effective on or before it (the agreed terms before the term). */
-export const termsAt = (contract: AgreedContract, month: MonthId): ContractTerms => {
-  let found = contract.versions[0]!.terms;
-  for (const v of contract.versions) if (compareMonths(v.from, month) <= 0) found = v.terms;
+/** The terms version in force in a month: the latest effective on or before it (the agreed terms before the term). */
+export const versionAt = (contract: AgreedContract, month: MonthId): TermsVersion => {
+  let found = contract.versions[0]!;
+  for (const v of contract.versions) if (compareMonths(v.from, month) <= 0) found = v;
   return found;
 };
+
+/** Terms in force in a month. */
+export const termsAt = (contract: AgreedContract, month: MonthId): ContractTerms => versionAt(contract, month).terms;
 
 export const inTerm = (contract: AgreedContract, month: MonthId): boolean =>
   compareMonths(month, contract.firstMonth) >= 0 && compareMonths(month, contract.termEndMonth) <= 0;
