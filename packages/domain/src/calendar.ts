@@ -173,6 +173,14 @@ export const lastDayOfMonth = (m: MonthId): IsoDate => {
 export const firstDayOfQuarter = (q: QuarterId): IsoDate => firstDayOfMonth(monthsOfQuarter(q)[0] ?? '');
 export const lastDayOfQuarter = (q: QuarterId): IsoDate => lastDayOfMonth(monthsOfQuarter(q)[2] ?? '');
 
+export const CALENDAR_MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+/** '2025-26-M05 is August 2025': a financial month named as the calendar month people know it by. */
+export const monthInWords = (m: MonthId): string => {
+  const { year, month } = calendarMonth(m);
+  return `${m} is ${CALENDAR_MONTHS[month - 1]!} ${year}`;
+};
+
 /** The NHS display form (DOMAIN.md): '2025/26 M1', '2025/26 Q1'. */
 export const formatMonth = (m: MonthId): string => `${m.slice(0, 4)}/${m.slice(5, 7)} M${parseMonthId(m).m}`;
 export const formatQuarter = (q: QuarterId): string => `${q.slice(0, 4)}/${q.slice(5, 7)} Q${parseQuarterId(q).q}`;

@@ -25,14 +25,17 @@ export type DomainErrorCode =
 export class DomainError extends Error {
   readonly code: DomainErrorCode;
   readonly field: string | undefined;
-  constructor(code: DomainErrorCode, message: string, field?: string) {
+  /** Facts a client can act on, e.g. the current net payable of a stale approval (sent as problem members). */
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+  constructor(code: DomainErrorCode, message: string, field?: string, details?: Record<string, unknown>) {
     super(message);
     this.name = 'DomainError';
     this.code = code;
     this.field = field;
+    this.details = details;
   }
 }
 
-export const refuse = (code: DomainErrorCode, message: string, field?: string): never => {
-  throw new DomainError(code, message, field);
+export const refuse = (code: DomainErrorCode, message: string, field?: string, details?: Record<string, unknown>): never => {
+  throw new DomainError(code, message, field, details);
 };

@@ -1,8 +1,6 @@
 // How people read figures (DOMAIN.md: screens and reports): money in pounds with thousands separators, dates as
 // "15 May 2025". Pure and exact: pence are formatted from their digits, never through a float.
-import type { IsoDate } from './calendar.ts';
-
-const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+import { CALENDAR_MONTHS, type IsoDate } from './calendar.ts';
 
 const groupThousands = (digits: string): string => digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 
@@ -25,7 +23,7 @@ export const poundsDecimal = (pence: bigint | number): string => {
 /** '2025-05-15' → '15 May 2025'. */
 export const formatDate = (d: IsoDate): string => {
   const [y, m, day] = d.split('-');
-  return `${Number(day)} ${MONTH_NAMES[Number(m) - 1] ?? '?'} ${Number(y)}`;
+  return `${Number(day)} ${CALENDAR_MONTHS[Number(m) - 1] ?? '?'} ${Number(y)}`;
 };
 
 /** Basis points as a percentage with two decimals: 6667 → '66.67%'. */

@@ -130,7 +130,9 @@ const errorHandler =
       const status = STATUS_BY_CODE[err.code];
       const errors =
         status === 400 && err.field !== undefined ? [{ path: err.field, message: err.message }] : undefined;
-      problem(res, status, err.code, titleFor(err.code), err.message, errors && { errors });
+      // The field at fault (for a form to highlight) and any facts to act on, e.g. a stale approval's new figure.
+      const extra = { ...err.details, ...(err.field === undefined ? {} : { field: err.field }), ...(errors ? { errors } : {}) };
+      problem(res, status, err.code, titleFor(err.code), err.message, extra);
       return;
     }
     if (err instanceof HttpError) {

@@ -1,5 +1,6 @@
 import type { Response } from 'express';
 import type { DomainErrorCode } from '@csu-ledger/domain';
+import { toExactJson } from './json.ts';
 
 /** Codes that only the HTTP edge produces (API.md: Conventions). */
 export type HttpOnlyCode =
@@ -119,7 +120,7 @@ export const problem = (
   res
     .status(status)
     .type('application/problem+json')
-    .send(JSON.stringify(problemBody(status, code, title, detail, extra)));
+    .send(toExactJson(problemBody(status, code, title, detail, extra)));
 };
 
 export interface HttpErrorOptions {

@@ -3,9 +3,10 @@
 //   responded → responded | escalated | resolved | withdrawn
 //   escalated → resolved | withdrawn
 // A trust that never answers can be escalated too (our reading: formal dispute is the remedy for silence).
-import { firstDayOfMonth, isMonthId } from '../calendar.ts';
-import { nextStep, notInFuture } from '../dates.ts';
+import { firstDayOfMonth, isMonthId, monthInWords } from '../calendar.ts';
+import { nextStep, notInFuture, type Lifecycle } from '../dates.ts';
 import { refuse } from '../errors.ts';
+import { formatDate, formatPounds } from '../format.ts';
 import type { ChallengeCategory, ChallengeEvent, IsoDate, MonthId, ReconciliationPhase } from '../events.ts';
 import { isOrgCode } from '../ids.ts';
 import type { ChallengeState, ChallengeStatus, RaisedChallenge } from './model.ts';
@@ -33,11 +34,36 @@ export type ChallengeCommand =
   | ({ type: 'ResolveChallenge'; recoveredPence: number } & Dated)
   | ({ type: 'WithdrawChallenge' } & Dated);
 
-const ALLOWED: Record<Exclude<ChallengeCommand['type'], 'RaiseChallenge'>, readonly ChallengeStatus[]> = {
-  RecordTrustResponse: ['raised', 'responded'],
-  EscalateChallenge: ['raised', 'responded'],
-  ResolveChallenge: ['raised', 'responded', 'escalated'],
-  WithdrawChallenge: ['raised', 'responded', 'escalated'],
+type ChallengeStep = Exclude<ChallengeCommand['type'], 'RaiseChallenge'>;
+
+/** DOMAIN.md: Acute activity challenges, the transitions in its words. */
+export const CHALLENGE_LIFECYCLE: Lifecycle<ChallengeStep, ChallengeStatus> = {
+  thing: 'challenge',
+  allowed: {
+    RecordTrustResponse: ['raised', 'responded'],
+    EscalateChallenge: ['raised', 'responded'],
+    ResolveChallenge: ['raised', 'responded', 'escalated'],
+    WithdrawChallenge: ['raised', 'responded', 'escalated'],
+  },
+  inState: {
+    raised: "a challenge awaiting the trust's response",
+    responded: 'a challenge the trust has answered',
+    escalated: 'a challenge in formal dispute resolution',
+    resolved: 'a resolved challenge',
+    withdrawn: 'a withdrawn challenge',
+  },
+  refused: {
+    RecordTrustResponse: "take the trust's response",
+    EscalateChallenge: 'be escalated',
+    ResolveChallenge: 'be resolved',
+    WithdrawChallenge: 'be withdrawn',
+  },
+  offered: {
+    RecordTrustResponse: "take the trust's response (recorded by the CSU)",
+    EscalateChallenge: 'be escalated to formal dispute resolution by the CSU',
+    ResolveChallenge: 'be resolved by the CSU with the value recovered',
+    WithdrawChallenge: 'be withdrawn by the CSU',
+  },
 };
 
 const wholePence = (n: number, field: string, min = 0): void => {
@@ -45,7 +71,7 @@ const wholePence = (n: number, field: string, min = 0): void => {
 };
 
 const raised = (state: ChallengeState, cmd: Exclude<ChallengeCommand, { type: 'RaiseChallenge' }>): RaisedChallenge =>
-  nextStep<RaisedChallenge>('challenge', state, cmd, ALLOWED[cmd.type]);
+  nextStep(CHALLENGE_LIFECYCLE, state, cmd);
 
 export const decideChallenge = (cmd: ChallengeCommand, state: ChallengeState): ChallengeEvent[] => {
   if (cmd.type === 'RaiseChallenge') {
@@ -59,7 +85,7 @@ export const decideChallenge = (cmd: ChallengeCommand, state: ChallengeState): C
     if (cmd.businessDate < cmd.contractFrom) {
       refuse(
         'invalid-input',
-        `the contract starts on ${cmd.contractFrom}; a challenge cannot be raised before it`,
+        `the contract starts on ${formatDate(cmd.contractFrom)}; a challenge cannot be raised before it`,
         'businessDate',
       );
     }
@@ -67,7 +93,7 @@ export const decideChallenge = (cmd: ChallengeCommand, state: ChallengeState): C
     if (firstDayOfMonth(cmd.activityMonth) > cmd.businessDate) {
       refuse(
         'invalid-input',
-        `activity of ${cmd.activityMonth} cannot be challenged before the month starts`,
+        `${monthInWords(cmd.activityMonth)}; its activity cannot be challenged before ${formatDate(firstDayOfMonth(cmd.activityMonth))}`,
         'activityMonth',
       );
     }
@@ -83,7 +109,7 @@ export const decideChallenge = (cmd: ChallengeCommand, state: ChallengeState): C
       if (cmd.acceptedPence + cmd.rejectedPence > c.valuePence) {
         refuse(
           'amount-exceeds-challenge',
-          `accepted + rejected exceed the ${c.valuePence}p challenged`,
+          `the trust cannot accept and reject more than the ${formatPounds(c.valuePence)} challenged`,
           'acceptedPence',
         );
       }
@@ -101,7 +127,7 @@ export const decideChallenge = (cmd: ChallengeCommand, state: ChallengeState): C
       if (cmd.recoveredPence > c.valuePence) {
         refuse(
           'amount-exceeds-challenge',
-          `recovered ${cmd.recoveredPence}p is more than the ${c.valuePence}p challenged`,
+          `the ${formatPounds(cmd.recoveredPence)} recovered is more than the ${formatPounds(c.valuePence)} challenged`,
           'recoveredPence',
         );
       }

@@ -4,7 +4,10 @@ import {
   compareMonths,
   compareQuarters,
   firstDayOfMonth,
+  formatMonth,
+  formatQuarter,
   lastDayOfMonth,
+  monthInWords,
   lastDayOfQuarter,
   monthOfDate,
   monthsBetween,
@@ -13,6 +16,7 @@ import {
   quarterOfMonth,
 } from '../calendar.ts';
 import { notInFuture } from '../dates.ts';
+import { formatDate, formatPounds } from '../format.ts';
 import { refuse } from '../errors.ts';
 import type {
   ContractAgreed,
@@ -50,18 +54,18 @@ const agreed = (state: ContractState): AgreedContract =>
 
 /** Notices and variations act on an agreed contract, so they cannot be dated before the agreement. */
 const notBeforeAgreement = (c: AgreedContract, cmd: Dated): void => {
-  if (cmd.businessDate < c.agreedOn) refuse('invalid-input', `the contract was agreed on ${c.agreedOn}; this cannot be dated before it`, 'businessDate');
+  if (cmd.businessDate < c.agreedOn) refuse('invalid-input', `the contract was agreed on ${formatDate(c.agreedOn)}; this cannot be dated before it`, 'businessDate');
 };
 
 const quarterOpen = (c: AgreedContract, month: MonthId): void => {
   const q = quarterOfMonth(month);
-  if (c.approvals[q]) refuse('quarter-closed', `${q} is approved and closed`, 'month');
+  if (c.approvals[q]) refuse('quarter-closed', `${formatQuarter(q)} is approved and closed: nothing more can be recorded for its months`, 'month');
 };
 
 const kpiOf = (c: AgreedContract, kpiId: string, month: MonthId, kind: KpiKind): Kpi => {
-  if (!inTerm(c, month)) refuse('outside-term', `${month} is outside the contract's term`, 'month');
-  const kpi = termsAt(c, month).kpis.find((k) => k.id === kpiId) ?? refuse('unknown-kpi', `no KPI ${kpiId} in ${month}`, 'kpiId');
-  if (kpi.kind !== kind) refuse('wrong-kpi-kind', `KPI ${kpiId} is ${kpi.kind}, not ${kind}`, 'kpiId');
+  if (!inTerm(c, month)) refuse('outside-term', `${monthInWords(month)}, outside the contract's term (${formatMonth(c.firstMonth)} to ${formatMonth(c.termEndMonth)})`, 'month');
+  const kpi = termsAt(c, month).kpis.find((k) => k.id === kpiId) ?? refuse('unknown-kpi', `the contract has no KPI ${kpiId} in ${formatMonth(month)}`, 'kpiId');
+  if (kpi.kind !== kind) refuse('wrong-kpi-kind', kind === 'deliverable' ? `KPI ${kpiId} is measured: report a measurement for it, not a delivery` : `KPI ${kpiId} is a deliverable: record a delivery for it, not a measurement`, 'kpiId');
   return kpi;
 };
 
@@ -82,15 +86,15 @@ const vary = (state: ContractState, cmd: Extract<ContractCommand, { type: 'VaryC
   const q = cmd.effectiveQuarter;
   // DOMAIN.md: new terms are effective "from the first month of a later quarter"
   if (compareQuarters(q, quarterOfDate(cmd.businessDate)) <= 0) {
-    refuse('invalid-variation', `a variation agreed on ${cmd.businessDate} takes effect from a later quarter`, 'effectiveQuarter');
+    refuse('invalid-variation', `a variation agreed on ${formatDate(cmd.businessDate)} takes effect from a quarter after ${formatQuarter(quarterOfDate(cmd.businessDate))}`, 'effectiveQuarter');
   }
   const from = monthsOfQuarter(q)[0]!;
-  if (!monthsOfQuarter(q).some((m) => inTerm(c, m))) refuse('outside-term', `${q} is outside the term`, 'effectiveQuarter');
-  if (c.approvals[q]) refuse('quarter-closed', `${q} is approved and closed`, 'effectiveQuarter');
+  if (!monthsOfQuarter(q).some((m) => inTerm(c, m))) refuse('outside-term', `${formatQuarter(q)} is outside the contract's term`, 'effectiveQuarter');
+  if (c.approvals[q]) refuse('quarter-closed', `${formatQuarter(q)} is approved and closed: its terms cannot change`, 'effectiveQuarter');
   // Variations stack in time order, so every quarter's terms are unambiguous.
   const latest = c.versions[c.versions.length - 1]!;
   if (c.versions.length > 1 && compareMonths(from, latest.from) < 0) {
-    refuse('invalid-variation', `a variation from ${quarterOfMonth(latest.from)} exists; vary from it or later`, 'effectiveQuarter');
+    refuse('invalid-variation', `a variation from ${formatQuarter(quarterOfMonth(latest.from))} exists; vary from that quarter or a later one`, 'effectiveQuarter');
   }
   const { type: _t, today: _today, ...data } = cmd;
   const changes = Object.fromEntries(Object.entries(data).filter(([, v]) => v !== undefined)) as unknown as ContractVaried;
@@ -104,14 +108,14 @@ const serveBreakNotice = (state: ContractState, cmd: Extract<ContractCommand, { 
   const c = agreed(state);
   notInFuture(cmd);
   notBeforeAgreement(c, cmd);
-  if (c.breakNotice) refuse('break-notice-already-served', `notice was served on ${c.breakNotice.businessDate}`);
-  if (cmd.businessDate > lastDayOfMonth(c.termEndMonth)) refuse('term-ended', `the term ended with ${c.termEndMonth}`, 'businessDate');
+  if (c.breakNotice) refuse('break-notice-already-served', `notice was already served on ${formatDate(c.breakNotice.businessDate)}; the term ends with ${formatMonth(c.termEndMonth)}`);
+  if (cmd.businessDate > lastDayOfMonth(c.termEndMonth)) refuse('term-ended', `the term ended on ${formatDate(lastDayOfMonth(c.termEndMonth))}`, 'businessDate');
   // DOMAIN.md: the term ends on the last day of the month in which D + notice months falls, never later than agreed.
   const notice = termsAt(c, monthOfDate(cmd.businessDate)).breakNoticeMonths;
   const byNotice = addMonths(monthOfDate(cmd.businessDate), notice);
   const termEndMonth = compareMonths(byNotice, c.termEndMonth) < 0 ? byNotice : c.termEndMonth;
   const cut = monthsBetween(addMonths(termEndMonth, 1), c.termEndMonth).find((m) => c.approvals[quarterOfMonth(m)]);
-  if (cut) refuse('quarter-closed', `${quarterOfMonth(cut)} is approved; the term cannot end before it`, 'businessDate');
+  if (cut) refuse('quarter-closed', `${formatQuarter(quarterOfMonth(cut))} is approved; the term cannot end before it`, 'businessDate');
   return [
     { type: 'BreakNoticeServed', data: { contractId: c.contractId, businessDate: cmd.businessDate, servedBy: cmd.servedBy, termEndMonth } },
   ];
@@ -123,7 +127,7 @@ const deliver = (state: ContractState, cmd: Extract<ContractCommand, { type: 'De
   kpiOf(c, cmd.kpiId, cmd.month, 'deliverable');
   quarterOpen(c, cmd.month);
   if (cmd.businessDate < firstDayOfMonth(cmd.month)) {
-    refuse('invalid-input', `a delivery for ${cmd.month} cannot be dated before the month starts`, 'deliveredOn');
+    refuse('invalid-input', `${monthInWords(cmd.month)}; a delivery for it cannot be dated before ${formatDate(firstDayOfMonth(cmd.month))}`, 'deliveredOn');
   }
   const { contractId } = c;
   const { kpiId, month, businessDate, reference } = cmd;
@@ -136,7 +140,7 @@ const reject = (state: ContractState, cmd: Extract<ContractCommand, { type: 'Rej
   kpiOf(c, cmd.kpiId, cmd.month, 'deliverable');
   quarterOpen(c, cmd.month);
   const latest = c.deliveries[kpiMonthKey(cmd.kpiId, cmd.month)];
-  if (!latest || latest.rejected) return refuse('nothing-to-reject', `no unrejected delivery of ${cmd.kpiId} for ${cmd.month}`);
+  if (!latest || latest.rejected) return refuse('nothing-to-reject', `there is no delivery of ${cmd.kpiId} for ${formatMonth(cmd.month)} that is not already rejected`);
   if (cmd.businessDate < latest.deliveredOn) refuse('invalid-input', 'a rejection cannot predate the delivery', 'businessDate');
   const { kpiId, month, reason, businessDate } = cmd;
   return [{ type: 'DeliverableRejected', data: { contractId: c.contractId, kpiId, month, reason, businessDate } }];
@@ -152,7 +156,7 @@ const measure = (state: ContractState, cmd: Extract<ContractCommand, { type: 'Re
   }
   // A month's achievement can only be reported once the month has begun.
   if (cmd.businessDate < firstDayOfMonth(cmd.month)) {
-    refuse('invalid-input', `a measurement for ${cmd.month} cannot be dated before the month starts`, 'businessDate');
+    refuse('invalid-input', `${monthInWords(cmd.month)}; a measurement for it cannot be dated before ${formatDate(firstDayOfMonth(cmd.month))}`, 'businessDate');
   }
   const { kpiId, month, achievedBp, note, businessDate } = cmd;
   return [{ type: 'MeasurementReported', data: { contractId: c.contractId, kpiId, month, achievedBp, note, businessDate } }];
@@ -164,15 +168,15 @@ const approve = (state: ContractState, cmd: Extract<ContractCommand, { type: 'Ap
   const q = cmd.quarter;
   const termQuarters = [...new Set(monthsBetween(c.firstMonth, c.termEndMonth).map(quarterOfMonth))];
   const hasItems = compareQuarters(q, termQuarters[termQuarters.length - 1]!) > 0 && cmd.current.netPayablePence !== 0n;
-  if (!termQuarters.includes(q) && !hasItems) refuse('outside-term', `${q} is outside the contract's term`, 'quarter');
-  if (c.approvals[q]) refuse('quarter-closed', `${q} is already approved`, 'quarter');
-  if (cmd.today <= lastDayOfQuarter(q)) refuse('quarter-not-ended', `${q} has not ended yet`, 'quarter');
-  if (cmd.businessDate < lastDayOfQuarter(q)) refuse('quarter-not-ended', `an approval of ${q} cannot be dated inside it`, 'businessDate');
+  if (!termQuarters.includes(q) && !hasItems) refuse('outside-term', `${formatQuarter(q)} is outside the contract's term`, 'quarter');
+  if (c.approvals[q]) refuse('quarter-closed', `${formatQuarter(q)} is already approved`, 'quarter');
+  if (cmd.today <= lastDayOfQuarter(q)) refuse('quarter-not-ended', `${formatQuarter(q)} ends on ${formatDate(lastDayOfQuarter(q))}; it can be approved after that`, 'quarter');
+  if (cmd.businessDate < lastDayOfQuarter(q)) refuse('quarter-not-ended', `an approval of ${formatQuarter(q)} cannot be dated before its last day, ${formatDate(lastDayOfQuarter(q))}`, 'businessDate');
   // Quarters are settled in order, so each gain share is capped against final figures of the earlier ones.
   const open = termQuarters.find((t) => compareQuarters(t, q) < 0 && !c.approvals[t]);
-  if (open) refuse('earlier-quarter-open', `${open} must be approved first`, 'quarter');
+  if (open) refuse('earlier-quarter-open', `quarters are approved in order: ${formatQuarter(open)} must be approved first`, 'quarter');
   if (BigInt(cmd.netPayablePence) !== cmd.current.netPayablePence) {
-    refuse('stale-settlement', `net payable is now ${cmd.current.netPayablePence}p, not ${cmd.netPayablePence}p`, 'netPayablePence');
+    refuse('stale-settlement', `the net payable is now ${formatPounds(cmd.current.netPayablePence)}, not the ${formatPounds(cmd.netPayablePence)} you saw: check the new figure and approve it again`, 'netPayablePence', { netPayablePence: cmd.current.netPayablePence });
   }
   return [
     {

@@ -3,8 +3,9 @@
 //   disputed → revised (back to awaiting-ccg) | withdrawn | resolved | escalated
 //   escalated → resolved | withdrawn
 // Anything else is refused with `transition-not-allowed`.
-import { nextStep, notInFuture } from '../dates.ts';
+import { nextStep, notInFuture, type Lifecycle } from '../dates.ts';
 import { refuse } from '../errors.ts';
+import { formatDate, formatPounds } from '../format.ts';
 import type { ExtraDisputeReason, ExtraEvent, IsoDate } from '../events.ts';
 import type { ExtraState, ExtraStatus, RaisedExtra } from './model.ts';
 
@@ -31,14 +32,44 @@ export type ExtraCommand =
   | ({ type: 'ResolveExtra'; agreedPence: number } & Dated)
   | ({ type: 'EscalateExtra'; detail?: string | undefined } & Dated);
 
-const ALLOWED: Record<Exclude<ExtraCommand['type'], 'RaiseExtra'>, readonly ExtraStatus[]> = {
-  AcceptExtra: ['awaiting-ccg'],
-  DisputeExtra: ['awaiting-ccg'],
-  ReviseExtra: ['disputed'],
-  // A CSU may take back a charge raised in error before the CCG answers; fair to both sides (our choice).
-  WithdrawExtra: ['awaiting-ccg', 'disputed', 'escalated'],
-  ResolveExtra: ['disputed', 'escalated'],
-  EscalateExtra: ['disputed'],
+type ExtraStep = Exclude<ExtraCommand['type'], 'RaiseExtra'>;
+
+/** DOMAIN.md: Extras, the transition table, in its words. */
+export const EXTRA_LIFECYCLE: Lifecycle<ExtraStep, ExtraStatus> = {
+  thing: 'extra',
+  allowed: {
+    AcceptExtra: ['awaiting-ccg'],
+    DisputeExtra: ['awaiting-ccg'],
+    ReviseExtra: ['disputed'],
+    // DOMAIN.md's table: a CSU may withdraw an extra awaiting the CCG, disputed or escalated.
+    WithdrawExtra: ['awaiting-ccg', 'disputed', 'escalated'],
+    ResolveExtra: ['disputed', 'escalated'],
+    EscalateExtra: ['disputed'],
+  },
+  inState: {
+    'awaiting-ccg': 'an extra awaiting the CCG',
+    disputed: 'a disputed extra',
+    escalated: 'an extra in formal dispute resolution',
+    accepted: 'an accepted extra',
+    resolved: 'a resolved extra',
+    withdrawn: 'a withdrawn extra',
+  },
+  refused: {
+    AcceptExtra: 'be accepted',
+    DisputeExtra: 'be disputed',
+    ReviseExtra: 'be revised',
+    WithdrawExtra: 'be withdrawn',
+    ResolveExtra: 'be resolved',
+    EscalateExtra: 'be escalated',
+  },
+  offered: {
+    AcceptExtra: 'be accepted by the CCG',
+    DisputeExtra: 'be disputed by the CCG',
+    ReviseExtra: 'be revised by the CSU',
+    WithdrawExtra: 'be withdrawn by the CSU',
+    ResolveExtra: 'be resolved by the CCG at an agreed amount',
+    EscalateExtra: 'be escalated to formal dispute resolution by either party',
+  },
 };
 
 const positivePence = (n: number, field: string): void => {
@@ -46,7 +77,7 @@ const positivePence = (n: number, field: string): void => {
 };
 
 const raised = (state: ExtraState, cmd: Exclude<ExtraCommand, { type: 'RaiseExtra' }>): RaisedExtra =>
-  nextStep<RaisedExtra>('extra', state, cmd, ALLOWED[cmd.type]);
+  nextStep(EXTRA_LIFECYCLE, state, cmd);
 
 export const decideExtra = (cmd: ExtraCommand, state: ExtraState): ExtraEvent[] => {
   if (cmd.type === 'RaiseExtra') {
@@ -56,7 +87,7 @@ export const decideExtra = (cmd: ExtraCommand, state: ExtraState): ExtraEvent[] 
     if (cmd.businessDate < cmd.contractFrom) {
       refuse(
         'invalid-input',
-        `the contract starts on ${cmd.contractFrom}; an extra cannot be raised before it`,
+        `the contract starts on ${formatDate(cmd.contractFrom)}; an extra cannot be raised before it`,
         'businessDate',
       );
     }
@@ -83,7 +114,7 @@ export const decideExtra = (cmd: ExtraCommand, state: ExtraState): ExtraEvent[] 
       if (cmd.agreedPence > x.amountPence) {
         refuse(
           'amount-exceeds-claim',
-          `agreed ${cmd.agreedPence}p is more than the ${x.amountPence}p claimed`,
+          `the ${formatPounds(cmd.agreedPence)} agreed is more than the ${formatPounds(x.amountPence)} the CSU claims`,
           'agreedPence',
         );
       }
