@@ -230,6 +230,14 @@ describe('an event the projection cannot apply', () => {
     // another organisation is not told the contract exists
     const other = await get<{ code: string }>(tokens.ccg, '/contracts/POISONED', after);
     expect({ status: other.status, code: other.body.code }).toEqual({ status: 404, code: 'not-found' });
+    // a sum over the commissioner's contracts would be silently wrong without it: refused too, for that one alone
+    const spend = '/support-spend?year=2025-26';
+    const poisonedSpend = await get<{ code: string }>(tokens.poisonedCcg, `/organisations/${POISONED.ccg}${spend}`);
+    expect({ status: poisonedSpend.status, code: poisonedSpend.body.code }).toEqual({
+      status: 503,
+      code: 'projection-failed',
+    });
+    expect((await get(tokens.ccg, `/organisations/${HEALTHY.ccg}${spend}`)).status).not.toBe(503);
   });
 
   it('lists it to auditors on /health, its held-back event counted, and logs it at error', async () => {
