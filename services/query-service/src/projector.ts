@@ -156,24 +156,18 @@ export const startProjector = (
     const outcome = projectBatch(position, events, lookup, { skip, ...project });
     outcome.set.position = position; // the checkpoint stays: these events are all behind it
     for (const q of quarantines) if (!outcome.set.quarantines.has(q.unit)) outcome.set.released.add(q.unit);
-    const same = (a: Quarantine, b: Quarantine | undefined) => JSON.stringify(a) === JSON.stringify(b);
-    const unchanged = quarantines.every((q) => same(q, outcome.set.quarantines.get(q.unit)));
-    if (unchanged) {
-      models.discard();
+    const now = (q: Quarantine) => outcome.set.quarantines.get(q.unit);
+    const moved = (q: Quarantine) => now(q)?.position !== q.position || now(q)?.reason !== q.reason;
+    if (quarantines.every((q) => !moved(q) && now(q)?.heldBack === q.heldBack)) {
+      models.discard(); // as it was: nothing to write
       return;
     }
     models.commit(outcome.set);
-    for (const unit of outcome.set.released) {
-      logger.warn({ unit }, `${unit} released from quarantine: its events now apply`);
-    }
-    for (const q of outcome.quarantined.filter(
-      (x) =>
-        !same(
-          x,
-          quarantines.find((y) => y.unit === x.unit),
-        ),
-    )) {
-      logger.error({ ...q }, `projection quarantined ${q.unit} again: an event could not be applied`);
+    for (const q of quarantines.filter(moved)) {
+      const after = now(q);
+      if (after === undefined)
+        logger.warn({ unit: q.unit }, `${q.unit} released from quarantine: its events now apply`);
+      else logger.error({ ...after }, `projection quarantined ${q.unit} at another event: it could not be applied`);
     }
     for (const s of outcome.skipped) {
       skipped.push(s);
