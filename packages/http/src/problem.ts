@@ -17,6 +17,7 @@ export type HttpOnlyCode =
   | 'rate-limited'
   | 'not-ready'
   | 'key-set-unavailable'
+  | 'projection-failed'
   | 'internal';
 
 export type ProblemCode = DomainErrorCode | HttpOnlyCode;
@@ -63,6 +64,8 @@ export const STATUS_BY_CODE: Readonly<Record<ProblemCode, number>> = {
   'not-ready': 503,
   // the JWKS endpoint could not be fetched: our dependency failed, not the caller's token
   'key-set-unavailable': 503,
+  // an event of this contract could not be projected: its views wait for a fix, every other contract is served
+  'projection-failed': 503,
 };
 
 export const PROBLEM_TYPE_BASE = 'https://csu-ledger.nhs.example/problems/';

@@ -29,8 +29,9 @@ Commands:
                       write the contract's full history (its extras and challenges, and the signed heads over them)
                       as NDJSON, one event a line with its hashes, as recorded by --asAt; stdout by default
   rebuild [--replace] rebuild the query service's read models from the log, with progress, and prove them equal to
-                      the live ones by fingerprint (exit 1 if they differ; --replace swaps the rebuilt ones in:
-                      stop the query service first)
+                      the live ones by fingerprint (exit 1 if they differ; --replace swaps the rebuilt ones in, and
+                      is refused with exit 2 while a query service runs on them); contracts whose events cannot be
+                      projected are quarantined as the query service does and listed as a warning (exit 0)
   help                this text
 
 Environment: LEDGER_DATA_DIR (default ./data), LEDGER_STORE (default sqlite:<data dir>/events.db),
@@ -130,7 +131,10 @@ try {
     case 'rebuild': {
       const { values } = parseArgs({ args: rest, options: { replace: { type: 'boolean', default: false } }, strict: true });
       const store = openEventStore(env.LEDGER_STORE ?? defaultStoreSpec(dataDir));
-      process.exitCode = await rebuild(store, resolve(env.LEDGER_READ_MODELS ?? resolve(dataDir, 'read-models.db')), values.replace);
+      const skip = env.LEDGER_PROJECTION_SKIP?.trim() ? env.LEDGER_PROJECTION_SKIP.split(',').map((p) => p.trim()) : [];
+      if (skip.some((p) => !/^\d{1,19}$/.test(p))) fail('LEDGER_PROJECTION_SKIP must be comma-separated log positions');
+      const livePath = resolve(env.LEDGER_READ_MODELS ?? resolve(dataDir, 'read-models.db'));
+      process.exitCode = await rebuild(store, livePath, { replace: values.replace, skip: skip.map((p) => BigInt(p)) });
       await store.close();
       break;
     }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import { createSqliteEventStore } from '@csu-ledger/event-store';
 import { createLogger } from '@csu-ledger/http';
 import { openReadModels, startProjector } from '@csu-ledger/query-service';
 import { loadDemo } from './demo.ts';
+import { startService, stopService } from './launch.ts';
 import { rebuild } from './rebuild.ts';
 
 // Real store, real command service over HTTP, the real projector: then rebuild from the log and compare.
@@ -25,8 +26,9 @@ const capture = () => {
 };
 const run = async (replace = false) => {
   const out = capture();
-  const code = await rebuild(store, live, replace, out.stream, capture().stream);
-  return { code, out: out.text() };
+  const err = capture();
+  const code = await rebuild(store, live, { replace }, out.stream, err.stream);
+  return { code, out: out.text(), err: err.text() };
 };
 
 beforeAll(async () => {
@@ -70,5 +72,58 @@ describe('pnpm ledger rebuild', () => {
     const mended = await run();
     expect(mended.out).toContain('identical');
     expect(mended.code).toBe(0);
+  });
+
+  // Issue 9: --replace deleted the live file under a running query service, which went on with the orphan, and then
+  // reported "identical" against it. The query service now holds a lock on its read models (lock.ts).
+  describe('--replace and a running query service', () => {
+    const env = { LEDGER_LOG_LEVEL: 'warn' };
+    const health = async (url: string) => (await (await fetch(`${url}/health`)).json()) as { position: string };
+
+    it('is refused while a query service runs on the read models (exit 2), the live file left as it was', async () => {
+      const query = await startService('query', { dataDir: dir, queryPort: 0, env });
+      try {
+        const before = statSync(live).ino;
+        const position = (await health(query.url)).position;
+        const refused = await run(true);
+        expect(refused.code).toBe(2);
+        expect(refused.err).toContain(`in use by the query service (pid ${query.process.pid}`);
+        expect(refused.out).toBe(''); // nothing rebuilt, nothing compared
+        expect(statSync(live).ino).toBe(before);
+        expect((await health(query.url)).position).toBe(position);
+        // comparing without --replace stays safe while it runs
+        const compared = await run();
+        expect(compared.out).toContain('identical');
+        expect(compared.code).toBe(0);
+      } finally {
+        await stopService(query);
+      }
+    });
+
+    it('keeps a second query service off the same read models', async () => {
+      const first = await startService('query', { dataDir: dir, queryPort: 0, env });
+      const logDir = join(dir, 'second-logs');
+      try {
+        await expect(startService('query', { dataDir: dir, queryPort: 0, env, logDir })).rejects.toThrow(
+          /exited with 1 before listening/,
+        );
+        expect(readFileSync(join(logDir, 'query.log'), 'utf8')).toContain(
+          `the read models are in use by the query service (pid ${first.process.pid}`,
+        );
+      } finally {
+        await stopService(first);
+      }
+    });
+
+    it('succeeds once the query service has stopped, and after one was killed with SIGKILL (no stale lock)', async () => {
+      const stopped = await run(true);
+      expect(stopped.code, stopped.err).toBe(0);
+      expect(stopped.out).toContain('replaced by the rebuild');
+      const killed = await startService('query', { dataDir: dir, queryPort: 0, env });
+      await stopService(killed, 'SIGKILL');
+      const after = await run(true);
+      expect(after.code, after.err).toBe(0);
+      expect((await run()).out).toContain('identical');
+    });
   });
 });

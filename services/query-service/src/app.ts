@@ -33,7 +33,9 @@ import type { EventStore } from '@csu-ledger/event-store';
 import { baseApp, finishApp, HttpError, rateLimit, type Logger, type RateLimitOptions } from '@csu-ledger/http';
 import { verifyStore, type Verdict } from '@csu-ledger/integrity';
 import type { KeyObject } from 'node:crypto';
+import { healthRoute } from './health.ts';
 import type { Projector } from './projector.ts';
+import { refuseQuarantined } from './quarantine.ts';
 import type { HistoryRow, ReadModels } from './read-models.ts';
 import { challengesView, contractDetail, contractSummary, extrasView } from './views.ts';
 
@@ -59,17 +61,7 @@ export const createQueryApp = (o: QueryAppOptions): Express => {
   const clock = o.clock ?? (() => new Date());
   const app = baseApp({ logger: o.logger });
 
-  app.get('/health', (_req, res) => {
-    const s = projector.status();
-    const body = {
-      status: s.failure ? 'degraded' : 'ok',
-      service: 'query',
-      position: s.position.toString(),
-      ...(s.failure ? { failure: s.failure } : {}),
-      ...(s.skipped.length > 0 ? { skipped: s.skipped } : {}), // LEDGER_PROJECTION_SKIP at work (projector.ts)
-    };
-    res.status(s.failure ? 503 : 200).json(body);
-  });
+  app.get('/health', healthRoute(projector, o.verify));
   app.use(authenticate(o.verify));
   if (o.rateLimit !== false) app.use(rateLimit(o.rateLimit));
 
@@ -99,6 +91,7 @@ export const createQueryApp = (o: QueryAppOptions): Express => {
       );
   };
   app.use(minPosition);
+  app.use(refuseQuarantined(models)); // a contract whose projection failed: 503 with the reason (quarantine.ts)
 
   const today = (): IsoDate => londonDate(clock());
 

@@ -7,12 +7,23 @@ import { applyServerTimeouts, createLogger, DEFAULT_SERVER_TIMEOUTS } from '@csu
 import { loadPublicKey } from '@csu-ledger/integrity';
 import { createQueryApp } from './app.ts';
 import { loadConfig } from './config.ts';
+import { lockReadModels, ReadModelsLocked } from './lock.ts';
 import { startProjector } from './projector.ts';
 import { openReadModels } from './read-models.ts';
 
 const config = loadConfig();
 const logger = createLogger('query-service', config.logLevel);
 mkdirSync(dirname(config.readModels), { recursive: true });
+// One writer per read-model file; a rebuild --replace refuses while we hold it (lock.ts). Released on exit, even kill -9.
+let lock: ReturnType<typeof lockReadModels>;
+try {
+  lock = lockReadModels(config.readModels, 'the query service', 2_000);
+} catch (err) {
+  if (!(err instanceof ReadModelsLocked)) throw err;
+  logger.fatal({ lock: err.path, holder: err.holder }, 'the read models are in use by another process');
+  process.stderr.write(`query-service: ${err.message}\n`);
+  process.exit(1);
+}
 const store = openEventStore(config.store);
 const models = openReadModels(config.readModels);
 if (config.projectionSkip.length > 0) {
@@ -36,6 +47,7 @@ const stop = (signal: string) => {
   projector.stop();
   server.close(() => {
     models.close();
+    lock.release();
     void store.close().then(() => process.exit(0));
   });
   setTimeout(() => process.exit(0), 5_000).unref();

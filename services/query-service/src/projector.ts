@@ -1,24 +1,36 @@
 // The rxjs wiring: log subscription from the checkpoint -> batches -> projection -> read models + checkpoint in one
-// transaction. Catches up in large batches without sleeping; a failure stops the projection where it is and is
-// reported by /health, never skipped. The one way past an event that cannot be applied is the operator's: its
-// position in `skip` (LEDGER_PROJECTION_SKIP), and only if it really fails; logged and listed by /health.
+// transaction. Catches up in large batches without sleeping.
+//
+// An event that cannot be applied is confined to the contract (or register entry) it concerns (projection.ts): that
+// unit is quarantined in the read models with the event's position, stream, type and reason, in the same transaction
+// as the checkpoint, its later events are held back and counted, and the failure is logged at error and listed to
+// auditors by /health. Every other unit stays live. Never skipped silently: the one way past such an event is the
+// operator's, its position in `skip` (LEDGER_PROJECTION_SKIP), and only if it really fails; logged and listed.
+// On start, every quarantined unit is tried again from its quarantined event (the code may have been fixed since):
+// released if its events now apply. Only a failure to commit the read models themselves stops the whole projection.
 import { bufferTime, filter, Subject, type Subscription } from 'rxjs';
+import { contractStream } from '@csu-ledger/domain';
 import type { EventStore, RecordedEvent } from '@csu-ledger/event-store';
 import type { Logger } from '@csu-ledger/http';
-import { projectEvent, type WorkingSet } from './projection.ts';
-import type { ReadModels } from './read-models.ts';
+import {
+  message,
+  projectBatch,
+  unitOf,
+  type BatchLookup,
+  type BatchOutcome,
+  type ProjectEvent,
+  type SkippedEvent,
+} from './projection.ts';
+import type { Quarantine, ReadModels } from './read-models.ts';
 
-/** An event the projection passed over by the operator's override, and why it could not be applied. */
-export interface SkippedEvent {
-  position: string;
-  streamName: string;
-  type: string;
-  reason: string;
-}
+export type { SkippedEvent } from './projection.ts';
 
 export interface ProjectorStatus {
   position: bigint;
+  /** Why the projection as a whole is not moving: the read models refused a commit, or the log subscription failed. */
   failure?: { position: string; reason: string } | undefined;
+  /** Contracts and register entries whose projection stopped at an event that could not be applied. */
+  quarantined: Quarantine[];
   /** Events skipped by the operator's override since this process started. */
   skipped: SkippedEvent[];
 }
@@ -38,9 +50,34 @@ export interface ProjectorOptions {
    * listed here that applies cleanly (after a code fix, or a wrong position) is projected as usual.
    */
   skip?: readonly bigint[];
+  /** The projection step; the default is the real one (tests stand in a faulty one for "the code before a fix"). */
+  project?: ProjectEvent;
 }
 
-const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+/** Each quarantined unit's events from its quarantined event up to `until`, in log order. */
+const eventsToRetry = async (store: EventStore, quarantines: Quarantine[], until: bigint): Promise<RecordedEvent[]> => {
+  const units = new Map(quarantines.map((q) => [q.unit, BigInt(q.position)]));
+  const wanted = (e: RecordedEvent) => {
+    const from = units.get(unitOf(e) ?? '');
+    return from !== undefined && e.position >= from && e.position <= until;
+  };
+  const found: RecordedEvent[] = [];
+  for (const q of quarantines.filter((x) => x.unit.startsWith('contract:'))) {
+    found.push(...(await store.readStreamGroup(contractStream(q.unit.slice('contract:'.length)))).filter(wanted));
+  }
+  const organisations = quarantines.filter((x) => x.unit.startsWith('organisation:'));
+  if (organisations.length > 0) {
+    // Register events are keyed by the code in their data, not by stream: read the log from the earliest of them.
+    let after = organisations.reduce((m, q) => (BigInt(q.position) < m ? BigInt(q.position) : m), until) - 1n;
+    while (after < until) {
+      const page = await store.readAll({ after, maxCount: 5_000 });
+      if (page.length === 0) break;
+      found.push(...page.filter((e) => wanted(e) && unitOf(e)?.startsWith('organisation:')));
+      after = page[page.length - 1]!.position;
+    }
+  }
+  return found.sort((a, b) => (a.position < b.position ? -1 : a.position > b.position ? 1 : 0));
+};
 
 export const startProjector = (
   store: EventStore,
@@ -51,74 +88,95 @@ export const startProjector = (
   let position = models.checkpoint();
   let failure: ProjectorStatus['failure'];
   const skipped: SkippedEvent[] = [];
-  const allowedToSkip = new Set(options.skip ?? []);
+  const skip = new Set(options.skip ?? []);
   const progressed = new Subject<bigint>();
+  const project = options.project ? { project: options.project } : {};
 
-  /**
-   * Projects `events` (all after the checkpoint) into a fresh working set, passing over those in `passOver`, and
-   * commits it with the new checkpoint. Returns undefined, or the index of the event that failed (`events.length`
-   * when the commit itself failed) and the error; then nothing was committed and in-memory copies are forgotten.
-   */
-  const commitAll = (
-    events: RecordedEvent[],
-    passOver: Map<bigint, string>,
-  ): { at: number; error: unknown } | undefined => {
-    const set: WorkingSet = { ledgers: new Map(), organisations: new Map(), history: [], position };
-    let at = 0;
-    try {
-      for (; at < events.length; at++) {
-        const e = events[at]!;
-        if (passOver.has(e.position)) set.position = e.position;
-        else projectEvent(set, models, e);
-      }
-      if (set.position !== position) models.commit(set);
-    } catch (error) {
-      models.discard();
-      return { at, error };
+  /** Logs what a committed batch did beyond the ordinary: quarantines (error), held-back and skipped events (warn). */
+  const report = (outcome: BatchOutcome): void => {
+    for (const q of outcome.quarantined) {
+      const { unit, position: at, streamName, type, eventId, reason } = q;
+      logger.error(
+        { unit, position: at, streamName, type, eventId, reason },
+        `projection quarantined ${q.unit}: an event could not be applied; its later events are held back, every other contract goes on`,
+      );
     }
-    position = set.position;
-    return undefined;
+    for (const [unit, count] of outcome.held) {
+      const q = outcome.set.quarantines.get(unit)!;
+      logger.warn(
+        { unit, count, heldBack: q.heldBack, quarantinedAt: q.position },
+        `events of quarantined ${unit} held back, not applied`,
+      );
+    }
+    for (const s of outcome.skipped) {
+      skipped.push(s);
+      logger.warn(
+        s,
+        'projection skipped an event it cannot apply, by operator override (LEDGER_PROJECTION_SKIP); the read models now differ from a rebuild of the log',
+      );
+    }
   };
 
   const apply = (batch: RecordedEvent[]): void => {
     if (failure) return;
     const events = batch.filter((e) => e.position > position); // already projected (a resubscription overlap): never twice
     if (events.length === 0) return;
-    const passOver = new Map<bigint, string>();
-    for (;;) {
-      const failed = commitAll(events, passOver);
-      if (!failed) break;
-      const committing = failed.at === events.length; // the read-model file refused the batch, not an event
-      const bad = events[Math.min(failed.at, events.length - 1)]!;
-      if (!committing && allowedToSkip.has(bad.position) && !passOver.has(bad.position)) {
-        passOver.set(bad.position, message(failed.error)); // the operator's override: try the batch again without it
-        continue;
-      }
-      // Keep every good event before the bad one, so the read models stand just before it.
-      if (!committing && failed.at > 0) commitAll(events.slice(0, failed.at), passOver);
-      failure = { position: bad.position.toString(), reason: message(failed.error) };
-      logger.error(
-        { err: failed.error, failure, streamName: bad.streamName, type: bad.type },
-        'projection stopped: an event could not be applied',
-      );
+    let outcome: BatchOutcome;
+    try {
+      outcome = projectBatch(position, events, models, { skip, ...project });
+      models.commit(outcome.set);
+    } catch (error) {
+      // The read-model file refused the batch (or a failure no contract can be blamed for): nothing was committed.
+      models.discard();
+      failure = { position: events[0]!.position.toString(), reason: message(error) };
+      logger.error({ err: error, failure }, 'projection stopped: the read models could not be written');
       subscription?.unsubscribe();
-      break;
+      return;
     }
-    for (const e of events) {
-      const reason = passOver.get(e.position);
-      if (reason === undefined || e.position > position) continue;
-      skipped.push({ position: e.position.toString(), streamName: e.streamName, type: e.type, reason });
-      logger.warn(
-        { position: e.position.toString(), streamName: e.streamName, type: e.type, eventId: e.eventId, reason },
-        'projection skipped an event it cannot apply, by operator override (LEDGER_PROJECTION_SKIP); the read models now differ from a rebuild of the log',
-      );
+    position = outcome.set.position;
+    report(outcome);
+    progressed.next(position);
+  };
+
+  /**
+   * A later start may run fixed code: each quarantined unit is projected again from its quarantined event, on top of
+   * its last good state, up to the checkpoint; released when all of them apply, else quarantined where it now fails.
+   */
+  const retryQuarantined = async (): Promise<void> => {
+    const quarantines = models.quarantines();
+    if (quarantines.length === 0) return;
+    const retrying = new Set(quarantines.map((q) => q.unit));
+    const events = await eventsToRetry(store, quarantines, position);
+    const lookup: BatchLookup = {
+      ledger: (id) => models.ledger(id),
+      organisation: (code) => models.organisation(code),
+      quarantined: (unit) => (retrying.has(unit) ? undefined : models.quarantined(unit)),
+      discard: () => models.discard(),
+    };
+    const outcome = projectBatch(position, events, lookup, { skip, ...project });
+    outcome.set.position = position; // the checkpoint stays: these events are all behind it
+    for (const q of quarantines) if (!outcome.set.quarantines.has(q.unit)) outcome.set.released.add(q.unit);
+    const now = (q: Quarantine) => outcome.set.quarantines.get(q.unit);
+    const moved = (q: Quarantine) => now(q)?.position !== q.position || now(q)?.reason !== q.reason;
+    if (quarantines.every((q) => !moved(q) && now(q)?.heldBack === q.heldBack)) {
+      models.discard(); // as it was: nothing to write
+      return;
     }
-    if (events[0]!.position <= position) progressed.next(position);
+    models.commit(outcome.set);
+    for (const q of quarantines.filter(moved)) {
+      const after = now(q);
+      if (after === undefined)
+        logger.warn({ unit: q.unit }, `${q.unit} released from quarantine: its events now apply`);
+      else logger.error({ ...after }, `projection quarantined ${q.unit} at another event: it could not be applied`);
+    }
+    for (const s of outcome.skipped) {
+      skipped.push(s);
+      logger.warn(s, 'projection skipped an event it cannot apply, by operator override (LEDGER_PROJECTION_SKIP)');
+    }
   };
 
   // The log subscription. A store error (a dropped connection, a server restart) is not a bad event: report it and
-  // resubscribe from the checkpoint with backoff, so nothing is skipped and nothing counted twice. Only an event that
-  // cannot be applied stops the projection for good (`failure` above).
+  // resubscribe from the checkpoint with backoff, so nothing is skipped and nothing counted twice.
   let subscription: Subscription | undefined;
   let connection: { retry?: ReturnType<typeof setTimeout>; settled?: ReturnType<typeof setTimeout>; attempts: number } =
     { attempts: 0 };
@@ -157,10 +215,22 @@ export const startProjector = (
     }, 2_000);
     connection.settled.unref();
   };
-  connect();
+  // The retry reads the log before the subscription starts, so nothing is applied on top of a unit being retried.
+  if (models.quarantines().length === 0) connect();
+  else
+    retryQuarantined().then(connect, (err: unknown) => {
+      models.discard();
+      logger.error({ err }, 'retrying the quarantined contracts failed; they stay quarantined');
+      connect();
+    });
 
   return {
-    status: () => ({ position, failure: failure ?? interrupted, skipped: [...skipped] }),
+    status: () => ({
+      position,
+      failure: failure ?? interrupted,
+      quarantined: models.quarantines(),
+      skipped: [...skipped],
+    }),
     waitFor: (target, timeoutMs) =>
       new Promise((resolve) => {
         if (position >= target) return resolve(true);

@@ -1,5 +1,7 @@
 // The query service's own SQLite file: read models and the checkpoint, written together in one transaction per
-// batch of events, so a crash at any moment leaves them consistent and nothing is counted twice on restart.
+// batch of events, so a crash at any moment leaves them consistent and nothing is counted twice on restart. An event
+// that cannot be applied quarantines the contract (or register entry) it concerns: a row here, in the same
+// transaction as the checkpoint that passes it, so the failure is never forgotten and a rebuild reproduces it.
 import Database from 'better-sqlite3';
 import type { ContractLedger, OrganisationState, StoredLedgerEvent } from '@csu-ledger/domain';
 
@@ -13,7 +15,40 @@ CREATE TABLE IF NOT EXISTS history (
   position INTEGER PRIMARY KEY, contract_id TEXT NOT NULL, stream TEXT NOT NULL, revision INTEGER NOT NULL,
   event_id TEXT NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL, metadata TEXT NOT NULL, recorded_at TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS history_contract ON history (contract_id, position);
+CREATE TABLE IF NOT EXISTS quarantine (
+  unit TEXT PRIMARY KEY, position TEXT NOT NULL, stream TEXT NOT NULL, type TEXT NOT NULL, event_id TEXT NOT NULL,
+  reason TEXT NOT NULL, parties TEXT, held INTEGER NOT NULL, last_held TEXT);
 `;
+
+/**
+ * A contract (unit `contract:<id>`) or organisation-register entry (`organisation:<code>`) whose projection stopped at
+ * an event that could not be applied: its read model stands just before that event, and its later events are held
+ * back (counted, not applied) until a later start can apply it (projector.ts) or the operator skips it.
+ */
+export interface Quarantine {
+  unit: string;
+  position: string;
+  streamName: string;
+  type: string;
+  eventId: string;
+  reason: string;
+  /** The contract's parties when known, so that only those who may see the contract learn of it. */
+  parties?: { ccg: string; csu: string } | undefined;
+  heldBack: number;
+  lastHeldPosition: string | null;
+}
+
+/** One batch's changes, written with the new checkpoint in one transaction. */
+export interface ReadModelBatch {
+  ledgers: Map<string, ContractLedger>;
+  organisations: Map<string, OrganisationState>;
+  history: { contractId: string; event: StoredLedgerEvent; eventId: string }[];
+  /** Units quarantined, or whose held-back count grew, in this batch. */
+  quarantines: Map<string, Quarantine>;
+  /** Units that now project again: their quarantine rows go. */
+  released: Set<string>;
+  position: bigint;
+}
 
 export interface HistoryRow {
   position: string;
@@ -33,14 +68,42 @@ export interface ReadModels {
   organisation(code: string): OrganisationState | undefined;
   organisations(): OrganisationState[];
   history(contractId: string): HistoryRow[];
+  /** The quarantine of a unit (`contract:<id>`, `organisation:<code>`), if any. */
+  quarantined(unit: string): Quarantine | undefined;
+  /** Every quarantine, in log order. */
+  quarantines(): Quarantine[];
   /** Writes one batch's changes and the new checkpoint atomically. */
-  commit(batch: { ledgers: Map<string, ContractLedger>; organisations: Map<string, OrganisationState>; history: { contractId: string; event: StoredLedgerEvent; eventId: string }[]; position: bigint }): void;
+  commit(batch: ReadModelBatch): void;
   /** Forgets in-memory copies (after a failed batch, whose working set may have changed them). */
   discard(): void;
   /** Every row of every read model in a canonical order: what a fingerprint hashes. */
   canonicalRows(): Iterable<string>;
   close(): void;
 }
+
+interface QuarantineRow {
+  unit: string;
+  position: string;
+  stream: string;
+  type: string;
+  event_id: string;
+  reason: string;
+  parties: string | null;
+  held: number;
+  last_held: string | null;
+}
+
+const fromRow = (r: QuarantineRow): Quarantine => ({
+  unit: r.unit,
+  position: r.position,
+  streamName: r.stream,
+  type: r.type,
+  eventId: r.event_id,
+  reason: r.reason,
+  ...(r.parties === null ? {} : { parties: JSON.parse(r.parties) as { ccg: string; csu: string } }),
+  heldBack: r.held,
+  lastHeldPosition: r.last_held,
+});
 
 export const openReadModels = (path: string): ReadModels => {
   const db = new Database(path);
@@ -61,7 +124,16 @@ export const openReadModels = (path: string): ReadModels => {
     putOrganisation: db.prepare('INSERT INTO organisations (code, state) VALUES (?, ?) ON CONFLICT (code) DO UPDATE SET state = excluded.state'),
     putHistory: db.prepare('INSERT INTO history (position, contract_id, stream, revision, event_id, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
     putCheckpoint: db.prepare('INSERT INTO checkpoint (id, position) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET position = excluded.position'),
+    quarantines: db.prepare<[], QuarantineRow>('SELECT * FROM quarantine ORDER BY CAST(position AS INTEGER), unit'),
+    putQuarantine: db.prepare('INSERT OR REPLACE INTO quarantine (unit, position, stream, type, event_id, reason, parties, held, last_held) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+    release: db.prepare('DELETE FROM quarantine WHERE unit = ?'),
   };
+  // Few rows, looked up for every event: kept in memory, reloaded whenever a commit fails.
+  let quarantined = new Map<string, Quarantine>();
+  const loadQuarantines = () => {
+    quarantined = new Map(q.quarantines.all().map((r) => [r.unit, fromRow(r)]));
+  };
+  loadQuarantines();
   // Parsed ledgers stay in memory: this process is the only writer of this file, so the cache is never stale.
   const cache = new Map<string, ContractLedger>();
   const commit = db.transaction((batch: Parameters<ReadModels['commit']>[0]) => {
@@ -75,6 +147,10 @@ export const openReadModels = (path: string): ReadModels => {
       q.putContract.run(id, c.ccg, c.csu, ledger.position, JSON.stringify(ledger));
     }
     for (const [code, org] of batch.organisations) q.putOrganisation.run(code, JSON.stringify(org));
+    for (const unit of batch.released) q.release.run(unit);
+    for (const x of batch.quarantines.values()) {
+      q.putQuarantine.run(x.unit, x.position, x.streamName, x.type, x.eventId, x.reason, x.parties ? JSON.stringify(x.parties) : null, x.heldBack, x.lastHeldPosition);
+    }
     q.putCheckpoint.run(batch.position.toString());
   });
   return {
@@ -105,12 +181,16 @@ export const openReadModels = (path: string): ReadModels => {
         metadata: JSON.parse(r.metadata) as Record<string, unknown>,
         recordedAt: r.recorded_at,
       })),
+    quarantined: (unit) => quarantined.get(unit),
+    quarantines: () => [...quarantined.values()],
     commit: (batch) => {
       try {
         commit(batch);
         for (const [id, ledger] of batch.ledgers) cache.set(id, ledger);
+        if (batch.released.size > 0 || batch.quarantines.size > 0) loadQuarantines();
       } catch (err) {
         cache.clear(); // the transaction rolled back: in-memory copies may be ahead of the file
+        loadQuarantines();
         throw err;
       }
     },
@@ -125,6 +205,9 @@ export const openReadModels = (path: string): ReadModels => {
       }
       for (const r of db.prepare<[], { position: number; contract_id: string; type: string; data: string; metadata: string; recorded_at: string }>('SELECT position, contract_id, type, data, metadata, recorded_at FROM history ORDER BY position').iterate()) {
         yield `history:${r.position}:${r.contract_id}:${r.type}:${r.data}:${r.metadata}:${r.recorded_at}`;
+      }
+      for (const r of q.quarantines.iterate()) {
+        yield `quarantine:${r.unit}:${r.position}:${r.stream}:${r.type}:${r.event_id}:${r.reason}:${r.parties ?? ''}:${r.held}:${r.last_held ?? ''}`;
       }
     },
     close: () => db.close(),
