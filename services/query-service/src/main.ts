@@ -9,7 +9,7 @@ import { createQueryApp } from './app.ts';
 import { loadConfig } from './config.ts';
 import { lockReadModels, ReadModelsLocked } from './lock.ts';
 import { startProjector } from './projector.ts';
-import { openReadModels } from './read-models.ts';
+import { openReadModels, READ_MODEL_VERSION } from './read-models.ts';
 
 const config = loadConfig();
 const logger = createLogger('query-service', config.logLevel);
@@ -25,7 +25,10 @@ try {
   process.exit(1);
 }
 const store = openEventStore(config.store);
-const models = openReadModels(config.readModels);
+const models = openReadModels(config.readModels, {
+  otherVersion: 'reset',
+  onReset: (from) => logger.warn({ from, to: READ_MODEL_VERSION }, 'read models of another version: emptied, rebuilding them from the log'),
+});
 if (config.projectionSkip.length > 0) {
   logger.warn({ positions: config.projectionSkip.map(String) }, 'LEDGER_PROJECTION_SKIP: these events are skipped if they cannot be applied');
 }

@@ -105,11 +105,47 @@ const fromRow = (r: QuarantineRow): Quarantine => ({
   lastHeldPosition: r.last_held,
 });
 
-export const openReadModels = (path: string): ReadModels => {
+/**
+ * The shape of these read models. Rows written by a service of another version are not read as if they were ours:
+ * the file is emptied and the projection starts again from the log (which always holds everything). Bump it whenever
+ * a stored row's shape changes. 2: measurements and deliveries carry their provenance (issue 10).
+ */
+export const READ_MODEL_VERSION = 2;
+
+const TABLES = ['checkpoint', 'contracts', 'organisations', 'history', 'quarantine'];
+
+export interface OpenReadModelsOptions {
+  /**
+   * Read models of another version: 'reset' empties them, so the projection replays the log (the query service);
+   * 'refuse' throws (the default: a reader such as `pnpm ledger rebuild` must never empty a live file).
+   */
+  otherVersion?: 'reset' | 'refuse';
+  onReset?: (fromVersion: number) => void;
+}
+
+/** Empties read models of another version (see READ_MODEL_VERSION); returns the version found, if it differed. */
+const resetIfOtherVersion = (db: Database.Database, path: string, options: OpenReadModelsOptions): void => {
+  const found = db.pragma('user_version', { simple: true }) as number;
+  if (found === READ_MODEL_VERSION) return;
+  const existing = db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'").all().map((r) => r.name);
+  const holdsRows = existing.some((t) => TABLES.includes(t));
+  if (holdsRows && options.otherVersion !== 'reset') {
+    db.close();
+    throw new Error(`${path} holds read models of version ${found}, not ${READ_MODEL_VERSION}: start the query service to rebuild them, or rebuild with --replace`);
+  }
+  db.transaction(() => {
+    for (const t of TABLES) if (existing.includes(t)) db.exec(`DROP TABLE ${t}`);
+    db.pragma(`user_version = ${READ_MODEL_VERSION}`);
+  })();
+  if (holdsRows) options.onReset?.(found);
+};
+
+export const openReadModels = (path: string, options: OpenReadModelsOptions = {}): ReadModels => {
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL'); // read models can always be rebuilt from the log; the checkpoint moves with them
   db.pragma('busy_timeout = 5000');
+  resetIfOtherVersion(db, path, options);
   db.exec(SCHEMA);
   const q = {
     checkpoint: db.prepare<[], { position: string }>('SELECT position FROM checkpoint WHERE id = 1'),
