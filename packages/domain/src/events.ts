@@ -6,7 +6,25 @@ import type { IsoDate, MonthId, QuarterId } from './calendar.ts';
 import type { StoredPence } from './money.ts';
 export type { IsoDate, MonthId, QuarterId };
 
-export type KpiKind = 'deliverable' | 'measured';
+// The closed lists of DOMAIN.md, once: types, request schemas and stored-event schemas all derive from these.
+export const KPI_KINDS = ['deliverable', 'measured'] as const;
+export const VEHICLES = ['SLA', 'LPF-call-off'] as const;
+export const ORGANISATION_KINDS = ['ccg', 'csu', 'trust'] as const;
+export const EXTRA_DISPUTE_REASONS = ['covered-by-core-offer', 'not-requested', 'amount-excessive', 'other'] as const;
+export const CHALLENGE_CATEGORIES = [
+  'emergency-readmission-30d',
+  'duplicate-activity',
+  'coding-hrg',
+  'non-contracted',
+  'responsible-commissioner',
+  'outpatient-follow-up-ratio',
+  'best-practice-tariff',
+  'other',
+] as const;
+export const RECONCILIATION_PHASES = ['first', 'post'] as const;
+export const BREAK_NOTICE_PARTIES = ['ccg', 'csu'] as const;
+
+export type KpiKind = (typeof KPI_KINDS)[number];
 export interface Kpi {
   id: string;
   name: string;
@@ -18,7 +36,7 @@ export interface Kpi {
   dueWorkingDay?: number | undefined; // deliverable only: working day N of the month after the month delivered for
 }
 
-export type Vehicle = 'SLA' | 'LPF-call-off';
+export type Vehicle = (typeof VEHICLES)[number];
 
 /** The terms that may change by variation (DOMAIN.md: ContractVaried). */
 export interface ContractTerms {
@@ -31,18 +49,10 @@ export interface ContractTerms {
   kpis: Kpi[];
 }
 
-export type OrganisationKind = 'ccg' | 'csu' | 'trust';
-export type ExtraDisputeReason = 'covered-by-core-offer' | 'not-requested' | 'amount-excessive' | 'other';
-export type ChallengeCategory =
-  | 'emergency-readmission-30d'
-  | 'duplicate-activity'
-  | 'coding-hrg'
-  | 'non-contracted'
-  | 'responsible-commissioner'
-  | 'outpatient-follow-up-ratio'
-  | 'best-practice-tariff'
-  | 'other';
-export type ReconciliationPhase = 'first' | 'post';
+export type OrganisationKind = (typeof ORGANISATION_KINDS)[number];
+export type ExtraDisputeReason = (typeof EXTRA_DISPUTE_REASONS)[number];
+export type ChallengeCategory = (typeof CHALLENGE_CATEGORIES)[number];
+export type ReconciliationPhase = (typeof RECONCILIATION_PHASES)[number];
 
 /** Every event names its business date: when it happened, as the user says (DOMAIN.md: Time and money). */
 interface Dated {
@@ -77,7 +87,7 @@ export interface ContractVaried extends Dated, Partial<ContractTerms> {
 }
 export interface BreakNoticeServed extends Dated {
   contractId: string;
-  servedBy: 'ccg' | 'csu';
+  servedBy: (typeof BREAK_NOTICE_PARTIES)[number];
   termEndMonth: MonthId; // the last month of the term after the notice (DOMAIN.md: BreakNoticeServed)
 }
 export interface DeliverableDelivered extends Dated {
@@ -280,6 +290,8 @@ export interface EventMetadata {
   causationId?: string | undefined;
   /** Present when the command carried an Idempotency-Key: who sent it and a hash of the request it answered. */
   idempotency?: { scope: string; requestHash: string } | undefined;
+  /** The version of the event's data shape (absent: version 1); see stored/versions.ts. */
+  schemaVersion?: number | undefined;
 }
 
 /** Where a fact came from: the event that recorded it, when and by whom (statements trace every line to these). */

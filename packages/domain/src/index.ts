@@ -1,6 +1,6 @@
 export * from './actor.ts';
 export * from './errors.ts';
-export type * from './events.ts';
+export * from './events.ts';
 export * from './ids.ts';
 export * from './money.ts';
 export * from './calendar.ts';
@@ -18,3 +18,5 @@ export * from './settlement.ts';
 export * from './support-spend.ts';
 export * from './format.ts';
 export * from './statement.ts';
+export * from './stored/decode.ts';
+export { currentVersion, UPCASTERS, type Upcaster } from './stored/versions.ts';

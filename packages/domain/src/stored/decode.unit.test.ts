@@ -1,0 +1,68 @@
+// Issue 12: one decode step. Every event the ledger writes decodes to itself; anything else is a DecodeError that
+// says where the record is (stream, revision, position) and what is wrong with it.
+import { describe, expect, it } from 'vitest';
+import { workedExampleQ1 } from '../../test/worked-example.ts';
+import { LedgerBuilder } from '../../test/ledger-builder.ts';
+import { DecodeError, decodeLedgerEvent, type StoredRecord } from './decode.ts';
+
+const stored = new LedgerBuilder().add(...workedExampleQ1).events;
+/** As a store hands it back: JSON in, JSON out (undefined properties gone). */
+const asRecord = (e: (typeof stored)[number]): StoredRecord => ({
+  eventId: e.eventId,
+  streamName: e.streamName,
+  revision: e.revision,
+  position: e.position,
+  type: e.type,
+  data: JSON.parse(JSON.stringify(e.data)) as unknown,
+  metadata: JSON.parse(JSON.stringify(e.metadata)) as Record<string, unknown>,
+  recordedAt: e.recordedAt,
+});
+
+const located = (record: StoredRecord, message: RegExp): void => {
+  let error: unknown;
+  try {
+    decodeLedgerEvent(record);
+  } catch (e) {
+    error = e;
+  }
+  expect(error).toBeInstanceOf(DecodeError);
+  const d = error as DecodeError;
+  expect(d.message).toMatch(message);
+  expect({ stream: d.streamName, revision: d.revision, position: d.position }).toEqual({
+    stream: record.streamName,
+    revision: record.revision,
+    position: record.position,
+  });
+};
+
+describe('decodeLedgerEvent', () => {
+  it('reads back every event of the worked example as it was written', () => {
+    for (const e of stored) {
+      const d = decodeLedgerEvent(asRecord(e));
+      expect(d.type).toBe(e.type);
+      expect(JSON.parse(JSON.stringify(d.data))).toEqual(JSON.parse(JSON.stringify(e.data)));
+      expect(d.metadata.actor).toEqual(e.metadata.actor);
+      expect(d.position).toBe(e.position);
+    }
+  });
+
+  it('keeps metadata it does not know (the integrity chain)', () => {
+    const r = asRecord(stored[0]!);
+    const d = decodeLedgerEvent({ ...r, metadata: { ...r.metadata, integrity: { hash: 'h', previous: null } } });
+    expect(d.metadata).toMatchObject({ integrity: { hash: 'h', previous: null } });
+  });
+
+  it('names the record and the field when the data is malformed', () => {
+    const r = asRecord(stored.find((e) => e.type === 'ExtraResolved')!);
+    located({ ...r, data: { ...(r.data as object), agreedPence: 1.5 } }, /ExtraResolved at contract-KIN-2025\.extra-\w+ revision 2 \(position \d+\): version 1: agreedPence/);
+    located({ ...r, data: { ...(r.data as object), surprise: true } }, /unknown field "surprise"/);
+    located({ ...r, data: null }, /data is not an object/);
+  });
+
+  it('refuses a type that is not ours, metadata without an actor, and a version from the future', () => {
+    const r = asRecord(stored[1]!);
+    located({ ...r, type: 'IntegrityHeadsSigned' }, /not an event type of this ledger/);
+    located({ ...r, metadata: { correlationId: 'c' } }, /metadata actor/);
+    located({ ...r, metadata: { ...r.metadata, schemaVersion: 99 } }, /version 99 is newer than this code reads/);
+  });
+});
