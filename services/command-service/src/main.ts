@@ -16,7 +16,7 @@ const key = await loadOrCreateSigningKey(config.integrity);
 const signer = createHeadSigner({ store, key });
 const stopSigning = signer.startPeriodic(config.integrity.signIntervalMs, (err) => logger.error({ err }, 'periodic signing of chain heads failed'));
 logger.info({ keyId: key.keyId, signIntervalMs: config.integrity.signIntervalMs }, 'integrity signing key loaded');
-const app = createCommandApp({ store, verify, logger, bodyLimit: config.bodyLimit, signer, rateLimit: config.rateLimit });
+const app = createCommandApp({ store, verify, logger, bodyLimit: config.bodyLimit, signer, rateLimit: config.rateLimit, authFailureLimit: config.authFailureLimit });
 const server = app.listen(config.port, config.host, () => {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
