@@ -1,5 +1,6 @@
 export { baseApp, finishApp, CORRELATION_HEADER, type BaseAppOptions } from './app.ts';
 export { closeUnreadBody, DEFAULT_BODY_LIMIT, hasBody, jsonBody } from './body.ts';
+export { restrictNewFiles, secureDataDir } from './data-dir.ts';
 export { createLogger, REDACT_PATHS, type Logger } from './logger.ts';
 export {
   problem,
