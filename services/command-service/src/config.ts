@@ -9,6 +9,10 @@ const schema = z.object({
   LEDGER_DATA_DIR: z.string().default('./data'),
   LEDGER_STORE: z.string().optional(),
   LEDGER_JWT_SECRET: z.string().optional(),
+  // Issue 9: the development key file (default <data dir>/jwt-secret); LEDGER_DEMO=true (set by `start --demo`)
+  // allows the published example secret.
+  LEDGER_JWT_SECRET_FILE: z.string().min(1).optional(),
+  LEDGER_DEMO: z.enum(['true', 'false']).default('false'),
   LEDGER_JWKS_URL: z.url().optional(),
   LEDGER_JWT_ISSUER: z.string().optional(),
   LEDGER_JWT_AUDIENCE: z.string().optional(),
@@ -33,7 +37,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env) => {
     host: e.LEDGER_HOST,
     dataDir: e.LEDGER_DATA_DIR,
     store: e.LEDGER_STORE ?? defaultStoreSpec(e.LEDGER_DATA_DIR),
-    auth: { dataDir: e.LEDGER_DATA_DIR, jwtSecret: e.LEDGER_JWT_SECRET, jwksUrl: e.LEDGER_JWKS_URL, issuer: e.LEDGER_JWT_ISSUER, audience: e.LEDGER_JWT_AUDIENCE },
+    auth: { dataDir: e.LEDGER_DATA_DIR, jwtSecret: e.LEDGER_JWT_SECRET, jwtSecretFile: e.LEDGER_JWT_SECRET_FILE, demo: e.LEDGER_DEMO === 'true', jwksUrl: e.LEDGER_JWKS_URL, issuer: e.LEDGER_JWT_ISSUER, audience: e.LEDGER_JWT_AUDIENCE },
     logLevel: e.LEDGER_LOG_LEVEL,
     bodyLimit: e.LEDGER_BODY_LIMIT,
     rateLimit: e.LEDGER_RATE_LIMIT_BURST === 0 ? (false as const) : { burst: e.LEDGER_RATE_LIMIT_BURST, perSecond: e.LEDGER_RATE_LIMIT_PER_SECOND },
