@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { DEFAULT_AUTH_FAILURE_LIMIT } from '@csu-ledger/auth';
 import { defaultStoreSpec } from '@csu-ledger/event-store';
+import { DEFAULT_BODY_LIMIT } from '@csu-ledger/http';
 
 const schema = z.object({
   LEDGER_COMMAND_PORT: z.coerce.number().int().min(0).max(65535).default(4100),
@@ -17,7 +18,7 @@ const schema = z.object({
   LEDGER_JWT_ISSUER: z.string().optional(),
   LEDGER_JWT_AUDIENCE: z.string().optional(),
   LEDGER_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  LEDGER_BODY_LIMIT: z.string().default('256kb'),
+  LEDGER_BODY_LIMIT: z.string().min(1).default(DEFAULT_BODY_LIMIT),
   // Issue 6: the per-caller rate limit (token bucket); LEDGER_RATE_LIMIT_BURST=0 turns it off (e.g. for benchmarks).
   LEDGER_RATE_LIMIT_BURST: z.coerce.number().int().min(0).default(1000),
   LEDGER_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(500),
