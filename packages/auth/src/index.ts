@@ -1,4 +1,12 @@
-export { devSecretFromString, loadOrCreateDevSecret, DEV_SECRET_FILE } from './secret.ts';
+export {
+  devSecretFromString,
+  estimateSecretBits,
+  loadOrCreateDevSecret,
+  loadOrCreateDevSecretFile,
+  DEV_SECRET_FILE,
+  PUBLIC_EXAMPLE_SECRETS,
+  type DevSecretOptions,
+} from './secret.ts';
 export {
   actorFromClaims,
   AuthError,
@@ -12,7 +20,13 @@ export {
   type TokenVerifier,
   type TokenVerifierConfig,
 } from './tokens.ts';
-export { authenticate, requireActor } from './middleware.ts';
+export {
+  authenticate,
+  DEFAULT_AUTH_FAILURE_LIMIT,
+  requireActor,
+  requireCallerKey,
+  type AuthenticateOptions,
+} from './middleware.ts';
 export {
   actingRole,
   canSeeContract,

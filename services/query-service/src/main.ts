@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { verifierFromSettings } from '@csu-ledger/auth';
 import { openEventStore } from '@csu-ledger/event-store';
-import { applyServerTimeouts, createLogger, DEFAULT_SERVER_TIMEOUTS } from '@csu-ledger/http';
+import { applyServerTimeouts, createLogger, DEFAULT_SERVER_TIMEOUTS, secureDataDir } from '@csu-ledger/http';
 import { loadPublicKey } from '@csu-ledger/integrity';
 import { createQueryApp } from './app.ts';
 import { loadConfig } from './config.ts';
@@ -12,6 +12,7 @@ import { startProjector } from './projector.ts';
 import { openReadModels, READ_MODEL_VERSION } from './read-models.ts';
 
 const config = loadConfig();
+secureDataDir(config.dataDir); // issue 9: the data folder and everything this process writes are its owner's alone
 const logger = createLogger('query-service', config.logLevel);
 mkdirSync(dirname(config.readModels), { recursive: true });
 // One writer per read-model file; a rebuild --replace refuses while we hold it (lock.ts). Released on exit, even kill -9.
