@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTokenVerifier, signDevToken, type TokenVerifier } from '@csu-ledger/auth';
 import type { Role } from '@csu-ledger/domain';
-import { createSqliteEventStore, type EventStore } from '@csu-ledger/event-store';
-import { applyServerTimeouts, createLogger, type Logger, type RateLimitOptions, type ServerTimeouts } from '@csu-ledger/http';
+import { createSqliteEventStore, observeStore, type EventStore } from '@csu-ledger/event-store';
+import { applyServerTimeouts, createLogger, createMetrics, type Logger, type RateLimitOptions, type ServerTimeouts } from '@csu-ledger/http';
 // The services' package.json files export ./src/index.ts, which does not exist yet: import the factories directly.
 import { createCommandApp } from '../../services/command-service/src/app.ts';
 import { createQueryApp } from '../../services/query-service/src/app.ts';
@@ -131,12 +131,15 @@ export const startInProcess = async (options: InProcessOptions = {}): Promise<In
   const dir = await mkdtemp(join(tmpdir(), 'csu-ledger-int-'));
   let storePath: string | undefined;
   let store: EventStore;
+  // Both apps count and time their requests and answer GET /metrics, as in the services' main.ts.
+  const metrics = { command: createMetrics('command'), query: createMetrics('query') };
   if (options.store === undefined) {
     storePath = join(dir, 'events.db');
-    store = createSqliteEventStore(storePath);
+    store = createSqliteEventStore(storePath, { onCommit: metrics.command.store.committed });
   } else {
     store = options.store;
   }
+  const commandStore = observeStore(store, metrics.command.store);
   const models = openReadModels(join(dir, 'read-models.db'));
   const { logDestination } = options;
   const logger =
@@ -149,8 +152,8 @@ export const startInProcess = async (options: InProcessOptions = {}): Promise<In
   const clock = () => new Date(FIXED_NOW);
   const limits = options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit };
   const authFailureLimit = options.authFailureLimit ?? (options.rateLimit === false ? false : undefined);
-  const command = await listen(createCommandApp({ store, verify, logger, clock, ...limits, authFailureLimit }), options.serverTimeouts);
-  const query = await listen(createQueryApp({ store, models, projector, verify, logger, clock, ...limits }), options.serverTimeouts);
+  const command = await listen(createCommandApp({ store: commandStore, metrics: metrics.command, verify, logger, clock, ...limits, authFailureLimit }), options.serverTimeouts);
+  const query = await listen(createQueryApp({ store, models, projector, verify, logger, metrics: metrics.query, clock, ...limits }), options.serverTimeouts);
 
   const tokens = new Map<string, Promise<string>>();
   let position = 0n;

@@ -6,3 +6,4 @@ export * from './esdb/index.ts';
 export * from './open.ts';
 export * from './redact.ts';
 export * from './caching.ts';
+export * from './observe.ts';

@@ -7,15 +7,20 @@ import { openPostgresEventStore } from './postgres/index.ts';
 import { openEsdbEventStore } from './esdb/index.ts';
 import { redactStoreSpec } from './redact.ts';
 
+export interface OpenEventStoreOptions {
+  /** Told of every group commit (the adapters that commit appends in groups: SQLite and PostgreSQL). */
+  onCommit?: ((appends: number, seconds: number) => void) | undefined;
+}
+
 /** `sqlite:<path>` (the embedded default); server stores come with their own adapters. */
-export const openEventStore = (spec: string): EventStore => {
+export const openEventStore = (spec: string, options: OpenEventStoreOptions = {}): EventStore => {
   if (spec.startsWith('sqlite:')) {
     const path = resolve(spec.slice('sqlite:'.length));
     mkdirSync(dirname(path), { recursive: true });
-    return createSqliteEventStore(path);
+    return createSqliteEventStore(path, { onCommit: options.onCommit });
   }
   // Connects and migrates in the background; every call waits for that (postgres/lazy.ts).
-  if (/^postgres(ql)?:\/\//.test(spec)) return openPostgresEventStore(spec);
+  if (/^postgres(ql)?:\/\//.test(spec)) return openPostgresEventStore(spec, { onCommit: options.onCommit });
   // EventStoreDB/KurrentDB; `streamPrefix=…` in the query names the deployment's streams (default `ledger-`).
   if (/^(esdb|kurrent|kurrentdb)(\+discover)?:\/\//i.test(spec)) return openEsdbEventStore(spec);
   if (/^(postgres|postgresql|esdb|esdb\+discover|kurrentdb|kurrentdb\+discover):\/\//.test(spec)) {

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import { pinoHttp } from 'pino-http';
 import { DomainError } from '@csu-ledger/domain';
 import { closeUnreadBody } from './body.ts';
 import type { Logger } from './logger.ts';
 import { exactJsonReplacer } from './json.ts';
+import type { Metrics } from './metrics.ts';
 import { HttpError, problem, STATUS_BY_CODE, titleFor } from './problem.ts';
 
 declare global {
@@ -23,6 +25,8 @@ const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 
 export interface BaseAppOptions {
   logger: Logger;
+  /** Counts and times every request, and answers GET /metrics (no token: API.md). */
+  metrics?: Metrics | undefined;
 }
 
 /** Take the caller's id when it is safe to echo and log; otherwise start a new one. */
@@ -37,30 +41,47 @@ const correlation =
     next();
   };
 
-/** One line per request; no headers, no query string, no body, so nothing secret can reach the log. */
-const requestLog: RequestHandler = (req, res, next) => {
-  const started = process.hrtime.bigint();
-  const path = req.originalUrl.split('?')[0];
-  res.once('close', () => {
-    const ms = Number((process.hrtime.bigint() - started) / 1000n) / 1000;
-    const line = { method: req.method, path, status: res.statusCode, ms };
-    req.log.info(res.writableFinished ? line : { ...line, aborted: true }, 'request');
+/**
+ * One JSON line per answered request (pino-http): method, path without the query string, status, time, the correlation
+ * id and the caller (subject, organisation, roles) once authenticated. No headers and no body, so nothing secret can
+ * reach the log. 5xx at error; everything else at info (a 4xx is the caller's business, not an alarm).
+ */
+const requestLog = (logger: Logger): RequestHandler =>
+  pinoHttp({
+    logger,
+    genReqId: (req) => req.correlationId,
+    customAttributeKeys: { reqId: 'correlationId', responseTime: 'ms' },
+    quietReqLogger: true,
+    customLogLevel: (_req, res, err) => (err !== undefined || res.statusCode >= 500 ? 'error' : 'info'),
+    customSuccessMessage: () => 'request',
+    customErrorMessage: () => 'request failed',
+    // A 5xx that was answered (a problem body) needs no stack; an exception keeps its own, via the error handler.
+    customErrorObject: (_req, res, err, value: Record<string, unknown>) =>
+      err instanceof Error && err.message === `failed with status code ${res.statusCode}` ? { ...value, err: undefined } : value,
+    customProps: (req) => {
+      const actor = req.actor;
+      return actor ? { caller: { sub: actor.sub, org: actor.org, roles: actor.roles } } : {};
+    },
+    serializers: {
+      req: (req: { method?: string; url?: string }) => ({ method: req.method, path: req.url?.split('?')[0] }),
+      res: (res: { statusCode?: number }) => ({ status: res.statusCode }),
+    },
   });
-  next();
-};
 
 /**
  * The shared front of both services' apps; add routes, then call finishApp. It reads no body (issue 9): mount
  * `authenticate`, the rate limit and then `jsonBody` (body.ts) where an app takes bodies, so a request is refused
  * for its token before anything of its body is read.
  */
-export const baseApp = ({ logger }: BaseAppOptions): Express => {
+export const baseApp = ({ logger, metrics }: BaseAppOptions): Express => {
   const app = express();
   app.disable('x-powered-by');
   // Money sums are bigints: written with every digit, never rounded and never a 500 (DOMAIN.md: Limits).
   app.set('json replacer', exactJsonReplacer);
+  if (metrics) app.use(metrics.track);
   app.use(correlation(logger));
-  app.use(requestLog);
+  app.use(requestLog(logger));
+  if (metrics) app.get('/metrics', metrics.expose);
   app.use(closeUnreadBody);
   return app;
 };

@@ -20,12 +20,17 @@ export const REDACT_PATHS: readonly string[] = [
   '*.password',
 ];
 
-/** `destination` is for tests (capture the lines); services log JSON to stdout. */
+/**
+ * `destination` is for tests (capture the lines); services log JSON to stdout, one object a line, and pretty-print
+ * (pino-pretty) only when stdout is a terminal a person reads.
+ */
 export const createLogger = (
   name: string,
   level: LevelWithSilent = 'info',
   destination?: DestinationStream,
 ): Logger => {
   const options = { name, level, redact: { paths: [...REDACT_PATHS], censor: '[redacted]' } };
-  return destination === undefined ? pino(options) : pino(options, destination);
+  if (destination !== undefined) return pino(options, destination);
+  if (process.stdout.isTTY) return pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: true } } });
+  return pino(options);
 };

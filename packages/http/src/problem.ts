@@ -120,6 +120,7 @@ export const problem = (
   extra?: ProblemExtra,
 ): void => {
   if (res.headersSent) return;
+  res.locals.problemCode = code; // counted by /metrics (metrics.ts)
   res
     .status(status)
     .type('application/problem+json')

@@ -1,5 +1,5 @@
 // Starts the command and query services as separate processes on one data folder, the way `pnpm ledger start`
-// runs them and the end-to-end tests exercise them. Each prints "… listening on <url>" when ready.
+// runs them and the end-to-end tests exercise them. Each logs "<name> service listening" with its url when ready.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, closeSync, createWriteStream, mkdirSync, openSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -28,6 +28,20 @@ export interface LaunchOptions {
   nodeArgs?: string[];
 }
 
+/** The address a service logged when it began listening: its JSON log line `{"msg":"<name> service listening","url":…}`. */
+export const listeningUrl = (name: string, output: string): string | undefined => {
+  for (const line of output.split('\n')) {
+    if (!line.includes(`"${name} service listening"`)) continue;
+    try {
+      const entry = JSON.parse(line) as { msg?: unknown; url?: unknown };
+      if (entry.msg === `${name} service listening` && typeof entry.url === 'string') return entry.url;
+    } catch {
+      // a partial line: wait for the rest
+    }
+  }
+  return undefined;
+};
+
 export const startService = (name: 'command' | 'query', opts: LaunchOptions): Promise<RunningService> => {
   const logDir = opts.logDir ?? resolve(opts.dataDir, 'logs');
   // Issue 9: logs are the owner's alone, whatever the umask of the process launching (a test runner, say); a log
@@ -54,11 +68,11 @@ export const startService = (name: 'command' | 'query', opts: LaunchOptions): Pr
     const onData = (chunk: Buffer) => {
       log.write(chunk);
       seen += chunk.toString();
-      const m = /(command|query)-service listening on (http:\/\/\S+)/.exec(seen);
-      if (m) {
+      const url = listeningUrl(name, seen);
+      if (url !== undefined) {
         child.stdout.off('data', onData);
         child.stdout.pipe(log);
-        resolvePromise({ name, url: m[2]!, process: child });
+        resolvePromise({ name, url, process: child });
       }
     };
     child.stdout.on('data', onData);

@@ -4,13 +4,15 @@ import { createPipeline } from './pipeline.ts';
 import { londonDate } from '@csu-ledger/domain';
 import { authenticate, type AuthenticateOptions, type TokenVerifier } from '@csu-ledger/auth';
 import type { EventStore } from '@csu-ledger/event-store';
-import { baseApp, finishApp, jsonBody, rateLimit, type Logger, type RateLimitOptions } from '@csu-ledger/http';
+import { baseApp, finishApp, jsonBody, rateLimit, type Logger, type Metrics, type RateLimitOptions } from '@csu-ledger/http';
 import { signingAfter, type HeadSigner } from '@csu-ledger/integrity';
 import { childRoutes } from './routes/children.ts';
 import { contractRoutes } from './routes/contracts.ts';
 import { organisationRoutes } from './routes/organisations.ts';
 
 export interface CommandAppOptions {
+  /** Request counts and latency, and GET /metrics (issue 10). */
+  metrics?: Metrics | undefined;
   store: EventStore;
   verify: TokenVerifier;
   logger: Logger;
@@ -24,8 +26,8 @@ export interface CommandAppOptions {
   signer?: HeadSigner | undefined;
 }
 
-export const createCommandApp = ({ store, verify, logger, clock = () => new Date(), bodyLimit, signer, rateLimit: limit, authFailureLimit }: CommandAppOptions): Express => {
-  const app = baseApp({ logger });
+export const createCommandApp = ({ store, verify, logger, clock = () => new Date(), bodyLimit, signer, rateLimit: limit, authFailureLimit, metrics }: CommandAppOptions): Express => {
+  const app = baseApp({ logger, metrics });
   app.get('/health', (_req, res) => {
     store.headPosition().then(
       (position) => res.json({ status: 'ok', service: 'command', position: position.toString() }),

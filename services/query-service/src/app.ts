@@ -30,7 +30,7 @@ import {
   type TokenVerifier,
 } from '@csu-ledger/auth';
 import type { EventStore } from '@csu-ledger/event-store';
-import { baseApp, finishApp, HttpError, rateLimit, type Logger, type RateLimitOptions } from '@csu-ledger/http';
+import { baseApp, finishApp, HttpError, rateLimit, type Logger, type Metrics, type RateLimitOptions } from '@csu-ledger/http';
 import { verifyStore, type Verdict } from '@csu-ledger/integrity';
 import type { KeyObject } from 'node:crypto';
 import { healthRoute } from './health.ts';
@@ -40,6 +40,8 @@ import type { HistoryRow, ReadModels } from './read-models.ts';
 import { challengesView, contractDetail, contractSummary, extrasView } from './views.ts';
 
 export interface QueryAppOptions {
+  /** Request counts and latency, and GET /metrics (issue 10). */
+  metrics?: Metrics | undefined;
   store: EventStore;
   models: ReadModels;
   projector: Projector;
@@ -59,7 +61,7 @@ type Agreed = ContractLedger & { contract: AgreedContract };
 export const createQueryApp = (o: QueryAppOptions): Express => {
   const { models, projector, store } = o;
   const clock = o.clock ?? (() => new Date());
-  const app = baseApp({ logger: o.logger });
+  const app = baseApp({ logger: o.logger, metrics: o.metrics });
 
   app.get('/health', healthRoute(projector, o.verify));
   app.use(authenticate(o.verify));

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { verifierFromSettings } from '@csu-ledger/auth';
 import { openEventStore } from '@csu-ledger/event-store';
-import { applyServerTimeouts, createLogger, DEFAULT_SERVER_TIMEOUTS, secureDataDir } from '@csu-ledger/http';
+import { applyServerTimeouts, createLogger, createMetrics, DEFAULT_SERVER_TIMEOUTS, LATENCY_BUCKETS, secureDataDir } from '@csu-ledger/http';
 import { loadPublicKey } from '@csu-ledger/integrity';
 import { createQueryApp } from './app.ts';
 import { loadConfig } from './config.ts';
@@ -21,10 +21,10 @@ try {
   lock = lockReadModels(config.readModels, 'the query service', 2_000);
 } catch (err) {
   if (!(err instanceof ReadModelsLocked)) throw err;
-  logger.fatal({ lock: err.path, holder: err.holder }, 'the read models are in use by another process');
-  process.stderr.write(`query-service: ${err.message}\n`);
+  logger.fatal({ lock: err.path, holder: err.holder, reason: err.message }, 'the read models are in use by another process');
   process.exit(1);
 }
+const metrics = createMetrics('query');
 const store = openEventStore(config.store);
 const models = openReadModels(config.readModels, {
   otherVersion: 'reset',
@@ -33,15 +33,32 @@ const models = openReadModels(config.readModels, {
 if (config.projectionSkip.length > 0) {
   logger.warn({ positions: config.projectionSkip.map(String) }, 'LEDGER_PROJECTION_SKIP: these events are skipped if they cannot be applied');
 }
-const projector = startProjector(store, models, logger, { skip: config.projectionSkip });
+// Projection lag as users feel it: from an event's recorded time to the moment its batch is in the read models.
+const lag = metrics.histogram('ledger_projection_lag_seconds', 'Time from an event being recorded to its being projected', LATENCY_BUCKETS);
+const projector = startProjector(store, models, logger, {
+  skip: config.projectionSkip,
+  onCommitted: (events) => {
+    const now = Date.now();
+    for (const e of events) lag.observe(Math.max(0, now - Date.parse(e.recordedAt)) / 1000);
+  },
+});
+metrics.gauge('ledger_projection_position', 'Last log position in the read models', () => projector.status().position);
+metrics.gauge('ledger_projection_behind_events', 'Log positions recorded but not yet projected', async () => {
+  const head = await store.headPosition();
+  const at = projector.status().position;
+  return head > at ? head - at : 0n;
+});
+metrics.gauge('ledger_projection_quarantined', 'Contracts and register entries whose projection stopped at an event', () => models.quarantines().length);
+metrics.gauge('ledger_projection_stopped', '1 while the projection as a whole is stopped or its subscription is down', () => (projector.status().failure ? 1 : 0));
 const verify = await verifierFromSettings(config.auth);
 // Read on each check: the command service creates the key on its first start, which may come after ours.
-const app = createQueryApp({ store, models, projector, verify, logger, rateLimit: config.rateLimit, integrityKey: () => loadPublicKey(config.integrity) });
+const app = createQueryApp({ store, models, projector, verify, logger, metrics, rateLimit: config.rateLimit, integrityKey: () => loadPublicKey(config.integrity) });
 const server = app.listen(config.port, config.host, () => {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  logger.info({ port, host: config.host, position: projector.status().position.toString() }, 'query service listening');
-  process.stdout.write(`query-service listening on http://${config.host}:${port}\n`);
+  // The line the CLI and tests wait for (services/cli/src/launch.ts): JSON like every other line of the log, and
+  // written whatever LEDGER_LOG_LEVEL says, since starting depends on it.
+  logger.child({}, { level: 'info' }).info({ url: `http://${config.host}:${port}`, position: projector.status().position.toString() }, 'query service listening');
 });
 // Slow clients cannot pin the server: bounded header and request times (set before the 'listening' event).
 applyServerTimeouts(server, DEFAULT_SERVER_TIMEOUTS);

@@ -52,6 +52,8 @@ export interface ProjectorOptions {
   skip?: readonly bigint[];
   /** The projection step; the default is the real one (tests stand in a faulty one for "the code before a fix"). */
   project?: ProjectEvent;
+  /** Told of every committed batch: its events, for the projection lag on /metrics. */
+  onCommitted?: (events: readonly RecordedEvent[]) => void;
 }
 
 /** Each quarantined unit's events from its quarantined event up to `until`, in log order. */
@@ -135,6 +137,7 @@ export const startProjector = (
     }
     position = outcome.set.position;
     report(outcome);
+    options.onCommitted?.(events);
     progressed.next(position);
   };
 

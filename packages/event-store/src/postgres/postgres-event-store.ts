@@ -32,6 +32,8 @@ export interface PostgresEventStoreOptions {
   pollIntervalMs?: number | undefined;
   /** Connections in the pool (reads, appends); subscriptions add one LISTEN connection. Default 10. */
   pool?: number | undefined;
+  /** Told of every group commit: how many appends it settled and how long it took (for /metrics). */
+  onCommit?: ((appends: number, seconds: number) => void) | undefined;
 }
 
 export interface PostgresEventStoreDiagnostics {
@@ -114,10 +116,12 @@ export const createPostgresEventStore = async (
   let appends = 0;
 
   const commit = async (batch: PendingAppend[]): Promise<void> => {
+    const started = performance.now();
     try {
       await commitBatch(batch);
       commits += 1;
       appends += batch.length;
+      options.onCommit?.(batch.length, (performance.now() - started) / 1000);
     } catch (error) {
       // The statement failed as a whole, so nothing of it was written (or, if the connection broke, the outcome is
       // unknown and callers retry with the same event ids, which is what idempotent appends are for). Alone, each

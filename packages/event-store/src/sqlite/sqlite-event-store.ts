@@ -18,6 +18,8 @@ export interface SqliteEventStoreOptions {
   pollIntervalMs?: number | undefined;
   /** Source of recorded times; the store never lets them go backwards. Default: the system clock. */
   clock?: (() => Date) | undefined;
+  /** Told of every group commit: how many appends it settled and how long it took (for /metrics). */
+  onCommit?: ((appends: number, seconds: number) => void) | undefined;
 }
 
 /** What the store is running with, read back from SQLite, and how well group commit is batching. */
@@ -103,6 +105,7 @@ export const createSqliteEventStore = (path: string, options: SqliteEventStoreOp
 
   const commitOrRetry = (batch: PendingAppend[]): void => {
     let outcomes;
+    const started = performance.now();
     try {
       outcomes = commitBatch(batch);
     } catch (error) {
@@ -123,6 +126,7 @@ export const createSqliteEventStore = (path: string, options: SqliteEventStoreOp
     busySince = undefined;
     commits += 1;
     appends += batch.length;
+    options.onCommit?.(batch.length, (performance.now() - started) / 1000);
     // Only now, after COMMIT returned, is anything acknowledged.
     batch.forEach((pending, i) => {
       const outcome = outcomes[i];
