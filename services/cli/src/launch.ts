@@ -9,10 +9,15 @@ const root = resolve(fileURLToPath(import.meta.url), '../../../..');
 export const SERVICE_MAINS = {
   command: resolve(root, 'services/command-service/src/main.ts'),
   query: resolve(root, 'services/query-service/src/main.ts'),
+  console: resolve(root, 'services/console/src/main.ts'),
 };
 
+const PORT_VARIABLE = { command: 'LEDGER_COMMAND_PORT', query: 'LEDGER_QUERY_PORT', console: 'LEDGER_CONSOLE_PORT' } as const;
+
+export type ServiceName = keyof typeof SERVICE_MAINS;
+
 export interface RunningService {
-  name: 'command' | 'query';
+  name: ServiceName;
   url: string;
   process: ChildProcess;
 }
@@ -21,6 +26,7 @@ export interface LaunchOptions {
   dataDir: string;
   commandPort?: number;
   queryPort?: number;
+  consolePort?: number;
   env?: Record<string, string>;
   /** Where each service's log goes (default: <dataDir>/logs/<name>.log). */
   logDir?: string;
@@ -28,16 +34,16 @@ export interface LaunchOptions {
   nodeArgs?: string[];
 }
 
-export const startService = (name: 'command' | 'query', opts: LaunchOptions): Promise<RunningService> => {
+export const startService = (name: ServiceName, opts: LaunchOptions): Promise<RunningService> => {
   const logDir = opts.logDir ?? resolve(opts.dataDir, 'logs');
   mkdirSync(logDir, { recursive: true });
   const log = createWriteStream(resolve(logDir, `${name}.log`), { flags: 'a' });
-  const port = name === 'command' ? opts.commandPort : opts.queryPort;
+  const port = { command: opts.commandPort, query: opts.queryPort, console: opts.consolePort }[name];
   const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), SERVICE_MAINS[name]], {
     env: {
       ...process.env,
       LEDGER_DATA_DIR: opts.dataDir,
-      ...(port === undefined ? {} : { [name === 'command' ? 'LEDGER_COMMAND_PORT' : 'LEDGER_QUERY_PORT']: String(port) }),
+      ...(port === undefined ? {} : { [PORT_VARIABLE[name]]: String(port) }),
       ...opts.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -48,7 +54,7 @@ export const startService = (name: 'command' | 'query', opts: LaunchOptions): Pr
     const onData = (chunk: Buffer) => {
       log.write(chunk);
       seen += chunk.toString();
-      const m = /(command|query)-service listening on (http:\/\/\S+)/.exec(seen);
+      const m = /(command-service|query-service|console) listening on (http:\/\/\S+)/.exec(seen);
       if (m) {
         child.stdout.off('data', onData);
         child.stdout.pipe(log);
@@ -78,3 +84,10 @@ export const startBoth = async (opts: LaunchOptions): Promise<{ command: Running
   }
   return { command, query, stop: async () => void (await Promise.all([stopService(command), stopService(query)])) };
 };
+
+/** Issue 11: the web console, a third process that talks to the two running services over HTTP only. */
+export const startConsole = (opts: LaunchOptions, services: { command: RunningService; query: RunningService }): Promise<RunningService> =>
+  startService('console', {
+    ...opts,
+    env: { ...opts.env, LEDGER_COMMAND_URL: services.command.url, LEDGER_QUERY_URL: services.query.url },
+  });
