@@ -44,17 +44,17 @@ export const kpiTrendChart = (id: string, kpiName: string, points: TrendPoint[],
   const parts: string[] = [];
   for (const bp of [0, 2500, 5000, 7500, 10_000]) {
     parts.push(`<line x1="${left}" x2="${w - right}" y1="${y(bp)}" y2="${y(bp)}" stroke="${COLOURS.pale}"/>`);
-    parts.push(text(left - 6, y(bp) + 4, percent(bp), `text-anchor="end" font-size="11" fill="${COLOURS.dark}"`));
+    parts.push(text(left - 6, y(bp) + 4, percent(bp), `text-anchor="end" font-size="14" fill="${COLOURS.dark}"`));
   }
   parts.push(`<line x1="${left}" x2="${w - right}" y1="${y(targetBp)}" y2="${y(targetBp)}" stroke="${COLOURS.green}" stroke-width="2" stroke-dasharray="6 4"/>`);
-  parts.push(text(w - right, y(targetBp) - 4, `target ${percent(targetBp)}`, `text-anchor="end" font-size="11" fill="${COLOURS.green}"`));
+  parts.push(text(w - right, y(targetBp) - 4, `target ${percent(targetBp)}`, `text-anchor="end" font-size="14" fill="${COLOURS.green}"`));
   if (floorBp !== targetBp) {
     parts.push(`<line x1="${left}" x2="${w - right}" y1="${y(floorBp)}" y2="${y(floorBp)}" stroke="${COLOURS.red}" stroke-width="2" stroke-dasharray="2 3"/>`);
-    parts.push(text(w - right, y(floorBp) + 12, `floor ${percent(floorBp)}`, `text-anchor="end" font-size="11" fill="${COLOURS.red}"`));
+    parts.push(text(w - right, y(floorBp) + 12, `floor ${percent(floorBp)}`, `text-anchor="end" font-size="14" fill="${COLOURS.red}"`));
   }
   let path = '';
   points.forEach((p, i) => {
-    parts.push(text(x(i), h - 14, p.label, `text-anchor="middle" font-size="11" fill="${COLOURS.dark}"`));
+    parts.push(text(x(i), h - 14, p.label, `text-anchor="middle" font-size="14" fill="${COLOURS.dark}"`));
     if (p.bp === null) {
       path += ' ';
       return;
@@ -91,9 +91,9 @@ export const pipelineChart = (id: string, title: string, stages: Stage[]): Chart
   const parts = stages.map((s, i) => {
     const y = 8 + i * rowH;
     return (
-      text(left - 8, y + 24, s.label, `text-anchor="end" font-size="13" fill="${COLOURS.dark}"`) +
+      text(left - 8, y + 24, s.label, `text-anchor="end" font-size="15" fill="${COLOURS.dark}"`) +
       `<rect x="${left}" y="${y + 8}" width="${barW(s.valuePence).toFixed(1)}" height="24" fill="${COLOURS.blue}"/>` +
-      text(left + barW(s.valuePence) + 8, y + 24, `${s.count} · ${money(s.valuePence)}`, `font-size="13" fill="${COLOURS.dark}"`)
+      text(left + barW(s.valuePence) + 8, y + 24, `${s.count} · ${money(s.valuePence)}`, `font-size="15" fill="${COLOURS.dark}"`)
     );
   });
   const description = stages.map((s) => `${s.label}: ${s.count} worth ${money(s.valuePence)}`).join('; ');
@@ -110,7 +110,7 @@ export interface WaterfallStep {
 }
 
 export const waterfallChart = (id: string, title: string, steps: WaterfallStep[]): Chart => {
-  const [w, h, left, right, top, bottom] = [640, 280, 16, 16, 28, 48];
+  const [w, h, left, right, top, bottom] = [640, 300, 8, 8, 32, 52];
   const plotH = h - top - bottom;
   let running = 0n;
   const bars = steps.map((s) => {
@@ -140,8 +140,8 @@ export const waterfallChart = (id: string, title: string, steps: WaterfallStep[]
     const colour = b.kind === 'total' ? COLOURS.blue : b.kind === 'down' ? COLOURS.red : COLOURS.green;
     parts.push(`<rect x="${x.toFixed(1)}" y="${y(hi).toFixed(1)}" width="${bw.toFixed(1)}" height="${height.toFixed(1)}" fill="${colour}"/>`);
     const sign = b.kind === 'down' ? '\u2212' : b.kind === 'up' ? '+' : '';
-    parts.push(text(x + bw / 2, y(hi) - 6, `${sign}${money(b.pence)}`, `text-anchor="middle" font-size="12" fill="${COLOURS.dark}"`));
-    parts.push(text(x + bw / 2, h - bottom + 18, b.label, `text-anchor="middle" font-size="12" fill="${COLOURS.dark}"`));
+    parts.push(text(x + bw / 2, y(hi) - 6, `${sign}${money(b.pence)}`, `text-anchor="middle" font-size="15" fill="${COLOURS.dark}"`));
+    parts.push(text(x + bw / 2, h - bottom + 18, b.label, `text-anchor="middle" font-size="15" fill="${COLOURS.dark}"`));
     if (i < bars.length - 1) {
       parts.push(`<line x1="${(x + bw).toFixed(1)}" x2="${(x + slot).toFixed(1)}" y1="${y(b.to).toFixed(1)}" y2="${y(b.to).toFixed(1)}" stroke="${COLOURS.grey}" stroke-dasharray="3 3"/>`);
     }
@@ -168,25 +168,25 @@ export const spendChart = (id: string, title: string, years: SpendYear[]): Chart
   const parts: string[] = [];
   for (const f of [0n, max / 2n, max]) {
     parts.push(`<line x1="${left}" x2="${w - right}" y1="${y(f)}" y2="${y(f)}" stroke="${COLOURS.pale}"/>`);
-    parts.push(text(left - 6, y(f) + 4, money(f), `text-anchor="end" font-size="11" fill="${COLOURS.dark}"`));
+    parts.push(text(left - 6, y(f) + 4, money(f), `text-anchor="end" font-size="14" fill="${COLOURS.dark}"`));
   }
   years.forEach((yr, i) => {
     const x = left + slot * i + slot * 0.25;
     const bw = slot * 0.5;
     if (yr.perHeadPence !== null) {
       parts.push(`<rect x="${x.toFixed(1)}" y="${y(yr.perHeadPence).toFixed(1)}" width="${bw.toFixed(1)}" height="${(y(0n) - y(yr.perHeadPence)).toFixed(1)}" fill="${COLOURS.blue}"/>`);
-      parts.push(text(x + bw / 2, y(yr.perHeadPence) - 6, money(yr.perHeadPence), `text-anchor="middle" font-size="12" fill="${COLOURS.dark}"`));
+      parts.push(text(x + bw / 2, y(yr.perHeadPence) - 6, money(yr.perHeadPence), `text-anchor="middle" font-size="15" fill="${COLOURS.dark}"`));
     }
     if (yr.allowancePerHeadPence !== null) {
       const ay = y(yr.allowancePerHeadPence);
       parts.push(`<line x1="${(x - slot * 0.15).toFixed(1)}" x2="${(x + bw + slot * 0.15).toFixed(1)}" y1="${ay.toFixed(1)}" y2="${ay.toFixed(1)}" stroke="${COLOURS.red}" stroke-width="3"/>`);
     }
-    parts.push(text(x + bw / 2, h - 12, yr.label, `text-anchor="middle" font-size="12" fill="${COLOURS.dark}"`));
+    parts.push(text(x + bw / 2, h - 12, yr.label, `text-anchor="middle" font-size="15" fill="${COLOURS.dark}"`));
   });
   parts.push(`<rect x="${w - right + 12}" y="${top + 4}" width="12" height="12" fill="${COLOURS.blue}"/>`);
-  parts.push(text(w - right + 30, top + 14, 'spend per head', `font-size="11" fill="${COLOURS.dark}"`));
+  parts.push(text(w - right + 30, top + 14, 'spend per head', `font-size="14" fill="${COLOURS.dark}"`));
   parts.push(`<line x1="${w - right + 12}" x2="${w - right + 24}" y1="${top + 32}" y2="${top + 32}" stroke="${COLOURS.red}" stroke-width="3"/>`);
-  parts.push(text(w - right + 30, top + 36, 'allowance per head', `font-size="11" fill="${COLOURS.dark}"`));
+  parts.push(text(w - right + 30, top + 36, 'allowance per head', `font-size="14" fill="${COLOURS.dark}"`));
   const description = years
     .map((yr) => `${yr.label}: ${yr.perHeadPence === null ? 'no population registered' : `${money(yr.perHeadPence)} a head`}${yr.allowancePerHeadPence === null ? '' : ` against an allowance of ${money(yr.allowancePerHeadPence)}`}`)
     .join('; ');

@@ -66,7 +66,8 @@ export const readForm = (spec: FormSpec, posted: Record<string, unknown>): ReadF
   const wrong = (f: FieldSpec, message: string) => errors.push({ field: errorTarget(spec, f, f.name), message });
   for (const f of spec.fields) {
     if (f.kind === 'date') {
-      const [d, m, y] = ['day', 'month', 'year'].map((p) => text(posted[`${f.name}-${p}`]).trim());
+      // The design system's date input names its fields `deliveredOn[day]`, `deliveredOn[month]`, `deliveredOn[year]`.
+      const [d, m, y] = ['day', 'month', 'year'].map((p) => text(posted[`${f.name}[${p}]`]).trim());
       values[`${f.name}-day`] = d!;
       values[`${f.name}-month`] = m!;
       values[`${f.name}-year`] = y!;

@@ -107,8 +107,8 @@ export const historyPage = (ctx: PageContext) => async (req: Request, res: Respo
     pageNo: legacy ? pageNo : undefined,
     verdict: verdict ? { checkedAt: verdict.checkedAt, ...(verdict.body as Record<string, unknown>) } : undefined,
     picker: {
-      asOf: typed ? { day: typed['asOf-day'] ?? '', month: typed['asOf-month'] ?? '', year: typed['asOf-year'] ?? '' } : dateFields(t.asOf),
-      asAt: typed ? { day: typed['asAt-day'] ?? '', month: typed['asAt-month'] ?? '', year: typed['asAt-year'] ?? '' } : dateFields(asAt?.date),
+      asOf: typed ? { day: typed['asOf[day]'] ?? '', month: typed['asOf[month]'] ?? '', year: typed['asOf[year]'] ?? '' } : dateFields(t.asOf),
+      asAt: typed ? { day: typed['asAt[day]'] ?? '', month: typed['asAt[month]'] ?? '', year: typed['asAt[year]'] ?? '' } : dateFields(asAt?.date),
       asAtTime: typed ? (typed.asAtTime ?? '') : (asAt?.time ?? ''),
       errors: flash?.form === 'time-travel' ? (flash.errors ?? []) : [],
     },
@@ -138,18 +138,20 @@ export const timeTravelPicker = (ctx: PageContext) => async (req: Request, res: 
   const back = safeReturn(q.return, contractPath(id, '/history')).split('?')[0]!;
   const travel: TimeTravel = {};
   const errors: Flash['errors'] = [];
-  const filled = (prefix: string) => ['day', 'month', 'year'].some((p) => (q[`${prefix}-${p}`] ?? '').trim() !== '');
+  // The design system's date inputs name their fields `asOf[day]`, `asOf[month]`, `asOf[year]`.
+  const part = (prefix: string, p: string) => q[`${prefix}[${p}]`];
+  const filled = (prefix: string) => ['day', 'month', 'year'].some((p) => (part(prefix, p) ?? '').trim() !== '');
   if (q.clear === 'yes') {
     res.redirect(303, back);
     return;
   }
   if (filled('asOf')) {
-    const asOf = dateFromFields(q['asOf-day'], q['asOf-month'], q['asOf-year']);
+    const asOf = dateFromFields(part('asOf', 'day'), part('asOf', 'month'), part('asOf', 'year'));
     if (asOf) travel.asOf = asOf;
     else errors.push({ field: 'asOf-day', message: 'The business date must be a real date, like 30 6 2025' });
   }
   if (filled('asAt') || (q.asAtTime ?? '').trim() !== '') {
-    const d = dateFromFields(q['asAt-day'], q['asAt-month'], q['asAt-year']);
+    const d = dateFromFields(part('asAt', 'day'), part('asAt', 'month'), part('asAt', 'year'));
     const at = d ? londonInstant(d, (q.asAtTime ?? '').trim() || '23:59:59') : undefined;
     if (!d) errors.push({ field: 'asAt-day', message: 'The recorded date must be a real date, like 21 7 2025' });
     else if (!at) errors.push({ field: 'asAtTime', message: 'The time must be like 14:30 or 14:30:05' });
