@@ -63,7 +63,7 @@ const exactMoney: Reviver = (key, value, context) =>
     : value;
 
 /** JSON text with every money integer as a bigint, exact however large. */
-export const parseExact = (text: string): unknown => JSON.parse(text, exactMoney as (k: string, v: unknown) => unknown);
+export const parseExact = (text: string): unknown => JSON.parse(text, exactMoney);
 
 /** JSON text of a request body: bigints written with every digit. */
 export const stringifyExact = (value: unknown): string =>

@@ -52,6 +52,9 @@ export interface ReadForm {
   body: Record<string, unknown>;
 }
 
+/** `Month delivered for` → `month delivered for`, but `KPI` stays `KPI`. */
+const lowerFirst = (s: string): string => (/^[A-Z][a-z]/.test(s) ? s.charAt(0).toLowerCase() + s.slice(1) : s);
+
 const text = (v: unknown): string => (typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : '');
 
 /**
@@ -72,7 +75,7 @@ export const readForm = (spec: FormSpec, posted: Record<string, unknown>): ReadF
       values[`${f.name}-month`] = m!;
       values[`${f.name}-year`] = y!;
       if (!d && !m && !y) {
-        if (!f.optional) wrong(f, `Enter ${f.label.toLowerCase()}`);
+        if (!f.optional) wrong(f, `Enter a date for ‘${f.label}’, like 15 5 2025`);
         continue;
       }
       const iso = dateFromFields(d, m, y);
@@ -83,7 +86,7 @@ export const readForm = (spec: FormSpec, posted: Record<string, unknown>): ReadF
     const raw = text(posted[f.name]).trim();
     values[f.name] = raw;
     if (raw === '') {
-      if (!f.optional) wrong(f, f.kind === 'select' || f.kind === 'radios' ? `Select ${f.label.toLowerCase()}` : `Enter ${f.label.toLowerCase()}`);
+      if (!f.optional) wrong(f, f.kind === 'select' || f.kind === 'radios' ? `Select ${lowerFirst(f.label)}` : `Enter ${lowerFirst(f.label)}`);
       continue;
     }
     switch (f.kind) {
@@ -110,7 +113,7 @@ export const readForm = (spec: FormSpec, posted: Record<string, unknown>): ReadF
         break;
       case 'select':
       case 'radios':
-        if (f.options && !f.options.some((o) => o.value === raw)) wrong(f, `Select ${f.label.toLowerCase()} from the list`);
+        if (f.options && !f.options.some((o) => o.value === raw)) wrong(f, `Select ${lowerFirst(f.label)} from the list`);
         else body[f.name] = raw;
         break;
       case 'text':

@@ -90,7 +90,7 @@ export const createSignIn = async (config: ConsoleConfig, clock: () => number = 
       if (!claims.sub || !claims.org || !role) throw new TypeError('the access token lacks sub, org or a known role');
       return {
         sub: claims.sub,
-        name: claims.name ?? tokens.claims()?.name?.toString() ?? claims.sub,
+        name: claims.name ?? (typeof tokens.claims()?.name === 'string' ? (tokens.claims()?.name as string) : claims.sub),
         org: claims.org.toUpperCase(),
         role,
         token: tokens.access_token,

@@ -16,8 +16,11 @@ const pounds = (v: unknown) => (typeof v === 'bigint' || typeof v === 'number' ?
 
 /** One line a person reads for each kind of event. */
 export const describe = (e: HistoryEvent): string => {
-  const d = e.data as Record<string, unknown>;
-  const s = (k: string) => (typeof d[k] === 'string' ? (d[k] as string) : '');
+  const d = e.data;
+  const s = (k: string): string => {
+    const v = d[k];
+    return typeof v === 'string' ? v : '';
+  };
   const month = (k: string) => (s(k) ? formatMonth(s(k)) : '');
   switch (e.type) {
     case 'ContractAgreed':
@@ -132,7 +135,7 @@ export const verifyAgain = (ctx: PageContext) => async (req: Request, res: Respo
  * GET …/time-travel: the pickers' fields (a date; a date and a time read on a clock in England) as `asOf` and
  * `asAt` on the page the user came from. A GET form: it changes nothing, so it needs no CSRF token.
  */
-export const timeTravelPicker = (ctx: PageContext) => async (req: Request, res: Response): Promise<void> => {
+export const timeTravelPicker = (ctx: PageContext) => (req: Request, res: Response): void => {
   const id = String(req.params.id);
   const q = req.query as Record<string, string | undefined>;
   const back = safeReturn(q.return, contractPath(id, '/history')).split('?')[0]!;

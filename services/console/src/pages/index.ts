@@ -17,7 +17,7 @@ export const pageRoutes = (ctx: PageContext): Router => {
   r.get('/contracts/:id/challenges', page(challengesPage(ctx)));
   r.get('/contracts/:id/settlements/:quarter', page(settlementPage(ctx)));
   r.get('/contracts/:id/history', page(historyPage(ctx)));
-  r.get('/contracts/:id/time-travel', page(timeTravelPicker(ctx)));
+  r.get('/contracts/:id/time-travel', timeTravelPicker(ctx));
   r.post('/contracts/:id/history/verify', page(verifyAgain(ctx)));
   r.post('/contracts/:id/actions/:action', page(actionHandler(ctx)));
   r.get('/organisations/:code', page(organisationPage(ctx)));
