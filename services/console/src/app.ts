@@ -82,6 +82,7 @@ export const createConsoleApp = (o: ConsoleAppOptions): Express => {
   env.addFilter('quarter', (q: string) => (q ? f.formatQuarter(q) : ''));
   env.addFilter('status', (s: string) => (s ? f.statusText(s) : ''));
   env.addFilter('fy', (y: string) => f.financialYear(y));
+  env.addFilter('count', (n: number | bigint) => f.count(n));
   app.engine('njk', (path: string, options: object, done: (e: Error | null, s?: string) => void) => env.render(path, options, (e, html) => done(e, html ?? undefined)));
   app.set('view engine', 'njk');
   app.set('views', VIEWS);

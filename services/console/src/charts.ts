@@ -110,7 +110,7 @@ export interface WaterfallStep {
 }
 
 export const waterfallChart = (id: string, title: string, steps: WaterfallStep[]): Chart => {
-  const [w, h, left, right, top, bottom] = [640, 300, 8, 8, 32, 52];
+  const [w, h, left, right, top, bottom] = [640, 320, 8, 8, 36, 60];
   const plotH = h - top - bottom;
   let running = 0n;
   const bars = steps.map((s) => {
@@ -140,8 +140,8 @@ export const waterfallChart = (id: string, title: string, steps: WaterfallStep[]
     const colour = b.kind === 'total' ? COLOURS.blue : b.kind === 'down' ? COLOURS.red : COLOURS.green;
     parts.push(`<rect x="${x.toFixed(1)}" y="${y(hi).toFixed(1)}" width="${bw.toFixed(1)}" height="${height.toFixed(1)}" fill="${colour}"/>`);
     const sign = b.kind === 'down' ? '\u2212' : b.kind === 'up' ? '+' : '';
-    parts.push(text(x + bw / 2, y(hi) - 6, `${sign}${money(b.pence)}`, `text-anchor="middle" font-size="15" fill="${COLOURS.dark}"`));
-    parts.push(text(x + bw / 2, h - bottom + 18, b.label, `text-anchor="middle" font-size="15" fill="${COLOURS.dark}"`));
+    parts.push(text(x + bw / 2, y(hi) - 8, `${sign}${money(b.pence)}`, `text-anchor="middle" font-size="19" fill="${COLOURS.dark}"`));
+    parts.push(text(x + bw / 2, h - bottom + 24, b.label, `text-anchor="middle" font-size="19" fill="${COLOURS.dark}"`));
     if (i < bars.length - 1) {
       parts.push(`<line x1="${(x + bw).toFixed(1)}" x2="${(x + slot).toFixed(1)}" y1="${y(b.to).toFixed(1)}" y2="${y(b.to).toFixed(1)}" stroke="${COLOURS.grey}" stroke-dasharray="3 3"/>`);
     }
@@ -159,7 +159,7 @@ export interface SpendYear {
 }
 
 export const spendChart = (id: string, title: string, years: SpendYear[]): Chart => {
-  const [w, h, left, right, top, bottom] = [640, 260, 64, 120, 16, 36];
+  const [w, h, left, right, top, bottom] = [640, 260, 72, 170, 16, 36];
   const plotH = h - top - bottom;
   const values = years.flatMap((y) => [y.perHeadPence ?? 0n, y.allowancePerHeadPence ?? 0n]);
   const max = values.reduce((m, v) => (v > m ? v : m), 100n);

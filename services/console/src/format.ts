@@ -19,6 +19,9 @@ export const money = (pence: bigint | number | string | null | undefined): strin
   return `${negative ? '\u2212' : ''}£${pounds}.${pennies}`;
 };
 
+/** A whole number with thousands separators: `180000` → `180,000`. */
+export const count = (n: number | bigint): string => (n < 0 ? '-' : '') + groups((n < 0 ? -BigInt(n) : BigInt(n)).toString());
+
 /** Pence to a plain pounds figure for an input's value (`1850000` → `18500.00`). */
 export const poundsValue = (pence: bigint | number): string => {
   const p = BigInt(pence);

@@ -31,6 +31,12 @@ export const screenshot = async (page: Page, name: string): Promise<void> => {
   await page.screenshot({ path: resolve(RESULTS, `${name}.png`), fullPage: true });
 };
 
+/** One part of a page, e.g. one KPI's chart and month grid. */
+export const screenshotOf = async (part: Locator, name: string): Promise<void> => {
+  mkdirSync(RESULTS, { recursive: true });
+  await part.screenshot({ path: resolve(RESULTS, `${name}.png`) });
+};
+
 /** axe on the page as it is: no serious or critical violation (issue 11). */
 export const expectAccessible = async (page: Page, where: string): Promise<void> => {
   const results = await new AxeBuilder({ page }).analyze();
