@@ -9,10 +9,15 @@ const root = resolve(fileURLToPath(import.meta.url), '../../../..');
 export const SERVICE_MAINS = {
   command: resolve(root, 'services/command-service/src/main.ts'),
   query: resolve(root, 'services/query-service/src/main.ts'),
+  console: resolve(root, 'services/console/src/main.ts'),
 };
 
+const PORT_VARIABLE = { command: 'LEDGER_COMMAND_PORT', query: 'LEDGER_QUERY_PORT', console: 'LEDGER_CONSOLE_PORT' } as const;
+
+export type ServiceName = keyof typeof SERVICE_MAINS;
+
 export interface RunningService {
-  name: 'command' | 'query';
+  name: ServiceName;
   url: string;
   process: ChildProcess;
 }
@@ -21,6 +26,7 @@ export interface LaunchOptions {
   dataDir: string;
   commandPort?: number;
   queryPort?: number;
+  consolePort?: number;
   env?: Record<string, string>;
   /** Where each service's log goes (default: <dataDir>/logs/<name>.log). */
   logDir?: string;
@@ -42,7 +48,7 @@ export const listeningUrl = (name: string, output: string): string | undefined =
   return undefined;
 };
 
-export const startService = (name: 'command' | 'query', opts: LaunchOptions): Promise<RunningService> => {
+export const startService = (name: ServiceName, opts: LaunchOptions): Promise<RunningService> => {
   const logDir = opts.logDir ?? resolve(opts.dataDir, 'logs');
   // Issue 9: logs are the owner's alone, whatever the umask of the process launching (a test runner, say); a log
   // left from an earlier run with looser modes is tightened too.
@@ -52,12 +58,12 @@ export const startService = (name: 'command' | 'query', opts: LaunchOptions): Pr
   closeSync(openSync(logPath, 'a', 0o600));
   chmodSync(logPath, 0o600);
   const log = createWriteStream(logPath, { flags: 'a' });
-  const port = name === 'command' ? opts.commandPort : opts.queryPort;
+  const port = { command: opts.commandPort, query: opts.queryPort, console: opts.consolePort }[name];
   const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), SERVICE_MAINS[name]], {
     env: {
       ...process.env,
       LEDGER_DATA_DIR: opts.dataDir,
-      ...(port === undefined ? {} : { [name === 'command' ? 'LEDGER_COMMAND_PORT' : 'LEDGER_QUERY_PORT']: String(port) }),
+      ...(port === undefined ? {} : { [PORT_VARIABLE[name]]: String(port) }),
       ...opts.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -98,3 +104,10 @@ export const startBoth = async (opts: LaunchOptions): Promise<{ command: Running
   }
   return { command, query, stop: async () => void (await Promise.all([stopService(command), stopService(query)])) };
 };
+
+/** Issue 11: the web console, a third process that talks to the two running services over HTTP only. */
+export const startConsole = (opts: LaunchOptions, services: { command: RunningService; query: RunningService }): Promise<RunningService> =>
+  startService('console', {
+    ...opts,
+    env: { ...opts.env, LEDGER_COMMAND_URL: services.command.url, LEDGER_QUERY_URL: services.query.url },
+  });

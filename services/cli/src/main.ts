@@ -9,7 +9,7 @@ import { restrictNewFiles, secureDataDir } from '@csu-ledger/http';
 import { loadDemo, tokenFor } from './demo.ts';
 import { exportCommand, verifyCommand, type CliEnvironment } from './integrity.ts';
 import { rebuild } from './rebuild.ts';
-import { startBoth } from './launch.ts';
+import { startBoth, startConsole, stopService } from './launch.ts';
 import { CONTRACT_ID, DEMO_ACTORS } from './worked-example.ts';
 
 const HELP = `CSU Ledger command-line tool
@@ -17,9 +17,10 @@ const HELP = `CSU Ledger command-line tool
 Usage: pnpm ledger <command> [options]
 
 Commands:
-  start [--demo]      start the command service (port LEDGER_COMMAND_PORT, default 4100) and the query service
-                      (LEDGER_QUERY_PORT, default 4200) as separate processes on the configured store;
-                      --demo also loads DOMAIN.md's worked example (idempotent: safe on every start)
+  start [--demo]      start the command service (port LEDGER_COMMAND_PORT, default 4100), the query service
+                      (LEDGER_QUERY_PORT, default 4200) and the web console (LEDGER_CONSOLE_PORT, default 4300)
+                      as separate processes on the configured store; --demo also loads DOMAIN.md's worked
+                      example (idempotent: safe on every start)
   token --role <admin|csu|ccg|auditor> --org <code> --sub <id> [--name <display name>] [--expires <e.g. 8h>]
                       print a bearer token signed with the local development key (and nothing else)
   verify [--file <export.ndjson>] [--public-key <path>]
@@ -36,7 +37,7 @@ Commands:
   help                this text
 
 Environment: LEDGER_DATA_DIR (default ./data), LEDGER_STORE (default sqlite:<data dir>/events.db),
-LEDGER_HOST, LEDGER_COMMAND_PORT, LEDGER_QUERY_PORT, LEDGER_LOG_LEVEL,
+LEDGER_HOST, LEDGER_COMMAND_PORT, LEDGER_QUERY_PORT, LEDGER_CONSOLE_PORT, LEDGER_LOG_LEVEL,
 LEDGER_JWT_SECRET (the development signing secret: generated, e.g. openssl rand -base64 32; a weak or published one
 is refused) or LEDGER_JWT_SECRET_FILE (the key file, default <data dir>/jwt-secret, created on first start),
 LEDGER_DEMO (true: allow the published example secret; start --demo sets it),
@@ -115,17 +116,27 @@ const start = async (args: string[]): Promise<void> => {
         `  curl -H "Authorization: Bearer $TOKEN" ${query.url}/contracts/${CONTRACT_ID}/settlements/2025-26-Q1\n`,
     );
   }
+  // Issue 11: the web console, a third process over the two services' HTTP APIs.
+  const web = await startConsole({ dataDir }, running).catch(async (err: unknown) => {
+    await running.stop();
+    throw err;
+  });
+  process.stdout.write(
+    `\nWeb console: open ${web.url}\n` +
+      `  ${env.LEDGER_OIDC_ISSUER ? 'Sign in through your organisation (OpenID Connect).' : 'Sign in by choosing a demo user: Priya Shah (CSU account manager, 0AX), Tom Baker (CCG finance,\n  08J), Ada Okafor (auditor) or the administrator; or any role, organisation code and user id.'}\n`,
+  );
+  const stopAll = () => Promise.all([running.stop(), stopService(web)]);
   process.stdout.write(
     `\nTokens for other users: pnpm ledger token --role <admin|csu|ccg|auditor> --org <code> --sub <id>\n` +
       `Health: curl ${command.url}/health ; curl ${query.url}/health\nPress Ctrl+C to stop.\n`,
   );
-  const stop = () => void running.stop().then(() => process.exit(0));
+  const stop = () => void stopAll().then(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
-  for (const s of [command, query]) {
+  for (const s of [command, query, web]) {
     s.process.once('exit', (code) => {
-      process.stderr.write(`${s.name} service stopped (exit ${code}); stopping the other\n`);
-      void running.stop().then(() => process.exit(code ?? 1));
+      process.stderr.write(`${s.name} ${s.name === 'console' ? '' : 'service '}stopped (exit ${code}); stopping the others\n`);
+      void stopAll().then(() => process.exit(code ?? 1));
     });
   }
 };
