@@ -7,7 +7,7 @@ import {
   type JWTVerifyGetKey,
   type JWTVerifyOptions,
 } from 'jose';
-import { ROLES, type Actor, type Role } from '@csu-ledger/domain';
+import { ROLES, type Actor, type Role } from '@csu-ledger/domain/actor';
 
 export const DEV_ISSUER = 'csu-ledger-dev';
 export const DEV_AUDIENCE = 'csu-ledger';

@@ -21,3 +21,4 @@ export * from './format.ts';
 export * from './statement.ts';
 export * from './stored/decode.ts';
 export { currentVersion, UPCASTERS, type Upcaster } from './stored/versions.ts';
+export * from './json.ts';

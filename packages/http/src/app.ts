@@ -4,7 +4,7 @@ import { pinoHttp } from 'pino-http';
 import { DomainError } from '@csu-ledger/domain';
 import { closeUnreadBody } from './body.ts';
 import type { Logger } from './logger.ts';
-import { exactJsonReplacer } from './json.ts';
+import { exactJsonReplacer } from '@csu-ledger/domain';
 import type { Metrics } from './metrics.ts';
 import { HttpError, problem, STATUS_BY_CODE, titleFor } from './problem.ts';
 

@@ -30,5 +30,4 @@ export {
   type TokenBuckets,
 } from './rate-limit.ts';
 export { applyServerTimeouts, DEFAULT_SERVER_TIMEOUTS, type ServerTimeouts } from './timeouts.ts';
-export { exactJsonReplacer, toExactJson } from './json.ts';
 export { createMetrics, LATENCY_BUCKETS, type Metrics, type StoreMetrics } from './metrics.ts';

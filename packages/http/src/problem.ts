@@ -1,6 +1,6 @@
 import type { Response } from 'express';
 import type { DomainErrorCode } from '@csu-ledger/domain';
-import { toExactJson } from './json.ts';
+import { toExactJson } from '@csu-ledger/domain';
 
 /** Codes that only the HTTP edge produces (API.md: Conventions). */
 export type HttpOnlyCode =

@@ -21,7 +21,10 @@ export interface Problem {
 }
 
 export interface Summary {
+  /** Every event checked, the signed heads among them. */
   events: number;
+  /** Events of the integrity-heads stream: signed heads. */
+  headEvents: number;
   streams: number;
   /** Signed heads checked, every one valid. */
   signatures: number;
@@ -78,6 +81,7 @@ export const createVerifier = (publicKey: KeyObject | undefined, options: Verify
   const chains = new Map<string, Chain>();
   let events = 0;
   let signatures = 0;
+  let headEvents = 0;
   let signedThrough = 0n;
   let lastPosition: bigint | undefined;
   let previousEvent: RecordedEvent | undefined;
@@ -240,6 +244,7 @@ export const createVerifier = (publicKey: KeyObject | undefined, options: Verify
         return true;
       }
       events += 1;
+      if (e.streamName === HEADS_STREAM) headEvents += 1;
       problem = check(e);
       return problem === undefined;
     },
@@ -252,6 +257,7 @@ export const createVerifier = (publicKey: KeyObject | undefined, options: Verify
         ok: true,
         summary: {
           events,
+          headEvents,
           streams: chains.size,
           signatures,
           throughPosition: lastPosition ?? 0n,

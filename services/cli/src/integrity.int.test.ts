@@ -1,14 +1,12 @@
 // Issue 5 end to end in one process: the real command app (hash-chained events, heads signed at the approval), the
 // real query app (GET /audit/verify), and `pnpm ledger verify` / `export` as separate processes on the same data
 // folder. Then the store and an exported file are tampered with, and each check must name the place.
-import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTokenVerifier, loadOrCreateDevSecret } from '@csu-ledger/auth';
@@ -18,10 +16,10 @@ import { createLogger } from '@csu-ledger/http';
 import { createHeadSigner, HEADS_STREAM, loadOrCreateSigningKey, loadPublicKey, parseHeadsSigned } from '@csu-ledger/integrity';
 import { createQueryApp, openReadModels, startProjector } from '@csu-ledger/query-service';
 import { call } from './client.ts';
+import { runLedger } from './fixtures/run-ledger.ts';
 import { loadDemo, tokenFor } from './demo.ts';
 import { CONTRACT_ID, DEMO_ACTORS } from './worked-example.ts';
 
-const MAIN = resolve(fileURLToPath(import.meta.url), '../main.ts');
 const ROOT = `contract-${CONTRACT_ID}`;
 const dir = mkdtempSync(join(tmpdir(), 'csu-ledger-integrity-cli-'));
 const store = createSqliteEventStore(join(dir, 'events.db'));
@@ -39,17 +37,7 @@ const listen = async (app: { listen: (port: number, host: string) => Server }): 
 };
 
 /** `pnpm ledger <args>`, as its own process on the test's data folder. */
-const ledger = (args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> =>
-  new Promise((done, fail) => {
-    const { LEDGER_STORE: _s, LEDGER_INTEGRITY_KEY: _k, LEDGER_INTEGRITY_PUBLIC_KEY: _p, ...inherited } = process.env;
-    const child = spawn(process.execPath, [MAIN, ...args], { env: { ...inherited, LEDGER_DATA_DIR: dir, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.once('error', fail);
-    child.once('close', (code) => done({ code, stdout, stderr }));
-  });
+const ledger = (args: string[], env: Record<string, string> = {}) => runLedger(dir, args, env);
 
 const auditVerify = async (who: (typeof DEMO_ACTORS)[keyof typeof DEMO_ACTORS]) => call(queryUrl, await tokenFor(secret, who), 'GET', '/audit/verify');
 
@@ -124,7 +112,7 @@ describe('pnpm ledger verify and export', () => {
 
   it('verify: exit 0 and a one-line summary when the log is intact', async () => {
     const { code, stdout } = await ledger(['verify']);
-    expect(stdout).toMatch(/^intact: \d+ events in \d+ streams through position \d+; 1 signed heads valid \(key [0-9a-f]{64}\)/);
+    expect(stdout).toMatch(/^intact: \d+ events and 1 signed head in \d+ streams through position \d+; 1 signature valid \(key [0-9a-f]{64}\)/);
     expect(code).toBe(0);
   });
 
@@ -139,7 +127,9 @@ describe('pnpm ledger verify and export', () => {
   it('export writes the contract history as NDJSON with hashes, which verify --file checks offline', async () => {
     const written = await ledger(['export', '--contract', CONTRACT_ID, '--out', exported]);
     expect(written.code).toBe(0);
-    expect(written.stderr).toMatch(/exported \d+ events of contract KIN-0AX-2025 and 1 signed heads/);
+    // Issue 10: export and verify count alike, and say "1 signed head", not "1 signed heads".
+    const counts = /exported (\d+ events and 1 signed head) of contract KIN-0AX-2025/.exec(written.stderr)?.[1];
+    expect(counts, written.stderr).toBeDefined();
     const lines = readFileSync(exported, 'utf8').trimEnd().split('\n');
     const group = await store.readStreamGroup(ROOT);
     expect(lines).toHaveLength(group.length + 1);
@@ -148,7 +138,7 @@ describe('pnpm ledger verify and export', () => {
     // stdout by default, the same lines
     expect((await ledger(['export', '--contract', CONTRACT_ID])).stdout).toBe(readFileSync(exported, 'utf8'));
     const checked = await ledger(['verify', '--file', exported]);
-    expect(checked.stdout).toMatch(/^intact: \d+ events in \d+ streams/);
+    expect(checked.stdout.startsWith(`intact: ${counts} in `)).toBe(true);
     expect(checked.code).toBe(0);
   });
 

@@ -34,6 +34,11 @@ const openStore = (env: CliEnvironment): EventStore => {
   return openEventStore(spec);
 };
 
+/** '1 event', '2 events': export and verify count alike (issue 10). */
+export const plural = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
+/** Ledger events and the signed heads beside them, the way both export and verify report them. */
+const counted = (events: number, heads: number): string => `${plural(events, 'event')} and ${plural(heads, 'signed head')}`;
+
 const describeVerdict = (verdict: Verdict): string => {
   if (!verdict.ok) {
     const p = verdict.problem;
@@ -42,9 +47,9 @@ const describeVerdict = (verdict: Verdict): string => {
   }
   const s = verdict.summary;
   return (
-    `intact: ${s.events} events in ${s.streams} streams through position ${s.throughPosition}; ` +
-    `${s.signatures} signed heads valid (key ${s.keyId ?? 'none'}), signed through position ${s.signedThroughPosition}; ` +
-    `${s.unsignedEvents} events not yet covered by a signature`
+    `intact: ${counted(s.events - s.headEvents, s.headEvents)} in ${plural(s.streams, 'stream')} through position ${s.throughPosition}; ` +
+    `${plural(s.signatures, 'signature')} valid (key ${s.keyId ?? 'none'}), signed through position ${s.signedThroughPosition}; ` +
+    `${plural(s.unsignedEvents, 'event')} not yet covered by a signature`
   );
 };
 
@@ -118,6 +123,6 @@ export const exportCommand = async (args: string[], env: CliEnvironment, out: (t
     }
   }
   const signed = events.filter((e) => e.streamName === HEADS_STREAM).length;
-  note(`exported ${events.length - signed} events of contract ${values.contract} and ${signed} signed heads${values.out ? ` to ${values.out}` : ''}`);
+  note(`exported ${counted(events.length - signed, signed)} of contract ${values.contract}${values.out ? ` to ${values.out}` : ''}`);
   return 0;
 };

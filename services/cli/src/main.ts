@@ -1,42 +1,66 @@
 // `pnpm ledger <command>`: the command-line tool (API.md: Processes and ports). It reads the same environment as
-// the services. Everything it prints on stdout is meant for the user; diagnostics go to stderr.
-import { parseArgs } from 'node:util';
-import { resolve } from 'node:path';
-import { devSecret, signDevToken } from '@csu-ledger/auth';
-import { ROLES, type Role } from '@csu-ledger/domain';
-import { defaultStoreSpec, openEventStore } from '@csu-ledger/event-store';
-import { restrictNewFiles, secureDataDir } from '@csu-ledger/http';
-import { loadDemo, tokenFor } from './demo.ts';
-import { exportCommand, verifyCommand, type CliEnvironment } from './integrity.ts';
-import { rebuild } from './rebuild.ts';
-import { startBoth, startConsole, stopService } from './launch.ts';
-import { CONTRACT_ID, DEMO_ACTORS } from './worked-example.ts';
+// the services. Everything it prints on stdout is meant for the user; diagnostics go to stderr. Each command's
+// module is loaded only when that command runs (issue 10: `pnpm ledger token` must not load a store or express),
+// and compiled code is cached between runs.
+import { enableCompileCache } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { restrictNewFiles } from '@csu-ledger/http/data-dir';
 
-const HELP = `CSU Ledger command-line tool
+// Before anything else is imported: Node keeps the compiled (type-stripped) modules for the next run.
+enableCompileCache(join(tmpdir(), 'csu-ledger-compile-cache'));
 
-Usage: pnpm ledger <command> [options]
+interface Command {
+  usage: string;
+  help: string;
+  run: (args: string[]) => Promise<number | 'running'>;
+}
 
-Commands:
-  start [--demo]      start the command service (port LEDGER_COMMAND_PORT, default 4100), the query service
-                      (LEDGER_QUERY_PORT, default 4200) and the web console (LEDGER_CONSOLE_PORT, default 4300)
-                      as separate processes on the configured store; --demo also loads DOMAIN.md's worked
-                      example (idempotent: safe on every start)
-  token --role <admin|csu|ccg|auditor> --org <code> --sub <id> [--name <display name>] [--expires <e.g. 8h>]
-                      print a bearer token signed with the local development key (and nothing else)
-  verify [--file <export.ndjson>] [--public-key <path>]
-                      check the integrity of the whole log (every event's hash chain, every stream, every signed
-                      head), or of an exported file offline; exit 0 with a summary when intact, exit 1 naming the
-                      first altered, missing or reordered event (stream, revision, position) otherwise
-  export --contract <id> [--asAt <instant>] [--out <file>]
-                      write the contract's full history (its extras and challenges, and the signed heads over them)
-                      as NDJSON, one event a line with its hashes, as recorded by --asAt; stdout by default
-  rebuild [--replace] rebuild the query service's read models from the log, with progress, and prove them equal to
-                      the live ones by fingerprint (exit 1 if they differ; --replace swaps the rebuilt ones in, and
-                      is refused with exit 2 while a query service runs on them); contracts whose events cannot be
-                      projected are quarantined as the query service does and listed as a warning (exit 0)
-  help                this text
+const COMMANDS: Record<string, Command> = {
+  start: {
+    usage: 'start [--demo]',
+    help: `start the command service (port LEDGER_COMMAND_PORT, default 4100), the query service (LEDGER_QUERY_PORT,
+default 4200) and the web console (LEDGER_CONSOLE_PORT, default 4300) as separate processes on the configured store;
+--demo also loads DOMAIN.md's worked example (idempotent: safe on every start). Ctrl+C stops all three.`,
+    run: async (args) => (await import('./commands/start.ts')).run(args),
+  },
+  token: {
+    usage: 'token --role <admin|csu|ccg|auditor> --org <code> --sub <id> [--name <display name>] [--expires <e.g. 8h>]',
+    help: `print a bearer token signed with the local development key (and nothing else), for curl or scripts:
+  TOKEN=$(pnpm -s ledger token --role ccg --org 08J --sub tom.baker --name "Tom Baker")`,
+    run: async (args) => (await import('./commands/token.ts')).run(args),
+  },
+  verify: {
+    usage: 'verify [--file <export.ndjson>] [--public-key <path>]',
+    help: `check the integrity of the whole log (every event's hash chain, every stream, every signed head), or of an
+exported file offline; exit 0 with a summary when intact, exit 1 naming the first altered, missing or reordered
+event (stream, revision, position) otherwise.`,
+    run: async (args) => (await import('./commands/verify.ts')).run(args),
+  },
+  export: {
+    usage: 'export --contract <id> [--asAt <instant>] [--out <file>]',
+    help: `write the contract's full history (its extras and challenges, and the signed heads over them) as NDJSON, one
+event a line with its hashes, as recorded by --asAt; stdout by default. \`pnpm ledger verify --file\` checks it.`,
+    run: async (args) => (await import('./commands/export.ts')).run(args),
+  },
+  statement: {
+    usage: 'statement --contract <id> --quarter <2025-26-Q1> [--format json|csv|xlsx] [--out <file>]',
+    help: `write a quarter's settlement statement from the log: the parties, the quarter, its status and approver, and every
+line of F, R, W (each KPI), G (each recovery), X (each extra) and N, traced to its events (business date, recorded
+time, who, event id). JSON by default; CSV for any spreadsheet; XLSX (needs --out) with pounds as £417,000.00.`,
+    run: async (args) => (await import('./commands/statement.ts')).run(args),
+  },
+  rebuild: {
+    usage: 'rebuild [--replace]',
+    help: `rebuild the query service's read models from the log, with progress, and prove them equal to the live ones
+by fingerprint (exit 1 if they differ; --replace swaps the rebuilt ones in, and is refused with exit 2 while a query
+service runs on them); contracts whose events cannot be projected are quarantined as the query service does and
+listed as a warning (exit 0).`,
+    run: async (args) => (await import('./commands/rebuild.ts')).run(args),
+  },
+};
 
-Environment: LEDGER_DATA_DIR (default ./data), LEDGER_STORE (default sqlite:<data dir>/events.db),
+const ENVIRONMENT = `Environment: LEDGER_DATA_DIR (default ./data), LEDGER_STORE (default sqlite:<data dir>/events.db),
 LEDGER_HOST, LEDGER_COMMAND_PORT, LEDGER_QUERY_PORT, LEDGER_CONSOLE_PORT, LEDGER_LOG_LEVEL,
 LEDGER_JWT_SECRET (the development signing secret: generated, e.g. openssl rand -base64 32; a weak or published one
 is refused) or LEDGER_JWT_SECRET_FILE (the key file, default <data dir>/jwt-secret, created on first start),
@@ -52,130 +76,39 @@ LEDGER_PROJECTION_SKIP (positions of known-bad events the query service may pass
 See README.md: Configuration.
 `;
 
-// Issue 9: whatever a command writes (keys, read models, exports) is its owner's alone.
-restrictNewFiles();
-const env = process.env;
-const dataDir = resolve(env.LEDGER_DATA_DIR ?? './data');
-const authSettings = {
-  dataDir,
-  jwtSecret: env.LEDGER_JWT_SECRET,
-  jwtSecretFile: env.LEDGER_JWT_SECRET_FILE,
-  demo: env.LEDGER_DEMO === 'true',
-};
-const integrityEnv: CliEnvironment = {
-  dataDir,
-  store: env.LEDGER_STORE,
-  publicKeyPath: env.LEDGER_INTEGRITY_PUBLIC_KEY,
-  privateKeyPath: env.LEDGER_INTEGRITY_KEY,
-};
-const print = (line: string) => process.stdout.write(`${line}\n`);
+const indent = (text: string, by: string): string => text.replace(/^/gm, by);
 
-const fail = (message: string): never => {
-  process.stderr.write(`${message}\n\nRun "pnpm ledger help" for usage.\n`);
+const overview = (): string =>
+  `CSU Ledger command-line tool\n\nUsage: pnpm ledger <command> [options]    (pnpm ledger <command> --help for one command)\n\nCommands:\n${Object.values(
+    COMMANDS,
+  )
+    .map((c) => `  ${c.usage}\n${indent(c.help, '      ')}\n`)
+    .join('')}  help\n      this text\n\n${ENVIRONMENT}`;
+
+const commandHelp = (c: Command): string =>
+  `Usage: pnpm ledger ${c.usage}\n\n${c.help}\n\n${ENVIRONMENT}`;
+
+const fail = (message: string, name?: string): never => {
+  process.stderr.write(`${message}\n\nRun "pnpm ledger ${name ? `${name} --help` : 'help'}" for usage.\n`);
   process.exit(2);
 };
 
-const token = async (args: string[]): Promise<void> => {
-  const { values } = parseArgs({
-    args,
-    options: { role: { type: 'string' }, org: { type: 'string' }, sub: { type: 'string' }, name: { type: 'string' }, expires: { type: 'string' } },
-    strict: true,
-  });
-  const role = values.role as Role | undefined;
-  if (!role || !ROLES.includes(role)) fail('--role must be one of admin, csu, ccg, auditor');
-  if (!values.org) fail('--org <code> is required (e.g. 08J, 0AX)');
-  if (!values.sub) fail('--sub <id> is required (the user id)');
-  secureDataDir(dataDir); // the key file may be created now
-  const secret = await devSecret(authSettings);
-  process.stdout.write(
-    `${await signDevToken(secret, { sub: values.sub!, name: values.name ?? values.sub!, org: values.org!.toUpperCase(), roles: [role!], ...(values.expires ? { expiresIn: values.expires } : {}) })}\n`,
-  );
-};
-
-const start = async (args: string[]): Promise<void> => {
-  const { values } = parseArgs({ args, options: { demo: { type: 'boolean', default: false } }, strict: true });
-  secureDataDir(dataDir);
-  // a published example secret is for demonstrations only (issue 9): the services are told this is one
-  const demo = values.demo === true || authSettings.demo;
-  const secret = await devSecret({ ...authSettings, demo }); // created before the services start, so both read one key
-  const running = await startBoth({ dataDir, ...(demo ? { env: { LEDGER_DEMO: 'true' } } : {}) });
-  const { command, query } = running;
-  process.stdout.write(`\nCSU Ledger is running (data folder ${dataDir}, logs in ${resolve(dataDir, 'logs')})\n`);
-  process.stdout.write(`  command service  ${command.url}   (POST)\n  query service    ${query.url}   (GET)\n`);
-  if (values.demo) {
-    const position = await loadDemo(command.url, secret);
-    process.stdout.write(
-      position === undefined
-        ? `  demo data        already loaded (contract ${CONTRACT_ID})\n`
-        : `  demo data        DOMAIN.md's worked example loaded as contract ${CONTRACT_ID} (log position ${position})\n`,
-    );
-    const finance = await tokenFor(secret, DEMO_ACTORS.ccg);
-    process.stdout.write(
-      `\nTry it (a CCG finance token for Kingston CCG, 08J):\n` +
-        `  TOKEN=${finance}\n` +
-        `  curl -H "Authorization: Bearer $TOKEN" ${query.url}/contracts/${CONTRACT_ID}/settlements/2025-26-Q1\n`,
-    );
-  }
-  // Issue 11: the web console, a third process over the two services' HTTP APIs.
-  const web = await startConsole({ dataDir }, running).catch(async (err: unknown) => {
-    await running.stop();
-    throw err;
-  });
-  process.stdout.write(
-    `\nWeb console: open ${web.url}\n` +
-      `  ${env.LEDGER_OIDC_ISSUER ? 'Sign in through your organisation (OpenID Connect).' : 'Sign in by choosing a demo user: Priya Shah (CSU account manager, 0AX), Tom Baker (CCG finance,\n  08J), Ada Okafor (auditor) or the administrator; or any role, organisation code and user id.'}\n`,
-  );
-  const stopAll = () => Promise.all([running.stop(), stopService(web)]);
-  process.stdout.write(
-    `\nTokens for other users: pnpm ledger token --role <admin|csu|ccg|auditor> --org <code> --sub <id>\n` +
-      `Health: curl ${command.url}/health ; curl ${query.url}/health\nPress Ctrl+C to stop.\n`,
-  );
-  const stop = () => void stopAll().then(() => process.exit(0));
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-  for (const s of [command, query, web]) {
-    s.process.once('exit', (code) => {
-      process.stderr.write(`${s.name} ${s.name === 'console' ? '' : 'service '}stopped (exit ${code}); stopping the others\n`);
-      void stopAll().then(() => process.exit(code ?? 1));
-    });
-  }
-};
-
-const [commandName, ...rest] = process.argv.slice(2);
-try {
-  switch (commandName) {
-    case 'start':
-      await start(rest);
-      break;
-    case 'token':
-      await token(rest);
-      break;
-    case 'verify':
-      process.exitCode = await verifyCommand(rest, integrityEnv, print);
-      break;
-    case 'export':
-      process.exitCode = await exportCommand(rest, integrityEnv, (text) => process.stdout.write(text), (line) => process.stderr.write(`${line}\n`));
-      break;
-    case 'rebuild': {
-      const { values } = parseArgs({ args: rest, options: { replace: { type: 'boolean', default: false } }, strict: true });
-      secureDataDir(dataDir);
-      const store = openEventStore(env.LEDGER_STORE ?? defaultStoreSpec(dataDir));
-      const skip = env.LEDGER_PROJECTION_SKIP?.trim() ? env.LEDGER_PROJECTION_SKIP.split(',').map((p) => p.trim()) : [];
-      if (skip.some((p) => !/^\d{1,19}$/.test(p))) fail('LEDGER_PROJECTION_SKIP must be comma-separated log positions');
-      const livePath = resolve(env.LEDGER_READ_MODELS ?? resolve(dataDir, 'read-models.db'));
-      process.exitCode = await rebuild(store, livePath, { replace: values.replace, skip: skip.map((p) => BigInt(p)) });
-      await store.close();
-      break;
+const [name, ...args] = process.argv.slice(2);
+if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+  process.stdout.write(overview());
+} else {
+  const command = COMMANDS[name];
+  if (!command) fail(`unknown command ${JSON.stringify(name)}`);
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(commandHelp(command!));
+  } else {
+    // Whatever a command writes (keys, read models, exports) is its owner's alone (issue 9).
+    restrictNewFiles();
+    try {
+      const outcome = await command!.run(args);
+      if (outcome !== 'running') process.exitCode = outcome;
+    } catch (err) {
+      fail(err instanceof Error ? err.message : String(err), name);
     }
-    case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      process.stdout.write(HELP);
-      break;
-    default:
-      fail(`unknown command ${JSON.stringify(commandName)}`);
   }
-} catch (err) {
-  fail(err instanceof Error ? err.message : String(err));
 }

@@ -61,6 +61,15 @@ describe('pnpm ledger rebuild', () => {
     expect(code).toBe(0);
   });
 
+  it('shows progress as plain lines when not on a terminal, and as a bar redrawn in place when on one', async () => {
+    const { err } = await run();
+    expect(err).not.toContain('\r');
+    expect(err).toMatch(/^rebuild: 100% \(position \d+ of \d+, [\d,]+ events\/s\)$/m);
+    const tty = capture();
+    expect(await rebuild(store, live, {}, capture().stream, { ...tty.stream, isTTY: true })).toBe(0);
+    expect(tty.text()).toMatch(/^\r\[#{30}\] 100%/);
+  });
+
   it('finds a read model that no longer matches the log, and --replace mends it', async () => {
     const db = new Database(live);
     db.prepare("UPDATE contracts SET ledger = replace(ledger, '\"amountPence\":900000', '\"amountPence\":900001')").run();

@@ -21,15 +21,37 @@ import {
   type RebuildResult,
 } from '@csu-ledger/query-service';
 
-const bar = (p: RebuildProgress, started: number): string => {
-  const share = p.target === 0n ? 1 : Number((p.position * 1000n) / p.target) / 1000;
-  const filled = Math.round(share * 30);
-  const rate = p.events / Math.max(0.001, (performance.now() - started) / 1000);
-  return `\r[${'#'.repeat(filled)}${' '.repeat(30 - filled)}] ${(share * 100).toFixed(0).padStart(3)}%  position ${p.position}/${p.target}  ${Math.round(rate).toLocaleString('en-GB')} events/s`;
+const shareOf = (p: RebuildProgress): number => (p.target === 0n ? 1 : Number((p.position * 1000n) / p.target) / 1000);
+const rateOf = (p: RebuildProgress, started: number): string =>
+  `${Math.round(p.events / Math.max(0.001, (performance.now() - started) / 1000)).toLocaleString('en-GB')} events/s`;
+
+/**
+ * Progress as a person at a terminal wants it (one bar redrawn in place), or as a log or CI wants it (a plain line
+ * at each tenth of the way, never a carriage return): issue 10.
+ */
+const progress = (err: Out, tty: boolean, started: number): { step: (p: RebuildProgress) => void; done: () => void } => {
+  let tenths = -1;
+  return {
+    step: (p) => {
+      const share = shareOf(p);
+      if (tty) {
+        const filled = Math.round(share * 30);
+        err.write(`\r[${'#'.repeat(filled)}${' '.repeat(30 - filled)}] ${(share * 100).toFixed(0).padStart(3)}%  position ${p.position}/${p.target}  ${rateOf(p, started)}`);
+      } else if (Math.floor(share * 10) > tenths) {
+        tenths = Math.floor(share * 10);
+        err.write(`rebuild: ${(share * 100).toFixed(0)}% (position ${p.position} of ${p.target}, ${rateOf(p, started)})\n`);
+      }
+    },
+    done: () => {
+      if (tty) err.write('\n');
+    },
+  };
 };
 
 interface Out {
   write(text: string): unknown;
+  /** A terminal gets a progress bar; anything else plain lines. */
+  isTTY?: boolean;
 }
 
 export interface RebuildOptions {
@@ -107,12 +129,13 @@ const rebuildBeside = async (
   }
   const models = openReadModels(fresh);
   const started = performance.now();
+  const shown = progress(err, err.isTTY === true, started);
   const result = await rebuildReadModels(store, models, {
     ...(live ? { until: live.position } : {}),
     skip,
-    onProgress: (p) => err.write(bar(p, started)),
+    onProgress: shown.step,
   });
-  err.write('\n');
+  shown.done();
   const rebuilt = fingerprint(models);
   models.close();
   const seconds = (performance.now() - started) / 1000;
