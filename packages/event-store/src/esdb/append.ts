@@ -9,6 +9,7 @@
 import { ConcurrencyError, type AppendOptions, type AppendResult, type NewEvent, type RecordedEvent } from '../port.ts';
 import type { KurrentConnection, Violation } from './client.ts';
 import { eventIdClaims, type Resolution } from './event-id-claims.ts';
+import type { GroupCommit } from './group-commit.ts';
 import { READ_CONCURRENCY, indexEntries, mapLimited, readGroupIndex } from './group-index.ts';
 import { checkBatch, checkExpectedRevision, groupIndexStream, wrongRevision, type ServerEvent } from './mapping.ts';
 import { LOOKBACK, toServerRecord, type ServerRecord, type StateCheck } from './records.ts';
@@ -20,7 +21,9 @@ export interface AppendContext {
   /** Server events as the port's, times clamped (esdb-event-store.ts), helped by a read of the newest if made. */
   recorded(events: ServerEvent[], newest?: { events: ServerEvent[]; limit: number }): Promise<RecordedEvent[]>;
   /** The newest `limit` events of the deployment's streams, newest first. */
-  newest(limit: number): Promise<ServerEvent[]>;
+  newest: (limit: number) => Promise<ServerEvent[]>;
+  /** Sends records and checks, in one AppendRecords call, maybe with other appends' (group-commit.ts). */
+  commit: GroupCommit['commit'];
   /** How long to keep asking for the outcome of a commit that went unanswered; default 60 s. */
   outcomeBudgetMs?: number | undefined;
 }
@@ -36,7 +39,7 @@ interface Plan {
 class GroupChanged extends Error {}
 
 /** Appends by others that may follow this one before it reads itself back among the newest events of the log. */
-const LATER_APPENDS = 8;
+export const LATER_APPENDS = 8;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -60,9 +63,12 @@ export const appendToServer = async (
    * The events just committed, from revision `first`. Usually they are among the newest of the log, which also hold
    * the events just before them that their recorded times are clamped to: one read. Otherwise, the stream's.
    */
-  const readBack = async (first: bigint): Promise<AppendResult> => {
+  const readBack = async (
+    first: bigint,
+    readNewest: (limit: number) => Promise<ServerEvent[]> = ctx.newest,
+  ): Promise<AppendResult> => {
     const limit = events.length + LOOKBACK + LATER_APPENDS;
-    const newest = await ctx.newest(limit);
+    const newest = await readNewest(limit);
     const last = first + BigInt(events.length - 1);
     const mine = newest.filter((e) => e.streamId === target && e.revision >= first && e.revision <= last).reverse();
     const found = mine.length === events.length && mine.every((e, i) => e.revision === first + BigInt(i));
@@ -145,11 +151,11 @@ export const appendToServer = async (
         throw error;
       }
     }
-    const outcome = await c.appendRecords(planned.records, planned.checks);
+    const outcome = await ctx.commit(planned.records, planned.checks, events.length);
     if (outcome.kind === 'written') {
       const last = outcome.revisions.get(target);
       if (last === undefined) throw new Error(`the server wrote to ${name} but did not say at which revision`);
-      return readBack(last - BigInt(events.length - 1));
+      return readBack(last - BigInt(events.length - 1), outcome.newest);
     }
     unanswered = outcome.kind === 'unknown' ? planned : undefined;
     if (outcome.kind === 'violated' && !outcome.violations.some((v) => claims.isClaimStream(v.stream))) {

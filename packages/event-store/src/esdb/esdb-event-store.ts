@@ -14,8 +14,9 @@ import {
   type NewEvent,
   type RecordedEvent,
 } from '../port.ts';
-import { appendToServer } from './append.ts';
+import { LATER_APPENDS, appendToServer } from './append.ts';
 import type { KurrentConnection } from './client.ts';
+import { groupCommit, type GroupCommit } from './group-commit.ts';
 import { READ_CONCURRENCY, ensureGroupIndex, mapLimited, readGroupIndex } from './group-index.ts';
 import {
   DEFAULT_STREAM_PREFIX,
@@ -108,6 +109,7 @@ export const createEsdbEventStore = (connectionString: string, options: EsdbEven
 
   // The same events appended twice at once by this process: the second waits for the first and is its duplicate.
   const appending = new Map<string, Promise<AppendResult>>();
+  let committer: GroupCommit | undefined;
 
   const append = async (name: string, events: NewEvent[], appendOptions: AppendOptions): Promise<AppendResult> => {
     checkExpectedRevision(appendOptions.expectedRevision);
@@ -119,13 +121,16 @@ export const createEsdbEventStore = (connectionString: string, options: EsdbEven
       const first = await twin.catch(() => undefined);
       if (first) return { ...first, duplicate: true };
     }
+    const newest = (limit: number) => c.readAllBackward(ours, undefined, limit);
+    committer ??= groupCommit(c, newest, LOOKBACK + LATER_APPENDS);
     const running = appendToServer(
       {
         connection: c,
         prefix,
         server,
-        recorded: (e, newest) => recorded(c, e, newest),
-        newest: (limit) => c.readAllBackward(ours, undefined, limit),
+        recorded: (e, window) => recorded(c, e, window),
+        newest,
+        commit: committer.commit,
         outcomeBudgetMs,
       },
       name,
