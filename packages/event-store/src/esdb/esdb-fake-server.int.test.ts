@@ -48,6 +48,9 @@ describe(`kurrentdb adapter on ${DOUBLE}: scripted cluster behaviour`, () => {
     const before = (await fake.stats()).dropped;
     const first = a.appendToStream(name, batch, { expectedRevision: 'no-stream' });
     await fake.held(`ledger-${name}`);
+    // Written, but not committed: the server checks against it already, and nobody reads it yet.
+    expect((await fake.records(`ledger-${name}`)).map((r) => r.committed)).toEqual([false, false]);
+    expect(await b.readStream(name)).toEqual([]);
     const second = b.appendToStream(name, batch, { expectedRevision: 'no-stream' });
     await sleep(600); // the server drops the second (IdempotentNotReady); its adapter looks, and asks again
     expect((await fake.stats()).dropped).toBeGreaterThan(before);
