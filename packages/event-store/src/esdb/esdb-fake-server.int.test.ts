@@ -35,6 +35,8 @@ describeEventStore(`kurrentdb adapter on ${DOUBLE}`, () => {
     store,
     reopen: () => Promise.resolve(createEsdbEventStore(fake.url)),
     dispose: () => store.close(),
+    // The server, the client's Rust bridge and the test share this machine's two cores with every other test file.
+    subscriptionPatienceMs: 25_000,
   });
 });
 
