@@ -4,7 +4,7 @@ import globals from 'globals';
 
 const ioModules = [
   'fs', 'node:fs', 'fs/promises', 'node:fs/promises', 'http', 'node:http', 'https', 'node:https', 'net', 'node:net',
-  'child_process', 'node:child_process', 'better-sqlite3', 'pg', 'express', 'pino', '@eventstore/db-client',
+  'child_process', 'node:child_process', 'better-sqlite3', 'pg', 'express', 'pino', '@kurrent/kurrentdb-client',
   'node:sqlite', 'os', 'node:os', 'process', 'node:process',
 ];
 

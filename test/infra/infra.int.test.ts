@@ -251,6 +251,66 @@ const checkKurrentCluster = ({ compose, text }: ComposeFile): string[] => {
   return problems;
 };
 
+// The KurrentDB adapter needs 26.1 or later (its appends are AppendRecords calls with consistency checks:
+// docs/decisions/0001-atomic-approval.md), and appends as large as the services write: the conformance suite's 1 MB
+// event with its claim and properties, and a command's body (config.ts: LEDGER_BODY_LIMIT) as one record.
+const KURRENTDB_MIN = [26, 1] as const;
+const NEEDED_APPEND_BYTES = 2 * 1024 * 1024;
+
+const kurrentVersion = (image: string): number[] | undefined => {
+  const m =
+    /^(?:docker\.kurrent\.io\/kurrent-(?:latest|lts)\/|kurrentplatform\/)kurrentdb:(\d+)\.(\d+)(?:\.(\d+))?$/.exec(
+      image,
+    );
+  return m ? [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)] : undefined;
+};
+
+/** `256kb`, `1mb`, `512`, as express's body limit reads them. */
+const byteSize = (limit: string): number => {
+  const m = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?$/i.exec(limit.trim());
+  const units: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
+  return m ? Number(m[1]) * (units[(m[2] ?? 'b').toLowerCase()] ?? NaN) : NaN;
+};
+const defaultBodyLimit = (): string =>
+  /LEDGER_BODY_LIMIT:[^\n]*default\('([^']+)'\)/.exec(configText.command)?.[1] ?? '';
+
+const checkKurrentServer = ({ compose }: ComposeFile): string[] => {
+  const nodes = servicesOf(compose).filter(([, s]) => s.image?.includes('kurrentdb'));
+  const problems = nodes.flatMap(([name, s]) => {
+    const found: string[] = [];
+    const version = kurrentVersion(s.image ?? '');
+    const [major = 0, minor = 0] = version ?? [];
+    if (!version) found.push(`${name}: ${s.image} is not a pinned KurrentDB release`);
+    else if (major < KURRENTDB_MIN[0] || (major === KURRENTDB_MIN[0] && minor < KURRENTDB_MIN[1])) {
+      found.push(`${name}: KurrentDB ${version.join('.')} has no AppendRecords with checks; the ledger needs 26.1+`);
+    }
+    const env = envOf(s);
+    const append = Number(env.KURRENTDB_MAX_APPEND_SIZE);
+    const record = Number(env.KURRENTDB_MAX_APPEND_EVENT_SIZE);
+    for (const [key, value] of [
+      ['KURRENTDB_MAX_APPEND_SIZE', append],
+      ['KURRENTDB_MAX_APPEND_EVENT_SIZE', record],
+    ] as const) {
+      if (!(value >= NEEDED_APPEND_BYTES))
+        found.push(`${name}: ${key} ${env[key] ?? 'unset'} is below ${NEEDED_APPEND_BYTES}`);
+    }
+    if (record > append) found.push(`${name}: a record may be larger than the append that carries it`);
+    return found;
+  });
+  const limits = new Set(
+    nodes.map(([, s]) => `${envOf(s).KURRENTDB_MAX_APPEND_SIZE}/${envOf(s).KURRENTDB_MAX_APPEND_EVENT_SIZE}`),
+  );
+  if (limits.size > 1)
+    problems.push(`the nodes' append sizes differ (${[...limits].join(', ')}): any may become leader`);
+  for (const [name, s] of servicesOf(compose).filter(([, s]) => kindOf(s) === 'command')) {
+    const body = byteSize(envOf(s).LEDGER_BODY_LIMIT ?? defaultBodyLimit());
+    const record = Math.min(...nodes.map(([, n]) => Number(envOf(n).KURRENTDB_MAX_APPEND_EVENT_SIZE)));
+    if (!(body < record))
+      problems.push(`${name}: a request body (${body} bytes) may not fit in one record (${record})`);
+  }
+  return problems;
+};
+
 const checkPostgresStore = (store: string, { compose }: ComposeFile): string[] => {
   let url: URL;
   try {
@@ -359,6 +419,7 @@ describe('infra files, checked without a container engine', () => {
 
   it('runs a 3-node KurrentDB cluster with gossip seeds, and the services on all three nodes', () => {
     expect(checkKurrentCluster(cluster)).toEqual([]);
+    expect(checkKurrentServer(cluster)).toEqual([]);
     const stores = storesOf(cluster, exampleEnv);
     expect(stores).toHaveLength(3);
     for (const store of stores) expect(checkEsdbStore(store, cluster)).toEqual([]);
@@ -521,6 +582,52 @@ describe('the infra checks catch what they are for', () => {
     expect(
       checkKurrentCluster({ ...cluster, text: cluster.text.replace(/production needs certificates/gi, '') }),
     ).toEqual(['no comment that production needs certificates']);
+  });
+
+  it('a KurrentDB older than 26.1 or not pinned, append sizes unset, too small, unequal, or below a request body', () => {
+    const node = (c: Compose, patch: (n: Service) => void) => patch(service(c, 'kurrentdb2'));
+    const withEnv = (key: string, value: string | undefined) => (n: Service) => {
+      const env = { ...envOf(n) };
+      if (value === undefined) delete env[key];
+      else env[key] = value;
+      n.environment = env;
+    };
+    const cases: [(c: Compose) => void, string][] = [
+      [
+        (c) => node(c, (n) => (n.image = 'kurrentplatform/kurrentdb:25.0')),
+        'kurrentdb2: KurrentDB 25.0.0 has no AppendRecords with checks; the ledger needs 26.1+',
+      ],
+      [
+        (c) => node(c, (n) => (n.image = 'docker.kurrent.io/kurrent-latest/kurrentdb:latest')),
+        'kurrentdb2: docker.kurrent.io/kurrent-latest/kurrentdb:latest is not a pinned KurrentDB release',
+      ],
+      [
+        (c) => node(c, withEnv('KURRENTDB_MAX_APPEND_SIZE', undefined)),
+        `kurrentdb2: KURRENTDB_MAX_APPEND_SIZE unset is below ${NEEDED_APPEND_BYTES}`,
+      ],
+      [
+        (c) => node(c, withEnv('KURRENTDB_MAX_APPEND_EVENT_SIZE', '1048576')),
+        `kurrentdb2: KURRENTDB_MAX_APPEND_EVENT_SIZE 1048576 is below ${NEEDED_APPEND_BYTES}`,
+      ],
+      [
+        (c) => {
+          for (const n of ['kurrentdb1', 'kurrentdb2', 'kurrentdb3'])
+            withEnv('KURRENTDB_MAX_APPEND_EVENT_SIZE', '16777216')(service(c, n));
+        },
+        'kurrentdb2: a record may be larger than the append that carries it',
+      ],
+    ];
+    for (const [change, problem] of cases)
+      expect(checkKurrentServer(mutated(cluster, change)), problem).toContain(problem);
+    const unequal = mutated(cluster, (c) => node(c, withEnv('KURRENTDB_MAX_APPEND_SIZE', '16777216')));
+    expect(checkKurrentServer(unequal)).toEqual([
+      "the nodes' append sizes differ (8388608/4194304, 16777216/4194304): any may become leader",
+    ]);
+    const bigBodies = mutated(cluster, (c) => withEnv('LEDGER_BODY_LIMIT', '5mb')(service(c, 'command-service')));
+    expect(checkKurrentServer(bigBodies)).toEqual([
+      'command-service: a request body (5242880 bytes) may not fit in one record (4194304)',
+    ]);
+    expect(byteSize(defaultBodyLimit())).toBeGreaterThan(0);
   });
 
   it('a postgres:// store to another host, database, user or password', () => {

@@ -19,6 +19,7 @@ export type DomainErrorCode =
   | 'term-ended'
   | 'amount-exceeds-claim'
   | 'amount-exceeds-challenge'
+  | 'amount-mismatch'
   | 'business-date-in-future'
   | 'invalid-variation';
 

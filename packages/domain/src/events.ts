@@ -23,6 +23,7 @@ export const CHALLENGE_CATEGORIES = [
 ] as const;
 export const RECONCILIATION_PHASES = ['first', 'post'] as const;
 export const BREAK_NOTICE_PARTIES = ['ccg', 'csu'] as const;
+export const INVOICE_KINDS = ['core', 'gain-share', 'extra', 'credit-note'] as const;
 
 export type KpiKind = (typeof KPI_KINDS)[number];
 export interface Kpi {
@@ -53,6 +54,7 @@ export type OrganisationKind = (typeof ORGANISATION_KINDS)[number];
 export type ExtraDisputeReason = (typeof EXTRA_DISPUTE_REASONS)[number];
 export type ChallengeCategory = (typeof CHALLENGE_CATEGORIES)[number];
 export type ReconciliationPhase = (typeof RECONCILIATION_PHASES)[number];
+export type InvoiceKind = (typeof INVOICE_KINDS)[number];
 
 /** Every event names its business date: when it happened, as the user says (DOMAIN.md: Time and money). */
 interface Dated {
@@ -248,6 +250,50 @@ export interface ChallengeResolved extends Dated {
   challengeId: string;
   contractId: string;
   recoveredPence: number;
+  /** The trust's credit note for the money recovered, as evidence (DOMAIN.md: Acute activity challenges). */
+  creditNoteReference?: string | undefined;
+}
+/** CCG finance questions a recovery: it leaves V until confirmed or resolved again (DOMAIN.md). */
+export interface RecoveryQueried extends Dated {
+  challengeId: string;
+  contractId: string;
+  reason: string;
+}
+export interface RecoveryConfirmed extends Dated {
+  challengeId: string;
+  contractId: string;
+}
+
+// Invoice streams (DOMAIN.md: Invoices and payment) ----------------------------------------------------------------
+export interface InvoiceSubmitted extends Dated {
+  invoiceId: string;
+  contractId: string;
+  /** The CSU that issued it: invoice numbers are unique per CSU. */
+  csu: string;
+  invoiceNumber: string;
+  /** The quarter it bills against. */
+  quarter: QuarterId;
+  kind: InvoiceKind;
+  /** For kind `extra`: the extra it bills. */
+  extraId?: string | undefined;
+  /** Net of VAT; a credit note's amount is what it takes off. */
+  amountPence: number;
+  vatPence: number;
+}
+export interface InvoiceDisputed extends Dated {
+  invoiceId: string;
+  contractId: string;
+  reason: string;
+}
+export interface InvoicePaid extends Dated {
+  invoiceId: string;
+  contractId: string;
+  /** What was paid: the invoice's gross amount (net plus VAT). The business date is the paid-on date. */
+  amountPence: number;
+}
+export interface InvoiceWithdrawn extends Dated {
+  invoiceId: string;
+  contractId: string;
 }
 export interface ChallengeWithdrawn extends Dated {
   challengeId: string;
@@ -278,9 +324,16 @@ export type ChallengeEvent =
   | Ev<'TrustResponded', TrustResponded>
   | Ev<'ChallengeEscalated', ChallengeEscalated>
   | Ev<'ChallengeResolved', ChallengeResolved>
-  | Ev<'ChallengeWithdrawn', ChallengeWithdrawn>;
+  | Ev<'ChallengeWithdrawn', ChallengeWithdrawn>
+  | Ev<'RecoveryQueried', RecoveryQueried>
+  | Ev<'RecoveryConfirmed', RecoveryConfirmed>;
+export type InvoiceEvent =
+  | Ev<'InvoiceSubmitted', InvoiceSubmitted>
+  | Ev<'InvoiceDisputed', InvoiceDisputed>
+  | Ev<'InvoicePaid', InvoicePaid>
+  | Ev<'InvoiceWithdrawn', InvoiceWithdrawn>;
 
-export type LedgerEvent = OrganisationEvent | ContractEvent | ExtraEvent | ChallengeEvent;
+export type LedgerEvent = OrganisationEvent | ContractEvent | ExtraEvent | ChallengeEvent | InvoiceEvent;
 export type LedgerEventType = LedgerEvent['type'];
 
 /** What the envelope adds to every stored event (the store adds position and recorded time). */

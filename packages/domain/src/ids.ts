@@ -13,8 +13,8 @@ export const isOrgCode = (s: unknown): s is string => typeof s === 'string' && O
 export const contractStream = (contractId: string): string => `contract-${contractId}`;
 export const organisationStream = (code: string): string => `organisation-${code}`;
 
-export type ChildKind = 'extra' | 'challenge';
-const CHILD_ID = /^([A-Za-z0-9][A-Za-z0-9_-]{0,63})\.(extra|challenge)-([0-9a-f]{12})$/;
+export type ChildKind = 'extra' | 'challenge' | 'invoice';
+const CHILD_ID = /^([A-Za-z0-9][A-Za-z0-9_-]{0,63})\.(extra|challenge|invoice)-([0-9a-f]{12})$/;
 
 /** A new extra or challenge id under its contract, from 12 hex digits of a (random or key-derived) UUID. */
 export const childId = (contractId: string, kind: ChildKind, uuid: string): string =>
@@ -28,13 +28,14 @@ export const parseChildId = (id: string, kind: ChildKind): { contractId: string 
 /** Streams of extras and challenges: the contract's stream name followed by '.' and the child part of the id. */
 export const childStream = (id: string): string => `contract-${id}`;
 
-export type StreamKind = 'contract' | 'extra' | 'challenge' | 'organisation';
+export type StreamKind = 'contract' | 'extra' | 'challenge' | 'invoice' | 'organisation';
 export const streamKind = (streamName: string): StreamKind | undefined => {
   if (streamName.startsWith('organisation-')) return 'organisation';
   if (!streamName.startsWith('contract-')) return undefined;
   const rest = streamName.slice('contract-'.length);
   if (parseChildId(rest, 'extra')) return 'extra';
   if (parseChildId(rest, 'challenge')) return 'challenge';
+  if (parseChildId(rest, 'invoice')) return 'invoice';
   return isContractId(rest) ? 'contract' : undefined;
 };
 
@@ -46,3 +47,9 @@ export const contractIdOfStream = (streamName: string): string | undefined => {
   const id = dot < 0 ? rest : rest.slice(0, dot);
   return isContractId(id) ? id : undefined;
 };
+
+/** Invoice numbers as CSUs write them ('INV-2025/0042'): compared case-insensitively and without surrounding space. */
+export const INVOICE_NUMBER = /^[A-Za-z0-9][A-Za-z0-9/._ -]{0,39}$/;
+export const isInvoiceNumber = (s: unknown): s is string => typeof s === 'string' && INVOICE_NUMBER.test(s.trim());
+/** The form under which a CSU's invoice number is unique (DOMAIN.md: Invoices, "unique per CSU"). */
+export const invoiceNumberKey = (csu: string, invoiceNumber: string): string => `${csu}\u0000${invoiceNumber.trim().toUpperCase()}`;

@@ -8,7 +8,8 @@ import type { RaisedChallenge } from './challenge/model.ts';
 import { evolveChallenge, initialChallengeState } from './challenge/model.ts';
 import type { ContractState } from './contract/model.ts';
 import { evolveContract, initialContractState } from './contract/model.ts';
-import type { ChallengeEvent, ContractEvent, ExtraEvent, IsoDate, Provenance, QuarterId, StoredLedgerEvent } from './events.ts';
+import type { ChallengeEvent, ContractEvent, ExtraEvent, InvoiceEvent, IsoDate, Provenance, QuarterId, StoredLedgerEvent } from './events.ts';
+import { evolveInvoice, initialInvoiceState, type SubmittedInvoice } from './invoice/model.ts';
 import type { RaisedExtra } from './extra/model.ts';
 import { evolveExtra, initialExtraState } from './extra/model.ts';
 
@@ -26,12 +27,20 @@ export interface MoneyItem {
   dueQuarter: QuarterId;
   /** Where it counts: `dueQuarter`, or the first later quarter not approved when it was recorded. */
   landingQuarter: QuarterId;
+  /**
+   * Whether it counts: `queried` while CCG finance questions a recovery (it leaves V until confirmed), `superseded`
+   * once the recovery is recorded again with another value (DOMAIN.md: Acute activity challenges).
+   */
+  state: 'counted' | 'queried' | 'superseded';
+  /** The confirmation that brought a queried recovery back, and where it then landed. */
+  confirmed?: Provenance | undefined;
 }
 
 export interface ContractLedger {
   contract: ContractState;
   extras: Record<string, RaisedExtra>;
   challenges: Record<string, RaisedChallenge>;
+  invoices: Record<string, SubmittedInvoice>;
   moneyItems: MoneyItem[];
   /** Global position of the last event folded in. */
   position: string;
@@ -41,6 +50,7 @@ export const initialLedger = (): ContractLedger => ({
   contract: initialContractState(),
   extras: {},
   challenges: {},
+  invoices: {},
   moneyItems: [],
   position: '0',
 });
@@ -56,8 +66,9 @@ const CONTRACT_TYPES = new Set<string>([
 ]);
 const isContractEvent = (e: StoredLedgerEvent): e is StoredLedgerEvent & ContractEvent => CONTRACT_TYPES.has(e.type);
 const isExtraEvent = (e: StoredLedgerEvent): e is StoredLedgerEvent & ExtraEvent => e.type.startsWith('Extra');
+const isInvoiceEvent = (e: StoredLedgerEvent): e is StoredLedgerEvent & InvoiceEvent => e.type.startsWith('Invoice');
 const isChallengeEvent = (e: StoredLedgerEvent): e is StoredLedgerEvent & ChallengeEvent =>
-  e.type.startsWith('Challenge') || e.type === 'TrustResponded';
+  e.type.startsWith('Challenge') || e.type === 'TrustResponded' || e.type.startsWith('Recovery');
 
 /** The provenance of a stored event: what statements and views trace a figure to. */
 export const provenanceOf = (e: StoredLedgerEvent): Provenance => ({
@@ -88,7 +99,31 @@ const moneyItem = (ledger: ContractLedger, e: StoredLedgerEvent, kind: MoneyItem
   actor: e.metadata.actor,
   dueQuarter: quarterOfDate(e.data.businessDate),
   landingQuarter: landingQuarter(ledger, e.data.businessDate),
+  state: 'counted',
 });
+
+/** The recovery of a challenge now standing: its latest resolution (earlier ones were superseded). */
+const latestRecovery = (items: MoneyItem[], challengeId: string): number =>
+  items.findLastIndex((i) => i.kind === 'challenge' && i.id === challengeId && i.state !== 'superseded');
+
+/** What a query, a confirmation or a new resolution does to the challenge's recovery among the money items. */
+const recoveryChange = (ledger: ContractLedger, e: StoredLedgerEvent & ChallengeEvent, id: string): MoneyItem[] => {
+  const items = ledger.moneyItems;
+  const at = latestRecovery(items, id);
+  const current = items[at];
+  const replace = (item: MoneyItem): MoneyItem[] => items.map((x, i) => (i === at ? item : x));
+  if (e.type === 'ChallengeResolved') {
+    const earlier = current ? replace({ ...current, state: 'superseded' }) : items;
+    return [...earlier, moneyItem(ledger, e, 'challenge', id, e.data.recoveredPence)];
+  }
+  if (!current) return items;
+  if (e.type === 'RecoveryQueried') return replace({ ...current, state: 'queried' });
+  // Confirmed, it counts as if never queried: in its own quarter, or the first after it not approved when confirmed.
+  if (e.type === 'RecoveryConfirmed') {
+    return replace({ ...current, state: 'counted', landingQuarter: landingQuarter(ledger, current.businessDate), confirmed: provenanceOf(e) });
+  }
+  return items; // raising, trust responses, escalation and withdrawal move no money
+};
 
 /**
  * Folds one stored event of the contract's group into its ledger (in place, like `evolveContract`: callers fold
@@ -108,7 +143,10 @@ export const evolveLedger = (ledger: ContractLedger, e: StoredLedgerEvent): Cont
     const id = e.data.challengeId;
     const next = evolveChallenge(ledger.challenges[id] ?? initialChallengeState(), e);
     if (next.status !== 'none') ledger.challenges[id] = next;
-    if (e.type === 'ChallengeResolved') ledger.moneyItems.push(moneyItem(ledger, e, 'challenge', id, e.data.recoveredPence));
+    ledger.moneyItems = recoveryChange(ledger, e, id);
+  } else if (isInvoiceEvent(e)) {
+    const next = evolveInvoice(ledger.invoices[e.data.invoiceId] ?? initialInvoiceState(), e);
+    if (next.status !== 'none') ledger.invoices[e.data.invoiceId] = next;
   }
   return ledger;
 };

@@ -94,9 +94,12 @@ export const quarterPerformance = (c: AgreedContract, q: QuarterId, today: IsoDa
   return { kpis, score: performanceScore(scored) };
 };
 
-/** Money items of one kind counting in quarter q (their landing quarter: DOMAIN.md roll-forward). */
+/** The money items counting in quarter q (their landing quarter: DOMAIN.md roll-forward; a queried recovery does not). */
+export const countedIn = (ledger: ContractLedger, q: QuarterId): MoneyItem[] =>
+  ledger.moneyItems.filter((i) => i.state === 'counted' && i.landingQuarter === q);
+
 const landedIn = (ledger: ContractLedger, kind: MoneyItem['kind'], q: QuarterId): bigint =>
-  sumPence(ledger.moneyItems.filter((i) => i.kind === kind && i.landingQuarter === q).map((i) => i.amountPence));
+  sumPence(countedIn(ledger, q).filter((i) => i.kind === kind).map((i) => i.amountPence));
 
 /** Stored figures (an approval's) as the domain computes with them. */
 export const figuresFromRecord = (r: RecordedSettlementFigures): SettlementFigures => ({

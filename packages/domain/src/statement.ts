@@ -8,10 +8,10 @@ import type { KpiPerformance, Provenance } from './events.ts';
 import { formatBp, formatPounds } from './format.ts';
 import type { ContractLedger, MoneyItem } from './ledger.ts';
 import { instalment } from './money.ts';
-import { approvalSummary, approvedFigures, computeSettlement, settlementView, type ApprovalSummary, type SettlementView } from './settlement.ts';
+import { approvalSummary, approvedFigures, computeSettlement, countedIn, settlementView, type ApprovalSummary, type SettlementView } from './settlement.ts';
 
 export type StatementFigure = 'F' | 'R' | 'W' | 'G' | 'X' | 'N';
-export type StatementLineKind = 'fee' | 'at-risk' | 'kpi' | 'withheld' | 'recovery' | 'gain-share' | 'extra' | 'net';
+export type StatementLineKind = 'fee' | 'at-risk' | 'kpi' | 'withheld' | 'recovery' | 'queried-recovery' | 'gain-share' | 'extra' | 'net';
 
 export interface StatementLine {
   kind: StatementLineKind;
@@ -128,7 +128,7 @@ export const settlementStatement = (
     events: [],
   });
   // G: each recovery counting in the quarter, then the gain share on them (capped per financial year).
-  const items = ledger.moneyItems.filter((i) => i.landingQuarter === q);
+  const items = countedIn(ledger, q);
   for (const i of items.filter((x) => x.kind === 'challenge')) {
     const ch = ledger.challenges[i.id];
     const trust = ch ? `${nameOf(ch.trust, ch.raisedOn) ?? ch.trust} (${ch.trust})` : 'a trust';
@@ -137,6 +137,19 @@ export const settlementStatement = (
       kind: 'recovery',
       figure: 'G',
       label: `Recovered from ${trust}${ch ? `: ${ch.category}, activity ${formatMonth(ch.activityMonth)}` : ''}${late}`,
+      period,
+      amountPence: null,
+      valuePence: BigInt(i.amountPence),
+      events: [recordedBy(i)],
+    });
+  }
+  // Recoveries CCG finance has queried: shown, not counted, until confirmed or recorded again (DOMAIN.md).
+  for (const i of ledger.moneyItems.filter((x) => x.state === 'queried' && x.landingQuarter === q)) {
+    const ch = ledger.challenges[i.id];
+    lines.push({
+      kind: 'queried-recovery',
+      figure: 'G',
+      label: `Recovery queried by CCG finance (${ch?.query?.reason ?? 'no reason recorded'}): not counted until confirmed`,
       period,
       amountPence: null,
       valuePence: BigInt(i.amountPence),

@@ -2,6 +2,7 @@
 // the package's index: an adapter's *.int.test.ts imports it by path and calls describeEventStore once.
 import { afterEach, beforeEach, describe } from 'vitest';
 import { appendTests } from './conformance/appends.ts';
+import { approvalRaceTests } from './conformance/approval-race.ts';
 import type { StoreFactory, StoreUnderTest } from './conformance/helpers.ts';
 import { readTests } from './conformance/reads.ts';
 import { subscriptionTests } from './conformance/subscriptions.ts';
@@ -30,6 +31,7 @@ export const describeEventStore = (name: string, factory: StoreFactory): void =>
 
     describe('append', () => appendTests(subject));
     describe('read', () => readTests(subject));
+    describe('guarded approval', () => approvalRaceTests(subject));
     describe('subscribe', () => subscriptionTests(subject));
   });
 };

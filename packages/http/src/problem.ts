@@ -48,6 +48,7 @@ export const STATUS_BY_CODE: Readonly<Record<ProblemCode, number>> = {
   'term-ended': 409,
   'amount-exceeds-claim': 409,
   'amount-exceeds-challenge': 409,
+  'amount-mismatch': 409,
   // HTTP only
   'malformed-json': 400,
   'validation-failed': 400,

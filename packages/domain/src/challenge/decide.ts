@@ -31,8 +31,15 @@ export type ChallengeCommand =
     } & Dated)
   | ({ type: 'RecordTrustResponse'; acceptedPence: number; rejectedPence: number } & Dated)
   | ({ type: 'EscalateChallenge'; detail?: string | undefined } & Dated)
-  | ({ type: 'ResolveChallenge'; recoveredPence: number } & Dated)
-  | ({ type: 'WithdrawChallenge' } & Dated);
+  | ({ type: 'ResolveChallenge'; recoveredPence: number; creditNoteReference?: string | undefined } & Dated)
+  | ({ type: 'WithdrawChallenge' } & Dated)
+  | ({
+      type: 'QueryRecovery';
+      reason: string;
+      /** Whether the quarter the recovery counts in is approved: then it can no longer be queried (DOMAIN.md). */
+      countsInApprovedQuarter: boolean;
+    } & Dated)
+  | ({ type: 'ConfirmRecovery' } & Dated);
 
 type ChallengeStep = Exclude<ChallengeCommand['type'], 'RaiseChallenge'>;
 
@@ -42,14 +49,18 @@ export const CHALLENGE_LIFECYCLE: Lifecycle<ChallengeStep, ChallengeStatus> = {
   allowed: {
     RecordTrustResponse: ['raised', 'responded'],
     EscalateChallenge: ['raised', 'responded'],
-    ResolveChallenge: ['raised', 'responded', 'escalated'],
+    // A queried recovery may be recorded again with another value, which clears the query (DOMAIN.md).
+    ResolveChallenge: ['raised', 'responded', 'escalated', 'queried'],
     WithdrawChallenge: ['raised', 'responded', 'escalated'],
+    QueryRecovery: ['resolved'],
+    ConfirmRecovery: ['queried'],
   },
   inState: {
     raised: "a challenge awaiting the trust's response",
     responded: 'a challenge the trust has answered',
     escalated: 'a challenge in formal dispute resolution',
     resolved: 'a resolved challenge',
+    queried: 'a challenge whose recovery CCG finance has queried',
     withdrawn: 'a withdrawn challenge',
   },
   refused: {
@@ -57,12 +68,16 @@ export const CHALLENGE_LIFECYCLE: Lifecycle<ChallengeStep, ChallengeStatus> = {
     EscalateChallenge: 'be escalated',
     ResolveChallenge: 'be resolved',
     WithdrawChallenge: 'be withdrawn',
+    QueryRecovery: 'have its recovery queried',
+    ConfirmRecovery: 'have its recovery confirmed',
   },
   offered: {
     RecordTrustResponse: "take the trust's response (recorded by the CSU)",
     EscalateChallenge: 'be escalated to formal dispute resolution by the CSU',
     ResolveChallenge: 'be resolved by the CSU with the value recovered',
     WithdrawChallenge: 'be withdrawn by the CSU',
+    QueryRecovery: 'have its recovery queried by CCG finance',
+    ConfirmRecovery: 'have its recovery confirmed by CCG finance',
   },
 };
 
@@ -131,9 +146,23 @@ export const decideChallenge = (cmd: ChallengeCommand, state: ChallengeState): C
           'recoveredPence',
         );
       }
-      return [{ type: 'ChallengeResolved', data: { ...base, recoveredPence: cmd.recoveredPence } }];
+      return [
+        {
+          type: 'ChallengeResolved',
+          data: { ...base, recoveredPence: cmd.recoveredPence, creditNoteReference: cmd.creditNoteReference },
+        },
+      ];
     case 'WithdrawChallenge':
       return [{ type: 'ChallengeWithdrawn', data: base }];
+    case 'QueryRecovery':
+      // DOMAIN.md: a recovery can be queried while the quarter it counts in is open.
+      if (cmd.countsInApprovedQuarter) {
+        refuse('quarter-closed', 'the quarter this recovery counts in is approved; it can no longer be queried');
+      }
+      if (cmd.reason.trim() === '') refuse('invalid-input', 'say why the recovery is queried', 'reason');
+      return [{ type: 'RecoveryQueried', data: { ...base, reason: cmd.reason } }];
+    case 'ConfirmRecovery':
+      return [{ type: 'RecoveryConfirmed', data: base }];
     default: {
       const _never: never = cmd;
       return _never;

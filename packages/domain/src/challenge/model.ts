@@ -2,7 +2,8 @@
 import { addWorkingDays } from '../calendar.ts';
 import type { ChallengeCategory, ChallengeEvent, IsoDate, MonthId, ReconciliationPhase } from '../events.ts';
 
-export type ChallengeStatus = 'raised' | 'responded' | 'escalated' | 'resolved' | 'withdrawn';
+/** `queried`: resolved, but CCG finance questions the recovery, which leaves V until confirmed or resolved again. */
+export type ChallengeStatus = 'raised' | 'responded' | 'escalated' | 'resolved' | 'queried' | 'withdrawn';
 export interface TrustResponse {
   respondedOn: IsoDate;
   acceptedPence: number;
@@ -21,6 +22,9 @@ export interface RaisedChallenge {
   raisedOn: IsoDate;
   responses: TrustResponse[];
   recoveredPence?: number | undefined;
+  creditNoteReference?: string | undefined;
+  /** The open query on the recovery, while `queried`. */
+  query?: { on: IsoDate; reason: string } | undefined;
   lastChangedOn: IsoDate;
 }
 export type ChallengeState = { status: 'none' } | RaisedChallenge;
@@ -45,8 +49,15 @@ export const evolveChallenge = (state: ChallengeState, event: ChallengeEvent): C
     }
     case 'ChallengeEscalated':
       return { ...state, status: 'escalated', lastChangedOn: on };
-    case 'ChallengeResolved':
-      return { ...state, status: 'resolved', recoveredPence: event.data.recoveredPence, lastChangedOn: on };
+    case 'ChallengeResolved': {
+      // Resolving again (after a query) replaces the recovery and clears the query (DOMAIN.md).
+      const { recoveredPence, creditNoteReference } = event.data;
+      return { ...state, status: 'resolved', recoveredPence, creditNoteReference, query: undefined, lastChangedOn: on };
+    }
+    case 'RecoveryQueried':
+      return { ...state, status: 'queried', query: { on, reason: event.data.reason }, lastChangedOn: on };
+    case 'RecoveryConfirmed':
+      return { ...state, status: 'resolved', query: undefined, lastChangedOn: on };
     case 'ChallengeWithdrawn':
       return { ...state, status: 'withdrawn', lastChangedOn: on };
     default: {

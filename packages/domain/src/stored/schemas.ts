@@ -83,6 +83,7 @@ const dated = { businessDate: date };
 const onContract = { ...dated, contractId: id };
 const onExtra = { ...onContract, extraId: id };
 const onChallenge = { ...onContract, challengeId: id };
+const onInvoice = { ...onContract, invoiceId: id };
 
 /** The current version of each event type's data. */
 export const EVENT_DATA = {
@@ -144,8 +145,23 @@ export const EVENT_DATA = {
   }) satisfies z.ZodType<E.ChallengeRaised>,
   TrustResponded: z.object({ ...onChallenge, acceptedPence: pence, rejectedPence: pence }) satisfies z.ZodType<E.TrustResponded>,
   ChallengeEscalated: z.object({ ...onChallenge, detail: opt(text) }) satisfies z.ZodType<E.ChallengeEscalated>,
-  ChallengeResolved: z.object({ ...onChallenge, recoveredPence: pence }) satisfies z.ZodType<E.ChallengeResolved>,
+  ChallengeResolved: z.object({ ...onChallenge, recoveredPence: pence, creditNoteReference: opt(text) }) satisfies z.ZodType<E.ChallengeResolved>,
   ChallengeWithdrawn: z.object({ ...onChallenge }) satisfies z.ZodType<E.ChallengeWithdrawn>,
+  RecoveryQueried: z.object({ ...onChallenge, reason: text }) satisfies z.ZodType<E.RecoveryQueried>,
+  RecoveryConfirmed: z.object({ ...onChallenge }) satisfies z.ZodType<E.RecoveryConfirmed>,
+  InvoiceSubmitted: z.object({
+    ...onInvoice,
+    csu: code,
+    invoiceNumber: text,
+    quarter,
+    kind: z.enum(E.INVOICE_KINDS),
+    extraId: opt(id),
+    amountPence: pence,
+    vatPence: pence,
+  }) satisfies z.ZodType<E.InvoiceSubmitted>,
+  InvoiceDisputed: z.object({ ...onInvoice, reason: text }) satisfies z.ZodType<E.InvoiceDisputed>,
+  InvoicePaid: z.object({ ...onInvoice, amountPence: pence }) satisfies z.ZodType<E.InvoicePaid>,
+  InvoiceWithdrawn: z.object({ ...onInvoice }) satisfies z.ZodType<E.InvoiceWithdrawn>,
 } as const satisfies Record<E.LedgerEventType, z.ZodObject>;
 
 /** The fields each event type may hold: the decode step refuses any other (z.object alone would drop them). */

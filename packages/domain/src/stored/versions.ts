@@ -32,6 +32,12 @@ export const UPCASTERS: Readonly<Record<LedgerEventType, readonly Upcaster[]>> =
   ChallengeEscalated: [],
   ChallengeResolved: [],
   ChallengeWithdrawn: [],
+  RecoveryQueried: [],
+  RecoveryConfirmed: [],
+  InvoiceSubmitted: [],
+  InvoiceDisputed: [],
+  InvoicePaid: [],
+  InvoiceWithdrawn: [],
 };
 
 /** The version the code writes now for an event type. */

@@ -10,6 +10,12 @@ export interface StoreUnderTest {
   reopen?: () => Promise<EventStore>;
   /** Releases everything the factory made. Called after each test; `store` may already be closed. */
   dispose: () => Promise<void>;
+  /**
+   * How long a subscription test waits for its events; default 8 s. What it proves (each event once, in order) does
+   * not depend on it: a store reached through a slower transport, such as a fake server sharing the test's machine,
+   * may ask for more.
+   */
+  subscriptionPatienceMs?: number;
 }
 
 export type StoreFactory = () => Promise<StoreUnderTest>;

@@ -34,7 +34,12 @@ export const subscriptionTests = (subject: Subject): void => {
     const subscribeSoon = (): void => {
       written += 1;
       if (written === 100)
-        subscribed = collect(store.subscribeToAll({ after: start }), ours, (seen) => seen.length >= total);
+        subscribed = collect(
+          store.subscribeToAll({ after: start }),
+          ours,
+          (seen) => seen.length >= total,
+          subject().subscriptionPatienceMs,
+        );
     };
     await Promise.all(
       Array.from({ length: writers }, (_, w) => writer(store, `${prefix}.w${w}`, perWriter, subscribeSoon)),
@@ -69,13 +74,19 @@ export const subscriptionTests = (subject: Subject): void => {
       store.subscribeToAll({ after: checkpoint }),
       ours,
       (seen) => seen.length >= rest.length,
+      subject().subscriptionPatienceMs,
     );
     expect(ids(resumed)).toEqual(rest);
     expect(resumed[0]?.position).toBeGreaterThan(checkpoint);
 
     // From the head: nothing until the next append, then exactly that.
     const head = appended.at(-1)?.position ?? 0n;
-    const next = collect(store.subscribeToAll({ after: head }), ours, (seen) => seen.length >= 1);
+    const next = collect(
+      store.subscribeToAll({ after: head }),
+      ours,
+      (seen) => seen.length >= 1,
+      subject().subscriptionPatienceMs,
+    );
     await new Promise((resolve) => setTimeout(resolve, 30));
     const { events } = await store.appendToStream(`${prefix}-0`, [newEvent()], { expectedRevision: 'any' });
     expect(ids(await next)).toEqual(ids(events));

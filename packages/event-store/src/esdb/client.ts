@@ -1,68 +1,97 @@
-// The one module that imports the EventStoreDB/KurrentDB client (@eventstore/db-client 6). Everything else speaks the
-// neutral terms of mapping.ts, so moving to the successor, @kurrent/kurrentdb-client, is a change to this file: the
-// names are the same, and there `readAll` takes a server-side `filter`, which would replace the two work-arounds below
-// (bounded reads through a filtered subscription that ends when caught up; the backward scan for the newest event).
+// The one module that imports the KurrentDB client (@kurrent/kurrentdb-client 1.3). Everything else speaks the neutral
+// terms of mapping.ts and records.ts. Writes go through AppendRecords (KurrentDB 26.1): records for several streams
+// and consistency checks on any stream, one atomic commit. The adapter never calls the client's appendToStream, whose
+// options take `streamState` and silently ignore a leftover `expectedRevision` from client 6; AppendOptionsOf below
+// keeps such an option from compiling should anyone add a call. Every read goes to the leader (`requiresLeader`): a
+// follower may not yet hold a write this process has been told is committed.
+import { randomUUID } from 'node:crypto';
 import {
-  ANY,
   BACKWARDS,
   END,
-  EventStoreDBClient,
+  KurrentDBClient,
   NO_STREAM,
   START,
+  STREAM_STATE,
   StreamNotFoundError,
-  WrongExpectedVersionError,
   streamNameFilter,
-  type AllStreamRecordedEvent,
   type AllStreamSubscription,
-  type AppendExpectedRevision,
+  type AppendRecordInput,
+  type AppendToStreamOptions,
+  type ConsistencyCheck,
   type JSONEventData,
   type JSONType,
   type ReadPosition,
   type RecordedEvent,
-} from '@eventstore/db-client';
-import type { ExpectedRevision, NewEvent } from '../port.ts';
-import { toServerPosition, type ServerEvent } from './mapping.ts';
+} from '@kurrent/kurrentdb-client';
+import { toClientConnectionString, toServerPosition, type ServerEvent } from './mapping.ts';
+import type { ServerRecord, StateCheck } from './records.ts';
 
-export type StreamFilter = { prefixes: string[] } | { regex: string };
+/**
+ * The client's append options with `expectedRevision` (client 6's name, silently ignored by this client) made a
+ * compile error: `AppendOptionsOf<{ expectedRevision: 1n }>` is `never`.
+ */
+export type AppendOptionsOf<T> = T extends { expectedRevision: unknown } ? never : T & AppendToStreamOptions;
 
-export type AppendOutcome = { ok: true; lastRevision: bigint } | { ok: false; current: bigint | 'no-stream' };
+export interface Violation {
+  stream: string;
+  actual: bigint | 'no-stream' | 'deleted';
+}
 
-export interface EsdbConnection {
-  append(stream: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendOutcome>;
+/**
+ * How an AppendRecords call ended. `unknown`: no answer came (the server drops an identical write while the first is
+ * not yet replicated, a deadline passed, the leader changed): the records may or may not have been committed.
+ */
+export type AppendOutcome =
+  | { kind: 'written'; revisions: ReadonlyMap<string, bigint> }
+  | { kind: 'violated'; violations: readonly Violation[] }
+  | { kind: 'unknown'; reason: string };
+
+export interface KurrentConnection {
+  /** Resolves if the server takes AppendRecords with consistency checks (KurrentDB 26.1+); rejects, saying so, if not. */
+  checkServer(probeStream: string): Promise<void>;
+  appendRecords(records: readonly ServerRecord[], checks: readonly StateCheck[]): Promise<AppendOutcome>;
   /** The stream's events from `fromRevision`, at most `maxCount`; [] when the stream does not exist. */
   readStream(stream: string, fromRevision: bigint, maxCount?: number): Promise<ServerEvent[]>;
-  lastRevision(stream: string): Promise<bigint | 'no-stream'>;
-  /** The newest event in the whole log whose stream name starts with `prefix`. */
-  lastEventWithPrefix(prefix: string): Promise<ServerEvent | undefined>;
-  /** Events of matching streams with a position after `after`, at most `limit`, as of about now. */
-  readFiltered(filter: StreamFilter, after: bigint, limit: number): Promise<ServerEvent[]>;
-  /** Catch-up then live; returns the function that stops it. */
+  lastEvent(stream: string): Promise<ServerEvent | undefined>;
+  /** Events of streams starting with one of `prefixes`, with a position after `after`, at most `limit`. */
+  readAll(prefixes: readonly string[], after: bigint, limit: number): Promise<ServerEvent[]>;
+  /** The newest `limit` events of matching streams before `before` (before the end when undefined), newest first. */
+  readAllBackward(prefixes: readonly string[], before: bigint | undefined, limit: number): Promise<ServerEvent[]>;
+  /** Catch-up then live, after `after`; returns the function that stops it. */
   subscribe(
-    filter: StreamFilter,
+    prefixes: readonly string[],
     after: bigint,
     on: { event(e: ServerEvent): void; error(e: Error): void },
   ): () => void;
   dispose(): Promise<void>;
 }
 
-/** A bounded read fails if the server shows no sign of progress (no event, no checkpoint) for this long. */
-const IDLE_LIMIT_MS = 30_000;
-const SCAN_PAGE = 256;
+export interface ConnectOptions {
+  /** How long an append may go unanswered before its outcome is looked up instead; default 5 s. */
+  appendTimeoutMs?: number | undefined;
+}
 
-/** The client 6 parser knows only `esdb://` and `esdb+discover://`; the successor also takes the `kurrentdb` names. */
-export const toClientConnectionString = (spec: string): string =>
-  spec.replace(/^kurrent(?:db)?(\+discover)?:\/\//i, (_, discover: string | undefined) => `esdb${discover ?? ''}://`);
+const DEFAULT_APPEND_TIMEOUT_MS = 5_000;
+/** Reads retried after the client lost its node or found a follower, while it reconnects to the leader. */
+const READ_ATTEMPTS = 5;
+const MAX_COUNT = Number.MAX_SAFE_INTEGER;
 
-export const toServerExpectedRevision = (expected: ExpectedRevision): AppendExpectedRevision =>
-  expected === 'no-stream' ? NO_STREAM : expected === 'any' ? ANY : BigInt(expected);
-
-/** The server's wrong-expected-revision refusal (the one error an append expects), else undefined. */
-export const wrongExpectedVersion = (error: unknown): { current: bigint | 'no-stream' } | undefined =>
-  error instanceof WrongExpectedVersionError
-    ? { current: error.actualVersion === NO_STREAM ? 'no-stream' : error.actualVersion }
+const errorType = (error: unknown): string | undefined =>
+  typeof error === 'object' && error !== null && typeof (error as { type?: unknown }).type === 'string'
+    ? (error as { type: string }).type
     : undefined;
 
-const toServerEvent = (e: RecordedEvent): ServerEvent => ({
+/** The client's answers that mean "ask again": another node is leader now, or the connection was lost. */
+const reconnecting = new Set(['not-leader', 'unavailable', 'cancelled']);
+/** Answers to an append that leave its outcome open. */
+const openOutcome = new Set([...reconnecting, 'deadline-exceeded', 'timeout']);
+
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** KurrentDB 26.1 refuses a read from a log position that is not a record boundary ("invalid position"). */
+export const isInvalidPosition = (error: unknown): boolean => /invalid position/i.test(messageOf(error));
+
+export const toServerEvent = (e: RecordedEvent): ServerEvent => ({
   streamId: e.streamId,
   id: e.id,
   revision: e.revision,
@@ -74,190 +103,148 @@ const toServerEvent = (e: RecordedEvent): ServerEvent => ({
   position: e.position,
 });
 
-const toEventData = (e: NewEvent): JSONEventData => ({
-  id: e.eventId,
-  contentType: 'application/json',
-  type: e.type,
-  // The client writes JSON.stringify of these: any JSON value round-trips, `undefined` becomes null (as in SQLite).
-  data: (e.data ?? null) as JSONType,
-  metadata: e.metadata,
-});
-
-const eventOf = (item: unknown): ServerEvent | undefined => {
-  const event = (item as { event?: RecordedEvent } | undefined)?.event;
-  return event && toServerEvent(event);
+const toInput = (r: ServerRecord): AppendRecordInput => {
+  const record: JSONEventData = {
+    id: r.id,
+    contentType: 'application/json',
+    type: r.type,
+    data: r.data as JSONType,
+    metadata: { ...r.properties },
+  };
+  return { streamName: r.stream, record };
 };
 
-const toClientFilter = (filter: StreamFilter) =>
-  'regex' in filter
-    ? streamNameFilter({ regex: filter.regex, checkpointReached: progressed })
-    : streamNameFilter({ prefixes: filter.prefixes, checkpointReached: progressed });
+const toCheck = (c: StateCheck): ConsistencyCheck => ({
+  type: STREAM_STATE,
+  streamName: c.stream,
+  expectedState: c.expected === 'no-stream' ? NO_STREAM : c.expected,
+});
 
-/** Checkpoints show that a filtered read is scanning even when nothing matches: tell the idle watch. */
-const progressed = (subscription: AllStreamSubscription): void => void subscription.emit('progress');
+const violationsOf = (error: unknown): Violation[] | undefined => {
+  if (errorType(error) !== 'append-consistency-violation') return undefined;
+  const list = (error as { violations?: { streamName: string; actualState: bigint | string }[] }).violations ?? [];
+  return list.map((v) => ({
+    stream: v.streamName,
+    actual: typeof v.actualState === 'bigint' ? (v.actualState < 0n ? 'deleted' : v.actualState) : 'no-stream',
+  }));
+};
 
-/** What collectUntilCaughtUp needs of a subscription (a readable stream of events that also signals catch-up). */
-export interface CatchUpSource {
-  readonly readableLength: number;
-  on(event: string, listener: (...args: never[]) => void): unknown;
-  unsubscribe(): Promise<void>;
-}
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/**
- * Collects a filtered subscription's events up to the server's caught-up signal (or `limit`), then stops it. The
- * signal arrives as an event while earlier events may still sit in the stream's buffer: those are owed and read first.
- */
-export const collectUntilCaughtUp = <T>(
-  source: CatchUpSource,
-  accept: (item: unknown) => T | undefined,
-  limit: number,
-  idleMs = IDLE_LIMIT_MS,
-): Promise<T[]> =>
-  new Promise<T[]>((resolve, reject) => {
-    const out: T[] = [];
-    let settled = false;
-    let owed: number | undefined;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const finish = (error?: Error): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      source.unsubscribe().catch(() => undefined);
-      if (error) reject(error);
-      else resolve(out);
-    };
-    const watch = (): void => {
-      clearTimeout(timer);
-      timer = setTimeout(
-        () => finish(new Error(`no caught-up signal after ${idleMs} ms idle: needs EventStoreDB 23.10+ or KurrentDB`)),
-        idleMs,
-      );
-    };
-    source.on('data', (item: unknown) => {
-      if (settled) return;
-      watch();
-      const value = accept(item);
-      if (value !== undefined) out.push(value);
-      if (out.length >= limit) return finish();
-      if (owed !== undefined && (owed -= 1) <= 0) finish();
+export const connectKurrent = (connectionString: string, options: ConnectOptions = {}): KurrentConnection => {
+  const client = KurrentDBClient.connectionString(toClientConnectionString(connectionString));
+  const appendTimeoutMs = options.appendTimeoutMs ?? DEFAULT_APPEND_TIMEOUT_MS;
+
+  /** A read, asked again while the client reconnects (to the leader, after a follower refused a leader read). */
+  const read = async <T>(work: () => Promise<T>): Promise<T> => {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await work();
+      } catch (error) {
+        if (attempt >= READ_ATTEMPTS || !reconnecting.has(errorType(error) ?? '')) throw error;
+        await sleep(20 * 2 ** attempt);
+      }
+    }
+  };
+
+  const collect = async (events: AsyncIterable<{ event?: RecordedEvent | undefined }>): Promise<ServerEvent[]> => {
+    const out: ServerEvent[] = [];
+    for await (const resolved of events) if (resolved.event) out.push(toServerEvent(resolved.event));
+    return out;
+  };
+
+  const readStream = (stream: string, fromRevision: bigint, maxCount = MAX_COUNT): Promise<ServerEvent[]> =>
+    read(async () => {
+      try {
+        return await collect(client.readStream(stream, { fromRevision, maxCount, requiresLeader: true }));
+      } catch (error) {
+        if (error instanceof StreamNotFoundError) return [];
+        throw error;
+      }
     });
-    source.on('caughtUp', () => {
-      owed = source.readableLength;
-      if (owed === 0) finish();
-    });
-    source.on('progress', watch);
-    source.on('error', (error: Error) => finish(error));
-    source.on('end', () => finish(new Error('the server ended the read before it caught up')));
-    watch();
-  });
-
-export const connectEsdb = (connectionString: string): EsdbConnection => {
-  const client = EventStoreDBClient.connectionString(toClientConnectionString(connectionString));
 
   /**
-   * Where to read from to see every event after `after`. Positions this store hands out are record boundaries;
-   * any other number (say `position - 1n`) is not one, and the server refuses or misreads it. So the position is
-   * used only when the event stored there is found, else the read starts at the beginning; callers drop
-   * everything at or before `after` either way (which also makes the server's inclusive or exclusive start moot).
+   * Where to read from to see every event after `after`. A position this store handed out is a record boundary, and
+   * the server reads from it; any other number (say `position - 1n`) is not, and the server refuses it (or, before
+   * 26.1, misread it). Then the read starts at the beginning; callers drop everything at or before `after` either way.
    */
   const startAfter = async (after: bigint): Promise<ReadPosition> => {
     if (after <= 0n) return START;
     const at = toServerPosition(after);
-    let found = false;
     try {
-      for await (const resolved of client.readAll({ fromPosition: at, maxCount: 1 })) {
-        found = resolved.event?.position.commit === after;
-      }
-    } catch {
-      // not a record boundary
-    }
-    return found ? at : START;
-  };
-
-  const readStream = async (stream: string, fromRevision: bigint, maxCount?: number): Promise<ServerEvent[]> => {
-    const events: ServerEvent[] = [];
-    try {
-      for await (const resolved of client.readStream(stream, {
-        fromRevision,
-        ...(maxCount === undefined ? {} : { maxCount }),
-      })) {
-        if (resolved.event) events.push(toServerEvent(resolved.event));
-      }
+      const [first] = await read(() =>
+        collect(client.readAll({ fromPosition: at, maxCount: 1, requiresLeader: true })),
+      );
+      return first === undefined || first.position?.commit === after ? at : START;
     } catch (error) {
-      if (error instanceof StreamNotFoundError) return [];
+      if (isInvalidPosition(error)) return START;
       throw error;
     }
-    return events;
   };
 
+  const filterOf = (prefixes: readonly string[]) => streamNameFilter({ prefixes: [...prefixes] });
+
   return {
-    append: async (stream, events, expected) => {
-      try {
-        const result = await client.appendToStream(stream, events.map(toEventData), {
-          expectedRevision: toServerExpectedRevision(expected),
+    checkServer: async (probeStream) => {
+      // A check no stream can meet (a revision no stream reaches) proves the server takes checks, and writes nothing.
+      const probe = () =>
+        appendRecords(
+          [{ stream: probeStream, id: randomUUID(), type: 'Probe', data: {}, properties: {} }],
+          [{ stream: probeStream, expected: 2n ** 62n }],
+        );
+      for (let attempt = 1; ; attempt += 1) {
+        const outcome = await probe().catch((error: unknown) => {
+          throw new Error(
+            `the KurrentDB server cannot take AppendRecords with consistency checks (${messageOf(error)}). CSU ` +
+              'Ledger needs KurrentDB 26.1 or later: its approvals check every stream of a contract in the same ' +
+              'commit as the approval, and older servers can only check, then append, which races. Upgrade the server.',
+          );
         });
-        return { ok: true, lastRevision: result.nextExpectedRevision };
-      } catch (error) {
-        const conflict = wrongExpectedVersion(error);
-        if (conflict) return { ok: false, ...conflict };
-        throw error;
+        if (outcome.kind === 'violated') return;
+        if (outcome.kind === 'written') throw new Error('the KurrentDB server wrote past a check no stream meets');
+        // No answer: the leader may have changed, or the node found was a follower; the client reconnects.
+        if (attempt >= READ_ATTEMPTS) throw new Error(`no answer from the KurrentDB server: ${outcome.reason}`);
+        await sleep(20 * 2 ** attempt);
       }
     },
+
+    appendRecords,
 
     readStream,
 
-    lastRevision: async (stream) => {
-      let last: bigint | 'no-stream' = 'no-stream';
-      try {
-        for await (const resolved of client.readStream(stream, {
-          direction: BACKWARDS,
-          fromRevision: END,
-          maxCount: 1,
-        })) {
-          last = resolved.event?.revision ?? last;
-        }
-      } catch (error) {
-        if (!(error instanceof StreamNotFoundError)) throw error;
-      }
-      return last;
-    },
+    lastEvent: async (stream) => (await readStreamBackward(stream))[0],
 
-    // Client 6 cannot filter a read of $all, so this pages backwards through the log until one of ours turns up:
-    // normally on the first page, since the newest records are ours.
-    lastEventWithPrefix: async (prefix) => {
-      let from: ReadPosition = END;
-      for (;;) {
-        const page: AllStreamRecordedEvent[] = [];
-        for await (const resolved of client.readAll({
-          direction: BACKWARDS,
-          fromPosition: from,
-          maxCount: SCAN_PAGE,
-        })) {
-          if (resolved.event) page.push(resolved.event);
-        }
-        const ours = page.find((e) => e.streamId.startsWith(prefix));
-        const last = page.at(-1);
-        if (ours) return toServerEvent(ours);
-        if (page.length < SCAN_PAGE || !last) return undefined;
-        from = last.position;
-      }
-    },
-
-    readFiltered: async (filter, after, limit) => {
+    readAll: async (prefixes, after, limit) => {
       if (limit <= 0) return [];
       const fromPosition = await startAfter(after);
-      const subscription = client.subscribeToAll({ fromPosition, filter: toClientFilter(filter) });
-      return collectUntilCaughtUp(
-        subscription,
-        (item) => {
-          const event = eventOf(item);
-          return event && (event.position?.commit ?? 0n) > after ? event : undefined;
-        },
-        limit,
-      );
+      return read(async () => {
+        const out: ServerEvent[] = [];
+        // From a position the read includes the event there: one more than the limit, and the first dropped.
+        const maxCount = fromPosition === START || limit >= MAX_COUNT ? MAX_COUNT : limit + 1;
+        const events = client.readAll({ fromPosition, maxCount, filter: filterOf(prefixes), requiresLeader: true });
+        for await (const resolved of events) {
+          const event = resolved.event && toServerEvent(resolved.event);
+          if (event && (event.position?.commit ?? 0n) > after) out.push(event);
+          if (out.length >= limit) break;
+        }
+        return out;
+      });
     },
 
-    subscribe: (filter, after, on) => {
+    readAllBackward: (prefixes, before, limit) =>
+      read(() =>
+        collect(
+          client.readAll({
+            direction: BACKWARDS,
+            fromPosition: before === undefined ? END : toServerPosition(before),
+            maxCount: limit,
+            filter: filterOf(prefixes),
+            requiresLeader: true,
+          }),
+        ),
+      ),
+
+    subscribe: (prefixes, after, on) => {
       let stopped = false;
       let subscription: AllStreamSubscription | undefined;
       const fail = (error: Error): void => {
@@ -269,9 +256,9 @@ export const connectEsdb = (connectionString: string): EsdbConnection => {
       startAfter(after).then((fromPosition) => {
         if (stopped) return;
         let cursor = after;
-        subscription = client.subscribeToAll({ fromPosition, filter: toClientFilter(filter) });
-        subscription.on('data', (item: unknown) => {
-          const event = eventOf(item);
+        subscription = client.subscribeToAll({ fromPosition, filter: filterOf(prefixes), requiresLeader: true });
+        subscription.on('data', (item: { event?: RecordedEvent }) => {
+          const event = item.event && toServerEvent(item.event);
           const position = event?.position?.commit ?? 0n;
           if (stopped || !event || position <= cursor) return;
           cursor = position;
@@ -288,4 +275,52 @@ export const connectEsdb = (connectionString: string): EsdbConnection => {
 
     dispose: () => client.dispose(),
   };
+
+  async function readStreamBackward(stream: string): Promise<ServerEvent[]> {
+    return read(async () => {
+      try {
+        return await collect(
+          client.readStream(stream, { direction: BACKWARDS, fromRevision: END, maxCount: 1, requiresLeader: true }),
+        );
+      } catch (error) {
+        if (error instanceof StreamNotFoundError) return [];
+        throw error;
+      }
+    });
+  }
+
+  /**
+   * One AppendRecords call. Violated checks are an answer, not an error; so is no answer within appendTimeoutMs (the
+   * call itself goes on until the client's deadline, its late outcome ignored: the caller looks the outcome up).
+   */
+  async function appendRecords(
+    records: readonly ServerRecord[],
+    checks: readonly StateCheck[],
+  ): Promise<AppendOutcome> {
+    const call = client.appendRecords(records.map(toInput), checks.map(toCheck)).then(
+      (result): AppendOutcome => ({
+        kind: 'written',
+        revisions: new Map(result.responses.map((r) => [r.streamName, r.revision])),
+      }),
+      (error: unknown): AppendOutcome => {
+        const violations = violationsOf(error);
+        if (violations) return { kind: 'violated', violations };
+        if (openOutcome.has(errorType(error) ?? '')) return { kind: 'unknown', reason: messageOf(error) };
+        throw error;
+      },
+    );
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<AppendOutcome>((resolve) => {
+      timer = setTimeout(
+        () => resolve({ kind: 'unknown', reason: `no answer within ${appendTimeoutMs} ms` }),
+        appendTimeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([call, timeout]);
+    } finally {
+      clearTimeout(timer);
+      call.catch(() => undefined);
+    }
+  }
 };

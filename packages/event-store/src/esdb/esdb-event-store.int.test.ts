@@ -1,18 +1,21 @@
-// The EventStoreDB/KurrentDB adapter against a real KurrentDB server in a container (testcontainers): the conformance
+// The KurrentDB adapter against a REAL KurrentDB server (26.1, in a container via testcontainers): the conformance
 // suite, then what only this store has: the deployment prefix on a shared server, positions and times as the
 // server's, retries as the server's no-ops. Where no container engine exists the whole file is registered as skipped,
 // with the reason printed and in every test's name, so the run's summary counts and names it; it never passes silently.
+// esdb-fake-server.int.test.ts runs the same suite everywhere against a fake server (a test double).
 import { randomUUID } from 'node:crypto';
 import { firstValueFrom, filter as where, take, toArray } from 'rxjs';
 import { GenericContainer, getContainerRuntimeClient, Wait, type StartedTestContainer } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeEventStore } from '../conformance.ts';
 import type { EventStore, NewEvent } from '../port.ts';
-import { connectEsdb, type EsdbConnection } from './client.ts';
+import { connectKurrent, type KurrentConnection } from './client.ts';
 import { createEsdbEventStore } from './esdb-event-store.ts';
+import { recordedTime } from './mapping.ts';
 
-// Pinned for repeatable runs; LEDGER_TEST_KURRENTDB_IMAGE tries another (e.g. eventstore/eventstore:24.10).
-const IMAGE = process.env.LEDGER_TEST_KURRENTDB_IMAGE ?? 'kurrentplatform/kurrentdb:25.0';
+// Pinned for repeatable runs (the adapter needs 26.1+: AppendRecords with consistency checks); another image with
+// LEDGER_TEST_KURRENTDB_IMAGE. The compose cluster (infra/compose/kurrentdb-cluster.yml) runs the same one.
+const IMAGE = process.env.LEDGER_TEST_KURRENTDB_IMAGE ?? 'docker.kurrent.io/kurrent-latest/kurrentdb:26.1.0';
 const PORT = 2113;
 
 // Before anything else: testcontainers answers in milliseconds when no engine is there.
@@ -23,7 +26,7 @@ const noEngine = await getContainerRuntimeClient().then(
 
 let container: StartedTestContainer | undefined;
 let url = '';
-let raw: EsdbConnection | undefined;
+let raw: KurrentConnection | undefined;
 const stores: EventStore[] = [];
 const open = (streamPrefix?: string): EventStore => {
   const store = createEsdbEventStore(url, { streamPrefix });
@@ -31,26 +34,31 @@ const open = (streamPrefix?: string): EventStore => {
   return store;
 };
 const event = (type = 'T', data: unknown = { n: 1 }): NewEvent => ({ eventId: randomUUID(), type, data, metadata: {} });
+/** A record of another application, written straight to the server. */
+const foreign = (stream: string) => ({ stream, id: randomUUID(), type: 'Other', data: {}, properties: {} });
 
 const startServer = async (): Promise<void> => {
   container = await new GenericContainer(IMAGE)
     .withExposedPorts(PORT)
-    // In memory, no projections, plain HTTP/2; appends up to 8 MiB (the suite writes a 1 MB event, the default cap).
-    .withCommand(['--insecure', '--run-projections=None', '--mem-db', '--max-append-size=8388608'])
+    // In memory, no projections, plain HTTP/2; the append sizes the compose cluster sets (the suite writes a 1 MB event).
+    .withCommand([
+      '--insecure',
+      '--run-projections=None',
+      '--mem-db',
+      '--max-append-size=8388608',
+      '--max-append-event-size=4194304',
+    ])
     .withWaitStrategy(Wait.forHttp('/health/live', PORT).forStatusCode(204))
     .withStartupTimeout(180_000)
     .start();
-  url = `esdb://${container.getHost()}:${container.getMappedPort(PORT)}?tls=false`;
-  raw = connectEsdb(url);
+  url = `kurrentdb://${container.getHost()}:${container.getMappedPort(PORT)}?tls=false`;
+  raw = connectKurrent(url);
   // Live is not yet leader: wait until a write goes through.
   for (let attempt = 0; ; attempt += 1) {
-    try {
-      await raw.append('readiness-probe', [event()], 'any');
-      return;
-    } catch (error) {
-      if (attempt >= 60) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
+    const outcome = await raw.appendRecords([foreign('readiness-probe')], []).catch(() => undefined);
+    if (outcome?.kind === 'written') return;
+    if (attempt >= 60) throw new Error(`KurrentDB did not take a write: ${JSON.stringify(outcome)}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
   }
 };
 
@@ -74,7 +82,7 @@ const suites = (): void => {
       const name = `contract-${randomUUID()}`;
       const start = await ours.headPosition();
       const live = firstValueFrom(ours.subscribeToAll({ after: start }).pipe(take(1)));
-      await raw?.append(`someone-else-${randomUUID()}`, [event()], 'no-stream');
+      await raw?.appendRecords([foreign(`someone-else-${randomUUID()}`)], []);
       await other.appendToStream(name, [event()], { expectedRevision: 'no-stream' });
       const { events } = await ours.appendToStream(name, [event()], { expectedRevision: 'no-stream' });
 
@@ -87,7 +95,7 @@ const suites = (): void => {
       expect(await raw?.readStream(`ledger2-${name}`, 0n)).toHaveLength(1);
     });
 
-    it("records the server's commit (= prepare) position and created time", async () => {
+    it("records the server's commit (= prepare) position and created time, to the second", async () => {
       const store = open();
       const name = `positions-${randomUUID()}`;
       const { events } = await store.appendToStream(name, [event(), event(), event()], {
@@ -96,7 +104,7 @@ const suites = (): void => {
       const onServer = (await raw?.readStream(`ledger-${name}`, 0n)) ?? [];
       expect(onServer.map((e) => e.position?.commit)).toEqual(events.map((e) => e.position));
       expect(onServer.every((e) => e.position?.commit === e.position?.prepare)).toBe(true);
-      expect(onServer.map((e) => e.created.toISOString())).toEqual(events.map((e) => e.recordedAt));
+      expect(onServer.map((e) => recordedTime(e.created))).toEqual(events.map((e) => e.recordedAt));
     });
 
     it('answers a retry from the stored events, and the server stores nothing more', async () => {
@@ -139,8 +147,13 @@ const suites = (): void => {
 };
 
 if (noEngine === undefined) {
-  describe(`esdb adapter on KurrentDB (${IMAGE} in a container)`, suites);
+  describe(`kurrentdb adapter on a REAL KurrentDB server (${IMAGE} in a container)`, suites);
 } else {
-  console.warn(`SKIPPED esdb conformance: no container engine (${noEngine}); needs Docker or Podman to run KurrentDB`);
-  describe.skip('esdb adapter on KurrentDB: SKIPPED, no container engine (needs Docker or Podman)', suites);
+  console.warn(
+    `SKIPPED kurrentdb conformance on a real server: no container engine (${noEngine}); needs Docker or Podman`,
+  );
+  describe.skip(
+    'kurrentdb adapter on a REAL KurrentDB server: SKIPPED, no container engine (needs Docker or Podman)',
+    suites,
+  );
 }

@@ -1,10 +1,12 @@
-// The EventStoreDB/KurrentDB adapter. Streams and expected revisions are the server's own, under a deployment prefix;
-// `$all` is read through a server-side stream-name filter (our prefix: no system streams, no other applications);
-// positions are the server's commit positions; recorded times are its `created` timestamps.
+// The KurrentDB adapter. Streams and revisions are the server's own, under a deployment prefix; appends are single
+// AppendRecords commits with their checks (append.ts); stream groups are read stream by stream through the
+// adapter's group index (group-index.ts); `$all` is read through the server's stream-name filter (our prefix: no
+// system streams, no other applications, none of the adapter's own streams); positions are the server's commit
+// positions; recorded times are its `created` timestamps, never decreasing (records.ts). Needs KurrentDB 26.1+: a
+// store opened on an older server fails every call, saying so.
 import { Observable } from 'rxjs';
 import {
   ConcurrencyError,
-  DuplicateEventIdError,
   inStreamGroup,
   type AppendOptions,
   type AppendResult,
@@ -12,21 +14,23 @@ import {
   type NewEvent,
   type RecordedEvent,
 } from '../port.ts';
-import type { EsdbConnection } from './client.ts';
-import { claimEventIds } from './event-id-claims.ts';
+import { LATER_APPENDS, appendToServer } from './append.ts';
+import type { KurrentConnection } from './client.ts';
+import { groupCommit, type GroupCommit } from './group-commit.ts';
+import { READ_CONCURRENCY, ensureGroupIndex, mapLimited, readGroupIndex } from './group-index.ts';
 import {
   DEFAULT_STREAM_PREFIX,
   checkBatch,
   checkExpectedRevision,
   checkStreamPrefix,
-  findRetry,
+  groupIndexMarker,
   parseEsdbSpec,
-  streamGroupRegex,
   toRecordedEvent,
   toServerStream,
   wrongRevision,
   type ServerEvent,
 } from './mapping.ts';
+import { LOOKBACK, clampRecordedAt, newestTime } from './records.ts';
 
 export interface EsdbEventStoreOptions {
   /**
@@ -34,91 +38,131 @@ export interface EsdbEventStoreOptions {
    * server need prefixes of which none begins another (`ledger-` would read `ledger-test-`'s streams as its own).
    */
   streamPrefix?: string | undefined;
-  /** What talks to the server; default the client module (client.ts). Tests may put a stand-in here. */
-  connect?: ((connectionString: string) => EsdbConnection) | undefined;
+  /** What talks to the server; default the client module (client.ts). */
+  connect?: ((connectionString: string) => KurrentConnection) | undefined;
+  /** How long an append may go unanswered before its outcome is looked up (client.ts); default 5 s. */
+  appendTimeoutMs?: number | undefined;
+  /** How long to keep looking up the outcome of an unanswered append before failing it; default 60 s. */
+  outcomeBudgetMs?: number | undefined;
 }
+
+const CONNECTION_STRING = /^(esdb|kurrent|kurrentdb|kdb)(\+discover)?:\/\//i;
 
 export const createEsdbEventStore = (connectionString: string, options: EsdbEventStoreOptions = {}): EventStore => {
   const prefix = checkStreamPrefix(options.streamPrefix ?? DEFAULT_STREAM_PREFIX);
-  if (!/^(esdb|kurrent|kurrentdb)(\+discover)?:\/\//i.test(connectionString)) {
-    throw new Error('an EventStoreDB/KurrentDB connection string starts esdb://, kurrentdb:// (or +discover)');
+  if (!CONNECTION_STRING.test(connectionString)) {
+    throw new Error('a KurrentDB connection string starts kurrentdb:// (or esdb://, kurrent://, kdb://, +discover)');
   }
-  // The client (gRPC, ~300 ms to load) is imported only by stores that use it; every call waits for it.
+  // The client (gRPC and a native module, ~300 ms to load) is imported only by stores that use it. Every call waits
+  // for the connection, the check that the server is 26.1 or later, and the group index being complete.
   const connect = options.connect;
-  const connecting = connect
-    ? Promise.resolve().then(() => connect(connectionString))
-    : import('./client.ts').then((client) => client.connectEsdb(connectionString));
+  const connecting = (
+    connect
+      ? Promise.resolve().then(() => connect(connectionString))
+      : import('./client.ts').then((client) =>
+          client.connectKurrent(connectionString, { appendTimeoutMs: options.appendTimeoutMs }),
+        )
+  ).then(async (c) => {
+    try {
+      await c.checkServer(groupIndexMarker(prefix));
+      await ensureGroupIndex(c, prefix);
+      return c;
+    } catch (error) {
+      await c.dispose().catch(() => undefined);
+      throw error;
+    }
+  });
   connecting.catch(() => undefined); // reported to every caller instead of as an unhandled rejection
 
   const server = (name: string): string => toServerStream(prefix, name);
-  const recorded = (events: ServerEvent[]): RecordedEvent[] => events.map((e) => toRecordedEvent(prefix, e));
-  const ours = { prefixes: [prefix] };
+  const ours = [prefix];
+  const { outcomeBudgetMs } = options;
 
-  const readStream = async (c: EsdbConnection, name: string, fromRevision = 0): Promise<RecordedEvent[]> => {
+  /**
+   * The port's events, in position order, with recorded times clamped against the LOOKBACK events just before them
+   * (records.ts). `newest`, when given, is a read of the newest events of the log (newest first, at most `limit`)
+   * made since `events` were committed: if it reaches back far enough it holds those LOOKBACK events.
+   */
+  const recorded = async (
+    c: KurrentConnection,
+    events: ServerEvent[],
+    newest?: { events: ServerEvent[]; limit: number },
+  ): Promise<RecordedEvent[]> => {
+    const mapped = events.map((e) => toRecordedEvent(prefix, e));
+    const first = mapped[0];
+    if (!first) return mapped;
+    const before = newest?.events.filter((e) => (e.position?.commit ?? 0n) < first.position);
+    const whole = newest !== undefined && newest.events.length < newest.limit; // the read reached the log's start
+    const lookback =
+      before && (before.length >= LOOKBACK || whole)
+        ? before.slice(0, LOOKBACK)
+        : await c.readAllBackward(ours, first.position, LOOKBACK);
+    return clampRecordedAt(mapped, newestTime(lookback));
+  };
+
+  const readStream = async (c: KurrentConnection, name: string, fromRevision = 0): Promise<RecordedEvent[]> => {
     if (!(Number.isSafeInteger(fromRevision) && fromRevision >= 0)) {
       throw new RangeError(`fromRevision must be a whole number >= 0, got ${fromRevision}`);
     }
-    return recorded(await c.readStream(server(name), BigInt(fromRevision)));
+    return recorded(c, await c.readStream(server(name), BigInt(fromRevision)));
   };
 
-  /**
-   * The server has no condition across streams, so `unchangedGroup` is check-then-append: the group's events after
-   * the position are looked for first, and the append follows. Not atomic on this store: an event of the group
-   * committed between the check and the append goes unnoticed (on SQLite and PostgreSQL the check is in the
-   * append's transaction). The window is the round trip between the two.
-   */
-  const refuseIfGroupChanged = async (c: EsdbConnection, name: string, options: AppendOptions): Promise<void> => {
-    const group = options.unchangedGroup;
-    if (!group) return;
-    const regex = streamGroupRegex(prefix, group.streamPrefix);
-    if ((await c.readFiltered({ regex }, group.afterPosition, 1)).length === 0) return;
-    const actual = await c.lastRevision(server(name));
-    throw new ConcurrencyError(
-      name,
-      options.expectedRevision,
-      actual === 'no-stream' ? 'no-stream' : Number(actual),
-      'group-changed',
-    );
-  };
+  // The same events appended twice at once by this process: the second waits for the first and is its duplicate.
+  const appending = new Map<string, Promise<AppendResult>>();
+  let committer: GroupCommit | undefined;
 
-  const append = async (name: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult> => {
-    const expected = checkExpectedRevision(options.expectedRevision);
-    const ids = checkBatch(events);
+  const append = async (name: string, events: NewEvent[], appendOptions: AppendOptions): Promise<AppendResult> => {
+    checkExpectedRevision(appendOptions.expectedRevision);
+    const key = `${name}\n${checkBatch(events).join()}`;
     const c = await connecting;
-    if (events.length === 0) return appendNothing(c, name, options);
-
-    // A retry first (as on the other stores): it must be answered even when its expected revision or group is stale.
-    if (await claimEventIds(c, prefix, name, ids)) {
-      const stream = await readStream(c, name);
-      const retry = findRetry(stream, ids);
-      if (retry.kind === 'stored') {
-        return { duplicate: true, events: retry.events, nextRevision: stream.at(-1)?.revision ?? -1 };
-      }
-      if (retry.kind === 'elsewhere') throw new DuplicateEventIdError(retry.eventId);
+    if (events.length === 0) return appendNothing(c, name, appendOptions);
+    const twin = appending.get(key);
+    if (twin) {
+      const first = await twin.catch(() => undefined);
+      if (first) return { ...first, duplicate: true };
     }
-    await refuseIfGroupChanged(c, name, options);
-
-    const outcome = await c.append(server(name), events, expected);
-    if (!outcome.ok) throw wrongRevision(name, expected, outcome.current);
-    // The server answers with the last revision only: positions and times come from reading the events back. If a
-    // racing identical retry landed first, the server took ours as its no-op and these are that retry's events.
-    const first = outcome.lastRevision - BigInt(events.length - 1);
-    const stored = recorded(await c.readStream(server(name), first, events.length));
-    if (stored.map((e) => e.eventId.toLowerCase()).join() !== ids.join()) {
-      throw new Error(`appended to ${name} at revision ${first}, but other events are stored there`);
+    const newest = (limit: number) => c.readAllBackward(ours, undefined, limit);
+    committer ??= groupCommit(c, newest, LOOKBACK + LATER_APPENDS);
+    const running = appendToServer(
+      {
+        connection: c,
+        prefix,
+        server,
+        recorded: (e, window) => recorded(c, e, window),
+        newest,
+        commit: committer.commit,
+        outcomeBudgetMs,
+      },
+      name,
+      events,
+      appendOptions,
+    );
+    appending.set(key, running);
+    try {
+      return await running;
+    } finally {
+      if (appending.get(key) === running) appending.delete(key);
     }
-    return { duplicate: false, events: stored, nextRevision: Number(outcome.lastRevision) };
   };
 
   /** Nothing to write: only the checks, as on the other stores. */
-  const appendNothing = async (c: EsdbConnection, name: string, options: AppendOptions): Promise<AppendResult> => {
-    const last = await c.lastRevision(server(name));
-    const expected = options.expectedRevision;
+  const appendNothing = async (c: KurrentConnection, name: string, guard: AppendOptions): Promise<AppendResult> => {
+    const last = (await c.lastEvent(server(name)))?.revision ?? 'no-stream';
+    const expected = guard.expectedRevision;
     const actual = last === 'no-stream' ? 'no-stream' : Number(last);
     if (expected === 'no-stream' ? actual !== 'no-stream' : expected !== 'any' && expected !== actual) {
       throw wrongRevision(name, expected, last);
     }
-    await refuseIfGroupChanged(c, name, options);
+    const group = guard.unchangedGroup;
+    if (group) {
+      const index = await readGroupIndex(c, prefix, group.streamPrefix);
+      const lasts = await mapLimited([group.streamPrefix, ...index.members], READ_CONCURRENCY, (m) =>
+        c.lastEvent(server(m)),
+      );
+      if (lasts.some((e) => (e?.position?.commit ?? 0n) > group.afterPosition)) {
+        throw new ConcurrencyError(name, expected, actual, 'group-changed');
+      }
+    }
     return { duplicate: false, events: [], nextRevision: actual === 'no-stream' ? -1 : actual };
   };
 
@@ -136,16 +180,24 @@ export const createEsdbEventStore = (connectionString: string, options: EsdbEven
   };
 
   return {
-    appendToStream: (name, events, options) => track(() => append(name, events, options)),
+    appendToStream: (name, events, appendOptions) => track(() => append(name, events, appendOptions)),
 
     readStream: (name, readOptions = {}) =>
       track(async () => readStream(await connecting, name, readOptions.fromRevision)),
 
-    // A server-side scan of $all with the group's regex: no index to consult, as no projection runs.
+    // The root and each child the index lists, read stream by stream and merged by position.
     readStreamGroup: (root) =>
       track(async () => {
-        const events = await (await connecting).readFiltered({ regex: streamGroupRegex(prefix, root) }, 0n, Infinity);
-        return recorded(events).filter((e) => inStreamGroup(e.streamName, root));
+        const c = await connecting;
+        const index = await readGroupIndex(c, prefix, root);
+        const streams = await mapLimited([root, ...index.members], READ_CONCURRENCY, (name) =>
+          c.readStream(server(name), 0n),
+        );
+        const merged = streams.flat().sort((a, b) => {
+          const [p, q] = [a.position?.commit ?? 0n, b.position?.commit ?? 0n];
+          return p < q ? -1 : p > q ? 1 : 0;
+        });
+        return (await recorded(c, merged)).filter((e) => inStreamGroup(e.streamName, root));
       }),
 
     readAll: (readOptions = {}) =>
@@ -154,12 +206,13 @@ export const createEsdbEventStore = (connectionString: string, options: EsdbEven
         if (maxCount !== undefined && !(Number.isInteger(maxCount) && maxCount >= 0)) {
           throw new RangeError(`maxCount must be a whole number >= 0, got ${maxCount}`);
         }
-        return recorded(await (await connecting).readFiltered(ours, after, maxCount ?? Infinity));
+        const c = await connecting;
+        return recorded(c, await c.readAll(ours, after, maxCount ?? Infinity));
       }),
 
     headPosition: () =>
       track(async () => {
-        const last = await (await connecting).lastEventWithPrefix(prefix);
+        const [last] = await (await connecting).readAllBackward(ours, undefined, 1);
         return last ? toRecordedEvent(prefix, last).position : 0n;
       }),
 
@@ -172,18 +225,36 @@ export const createEsdbEventStore = (connectionString: string, options: EsdbEven
         let stop = (): void => undefined;
         const complete = (): void => subscriber.complete();
         active.add(complete);
+        // Events are handed on in order, each clamped against the newest time before it (records.ts); the floor
+        // for the first one is read once, before it is handed on.
+        let queue = Promise.resolve();
+        let high: string | undefined;
+        let seeded = false;
+        const deliver = (c: KurrentConnection, event: ServerEvent): void => {
+          queue = queue.then(async () => {
+            if (subscriber.closed) return;
+            try {
+              const mapped = toRecordedEvent(prefix, event);
+              if (!seeded) {
+                seeded = true;
+                high = newestTime(await c.readAllBackward(ours, mapped.position, LOOKBACK));
+              }
+              const [clamped] = clampRecordedAt([mapped], high);
+              high = clamped?.recordedAt;
+              if (clamped) subscriber.next(clamped);
+            } catch (error) {
+              subscriber.error(error);
+            }
+          });
+        };
         connecting.then(
           (c) => {
             if (subscriber.closed) return;
             stop = c.subscribe(ours, subscribeOptions.after ?? 0n, {
-              event: (event) => {
-                try {
-                  subscriber.next(toRecordedEvent(prefix, event));
-                } catch (error) {
-                  subscriber.error(error);
-                }
+              event: (event) => deliver(c, event),
+              error: (error) => {
+                queue = queue.then(() => subscriber.error(error));
               },
-              error: (error) => subscriber.error(error),
             });
           },
           (error: unknown) => subscriber.error(error),
@@ -203,7 +274,7 @@ export const createEsdbEventStore = (connectionString: string, options: EsdbEven
   };
 };
 
-/** For `LEDGER_STORE=esdb://…` or `kurrentdb://…` (open.ts); a deployment prefix may come as `streamPrefix=…`. */
+/** For `LEDGER_STORE=kurrentdb://…` or `esdb://…` (open.ts); a deployment prefix may come as `streamPrefix=…`. */
 export const openEsdbEventStore = (spec: string): EventStore => {
   const { connectionString, streamPrefix } = parseEsdbSpec(spec);
   return createEsdbEventStore(connectionString, { streamPrefix });

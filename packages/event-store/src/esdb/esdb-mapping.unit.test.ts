@@ -1,22 +1,18 @@
-// What the EventStoreDB/KurrentDB adapter does without a server: names, positions, revisions, conflicts, retries,
-// the group filter, and how a bounded read ends. Runs everywhere, unlike esdb-event-store.int.test.ts.
+// What the KurrentDB adapter does without a server: names, the group index's names, positions, revisions,
+// conflicts, retries, how events become records and back, recorded times. Runs everywhere, unlike the int tests.
 import { randomUUID } from 'node:crypto';
-import { PassThrough } from 'node:stream';
-import { ANY, NO_STREAM, WrongExpectedVersionError } from '@eventstore/db-client';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { openEventStore } from '../open.ts';
 import { ConcurrencyError, DuplicateEventIdError, inStreamGroup, type NewEvent, type RecordedEvent } from '../port.ts';
-import {
-  collectUntilCaughtUp,
-  toClientConnectionString,
-  toServerExpectedRevision,
-  wrongExpectedVersion,
-} from './client.ts';
+import { isInvalidPosition, type AppendOptionsOf } from './client.ts';
 import { createEsdbEventStore } from './esdb-event-store.ts';
 import {
   CLAIM_STREAM_ROOT,
   DEFAULT_STREAM_PREFIX,
+  GROUP_INDEX_MARKER_ROOT,
+  GROUP_INDEX_ROOT,
+  ancestorsOf,
   checkBatch,
   checkExpectedRevision,
   checkStreamPrefix,
@@ -24,14 +20,18 @@ import {
   findRetry,
   fromServerPosition,
   fromServerStream,
+  groupIndexMarker,
+  groupIndexStream,
   parseEsdbSpec,
-  streamGroupRegex,
+  recordedTime,
+  toClientConnectionString,
   toRecordedEvent,
   toServerPosition,
   toServerStream,
   wrongRevision,
   type ServerEvent,
 } from './mapping.ts';
+import { ENCODED_TYPE_SCHEMA, clampRecordedAt, newestTime, toServerRecord } from './records.ts';
 
 const serverEvent = (overrides: Partial<ServerEvent> = {}): ServerEvent => ({
   streamId: 'ledger-contract-1',
@@ -61,12 +61,36 @@ describe('stream names under the deployment prefix', () => {
     expect(() => fromServerStream('ledger-', '$stats-127.0.0.1:2113')).toThrow(/outside/);
   });
 
-  it('accepts a prefix only if it keeps out system streams and the claim streams', () => {
+  it("accepts a prefix only if it keeps out system streams and the adapter's own streams", () => {
     expect(checkStreamPrefix('ledger-')).toBe('ledger-');
     expect(() => checkStreamPrefix('')).toThrow(/empty/);
     expect(() => checkStreamPrefix('$ledger-')).toThrow(/system/);
-    expect(() => checkStreamPrefix('e')).toThrow(/claim/); // a prefix of `event-id:`
-    expect(() => checkStreamPrefix(`${CLAIM_STREAM_ROOT}x`)).toThrow(/claim/);
+    expect(() => checkStreamPrefix('e')).toThrow(/own streams/); // a prefix of `event-id:`
+    for (const root of [CLAIM_STREAM_ROOT, GROUP_INDEX_ROOT, GROUP_INDEX_MARKER_ROOT]) {
+      expect(() => checkStreamPrefix(`${root}x`)).toThrow(/own streams/);
+      expect(() => checkStreamPrefix(root.slice(0, 3))).toThrow(/own streams/);
+    }
+  });
+
+  it('names the group index of a root and its completion marker outside the prefix', () => {
+    expect(groupIndexStream('ledger-', 'contract-1')).toBe('stream-group:ledger-contract-1');
+    expect(groupIndexMarker('ledger-')).toBe('stream-groups-indexed:ledger-');
+    expect(groupIndexStream('ledger-', 'c').startsWith('ledger-')).toBe(false);
+  });
+
+  it('lists every group a stream is a child of: each part of its name before a dot', () => {
+    expect(ancestorsOf('contract-1')).toEqual([]);
+    expect(ancestorsOf('contract-1.extra-2')).toEqual(['contract-1']);
+    expect(ancestorsOf('a.b.c')).toEqual(['a', 'a.b']);
+    expect(ancestorsOf('a..odd')).toEqual(['a', 'a.']);
+    const text = fc.string({ unit: fc.constantFrom('a', 'b', '.', '%', '🏥'), maxLength: 10 });
+    fc.assert(
+      fc.property(text, text, (name, root) => {
+        // readStreamGroup(root) must find `name` through root's index exactly when name is a child of root.
+        const child = name !== root && inStreamGroup(name, root);
+        expect(ancestorsOf(name).includes(root)).toBe(child);
+      }),
+    );
   });
 
   it('names each event id claim outside the prefix, one stream per id whatever its case', () => {
@@ -93,43 +117,10 @@ describe('stream names under the deployment prefix', () => {
     });
   });
 
-  it('gives the client 6 parser the esdb:// names for kurrentdb:// ones', () => {
-    expect(toClientConnectionString('kurrentdb://h:2113?tls=false')).toBe('esdb://h:2113?tls=false');
-    expect(toClientConnectionString('kurrentdb+discover://h:2113')).toBe('esdb+discover://h:2113');
-    expect(toClientConnectionString('esdb://h:2113')).toBe('esdb://h:2113');
-  });
-});
-
-describe('the stream-group filter', () => {
-  // The server runs it as a .NET regular expression; the escapes used are read the same way by JavaScript.
-  const matches = (root: string, stream: string): boolean =>
-    new RegExp(streamGroupRegex('ledger-', root)).test(toServerStream('ledger-', stream));
-
-  it('matches the root and its children, and none of the conformance suite look-alikes', () => {
-    const root = 'ctr-1_%\\a(b)[c]{2}+*?^$|#🏥 \n\t';
-    for (const member of [root, `${root}.extra-1`, `${root}.extra-2.line`, `${root}..odd`])
-      expect(matches(root, member)).toBe(true);
-    const lookAlikes = [
-      `${root}X`,
-      `${root}X.child`,
-      `${root}-1.child`,
-      `${root}/child`,
-      `${root.replace('_', 'x')}.child`,
-    ];
-    for (const look of [...lookAlikes, `${root.toUpperCase()}.child`, `x${root}.child`, root.slice(0, -1)]) {
-      expect(matches(root, look), look).toBe(false);
-    }
-    expect(new RegExp(streamGroupRegex('ledger-', 'a')).test('other-a.b')).toBe(false);
-  });
-
-  it('agrees with inStreamGroup for any root and name', () => {
-    const text = fc.string({ unit: 'grapheme-composite', maxLength: 8 });
-    fc.assert(
-      fc.property(text, text, fc.constantFrom('', '.', '..', 'X', '-'), (root, tail, joint) => {
-        const name = `${root}${joint}${tail}`;
-        expect(matches(root, name)).toBe(inStreamGroup(name, root));
-      }),
-    );
+  it('gives the client the kurrentdb:// names for esdb:// ones (it warns that esdb:// is deprecated)', () => {
+    expect(toClientConnectionString('esdb://h:2113?tls=false')).toBe('kurrentdb://h:2113?tls=false');
+    expect(toClientConnectionString('esdb+discover://h:2113')).toBe('kurrentdb+discover://h:2113');
+    expect(toClientConnectionString('kurrentdb://h:2113')).toBe('kurrentdb://h:2113');
   });
 });
 
@@ -152,11 +143,12 @@ describe('positions', () => {
 });
 
 describe('revisions and conflicts', () => {
-  it("maps 'no-stream', 'any' and a number to the server's NO_STREAM, ANY and a bigint", () => {
-    expect(toServerExpectedRevision('no-stream')).toBe(NO_STREAM);
-    expect(toServerExpectedRevision('any')).toBe(ANY);
-    expect(toServerExpectedRevision(0)).toBe(0n);
-    expect(toServerExpectedRevision(9_999)).toBe(9_999n);
+  it("keeps client 6's expectedRevision out of the client's append options: it would be ignored, not checked", () => {
+    const checked: AppendOptionsOf<{ streamState: 'no_stream' }> = { streamState: 'no_stream' };
+    expect(checked.streamState).toBe('no_stream');
+    // @ts-expect-error: `expectedRevision` makes the options type `never`; the client would append unchecked.
+    const leftover: AppendOptionsOf<{ expectedRevision: bigint }> = { expectedRevision: 1n };
+    expect(leftover).toBeDefined();
   });
 
   it('refuses expected revisions the server cannot hold', () => {
@@ -164,26 +156,21 @@ describe('revisions and conflicts', () => {
     expect(checkExpectedRevision(7)).toBe(7);
   });
 
-  it("turns the server's WrongExpectedVersionError into the port's ConcurrencyError", () => {
-    const stale = new WrongExpectedVersionError(undefined, { streamName: 'ledger-s', expected: 0n, current: 1n });
-    const missing = new WrongExpectedVersionError(undefined, {
-      streamName: 'ledger-s',
-      expected: 0n,
-      current: NO_STREAM,
-    });
-    expect(wrongExpectedVersion(stale)).toEqual({ current: 1n });
-    expect(wrongExpectedVersion(missing)).toEqual({ current: 'no-stream' });
-    expect(wrongExpectedVersion(new Error('unavailable'))).toBeUndefined();
-
+  it("turns a violated revision check into the port's ConcurrencyError", () => {
     const error = wrongRevision('s', 0, 1n);
     expect(error).toBeInstanceOf(ConcurrencyError);
     expect(error).toMatchObject({ streamName: 's', expected: 0, actual: 1, reason: 'wrong-expected-revision' });
     expect(wrongRevision('s', 'no-stream', 'no-stream')).toMatchObject({ actual: 'no-stream' });
   });
+
+  it("recognises the server's refusal to read from a position that is not a record boundary", () => {
+    expect(isInvalidPosition(new Error('3 INVALID_ARGUMENT: Trying to read from an invalid position.'))).toBe(true);
+    expect(isInvalidPosition(new Error('14 UNAVAILABLE: No connection established'))).toBe(false);
+  });
 });
 
 describe('events', () => {
-  it("maps a server event to the port's, with the recorded time from the server's created timestamp", () => {
+  it("maps an event written before AppendRecords to the port's, recorded at the server's created second", () => {
     const event = serverEvent();
     expect(toRecordedEvent('ledger-', event)).toEqual<RecordedEvent>({
       eventId: event.id,
@@ -193,9 +180,48 @@ describe('events', () => {
       type: 'ContractAgreed',
       data: { feePence: 100 },
       metadata: { actor: 'a' },
-      recordedAt: '2025-07-21T09:30:01.234Z',
+      recordedAt: '2025-07-21T09:30:01.000Z',
     });
     expect(toRecordedEvent('ledger-', serverEvent({ metadata: undefined, data: null })).metadata).toEqual({});
+  });
+
+  it('writes an event as a record whose properties carry its metadata, and reads it back as it was', () => {
+    const metadata = { actor: { sub: 'u1', org: '08J' }, n: [1, 2.5, null], note: 'Siân £' };
+    const event: NewEvent = {
+      eventId: randomUUID().toUpperCase(),
+      type: 'ExtraRaised',
+      data: { amountPence: 1 },
+      metadata,
+    };
+    const record = toServerRecord('ledger-contract-1.extra-1', event);
+    expect(record).toEqual({
+      stream: 'ledger-contract-1.extra-1',
+      id: event.eventId.toLowerCase(),
+      type: 'ExtraRaised',
+      data: { amountPence: 1 },
+      properties: { 'ledger.metadata': JSON.stringify(metadata) },
+    });
+    // What a v1 reader is shown for a record written with properties: those, as JSON, plus the schema's.
+    const shown = { ...record.properties, '$schema.name': record.type, '$schema.format': 'Json' };
+    const read = toRecordedEvent(
+      'ledger-',
+      serverEvent({ streamId: record.stream, type: record.type, metadata: shown }),
+    );
+    expect(read).toMatchObject({ streamName: 'contract-1.extra-1', type: 'ExtraRaised', metadata });
+  });
+
+  it('writes a type the server does not take as a schema name under a fixed one, and restores it on read', () => {
+    for (const type of ['Tâl-Ychwanegol-💷', 'has space', '', 'e\u0301']) {
+      const record = toServerRecord('ledger-s', { eventId: randomUUID(), type, data: null, metadata: {} });
+      expect(record.type).toBe(ENCODED_TYPE_SCHEMA);
+      const shown = { ...record.properties, '$schema.name': record.type, '$schema.format': 'Json' };
+      expect(
+        toRecordedEvent('ledger-', serverEvent({ streamId: 'ledger-s', type: record.type, metadata: shown })),
+      ).toMatchObject({ type, metadata: {} });
+    }
+    expect(toServerRecord('ledger-s', { eventId: randomUUID(), type: 'A.b:c_d-9', data: 1, metadata: {} }).type).toBe(
+      'A.b:c_d-9',
+    );
   });
 
   it('refuses events this store did not write', () => {
@@ -204,6 +230,32 @@ describe('events', () => {
     );
     expect(() => toRecordedEvent('ledger-', serverEvent({ metadata: new Uint8Array([1]) }))).toThrow(/metadata/);
     expect(() => toRecordedEvent('ledger-', serverEvent({ streamId: 'other-1' }))).toThrow(/outside/);
+  });
+
+  it('records whole seconds: the client reads `created` to the second, and subscribes to it to the millisecond', () => {
+    expect(recordedTime(new Date('2025-07-21T09:30:01.999Z'))).toBe('2025-07-21T09:30:01.000Z');
+    expect(recordedTime(new Date('1999-12-31T23:59:59.001Z'))).toBe('1999-12-31T23:59:59.000Z');
+  });
+
+  it('clamps recorded times to never decrease with position, from the newest time before the first event', () => {
+    const at = (iso: string): RecordedEvent => toRecordedEvent('ledger-', serverEvent({ created: new Date(iso) }));
+    const times = (events: RecordedEvent[]) => events.map((e) => e.recordedAt);
+    const events = [at('2026-01-01T10:00:05Z'), at('2026-01-01T10:00:02Z'), at('2026-01-01T10:00:07Z')];
+    expect(times(clampRecordedAt(events, undefined))).toEqual([
+      '2026-01-01T10:00:05.000Z',
+      '2026-01-01T10:00:05.000Z',
+      '2026-01-01T10:00:07.000Z',
+    ]);
+    expect(times(clampRecordedAt(events, '2026-01-01T10:00:06.000Z'))).toEqual([
+      '2026-01-01T10:00:06.000Z',
+      '2026-01-01T10:00:06.000Z',
+      '2026-01-01T10:00:07.000Z',
+    ]);
+    expect(clampRecordedAt(events, '2026-01-01T09:00:00.000Z')[0]).toBe(events[0]); // untouched when in order
+    expect(
+      newestTime([{ created: new Date('2026-01-01T10:00:05.5Z') }, { created: new Date('2026-01-01T10:00:09Z') }]),
+    ).toBe('2026-01-01T10:00:09.000Z');
+    expect(newestTime([])).toBeUndefined();
   });
 
   it('takes only UUID event ids, each once in a batch, lower-cased as the server returns them', () => {
@@ -233,61 +285,14 @@ describe('events', () => {
   });
 });
 
-describe('a bounded read through a filtered subscription', () => {
-  const source = () =>
-    Object.assign(new PassThrough({ objectMode: true }), {
-      unsubscribed: 0,
-      unsubscribe() {
-        this.unsubscribed += 1;
-        return Promise.resolve();
-      },
-    });
-  const keepAll = (item: unknown) => item as number;
-
-  it('reads the events still buffered when the caught-up signal arrives, then stops', async () => {
-    const s = source();
-    const read = collectUntilCaughtUp(s, keepAll, Infinity);
-    s.pause(); // as under back-pressure: the events wait in the stream's buffer
-    for (const n of [1, 2, 3]) s.write(n);
-    s.emit('caughtUp'); // before the stream has handed out the three events
-    s.write(4); // live, after the signal
-    s.resume();
-    expect(await read).toEqual([1, 2, 3]);
-    expect(s.unsubscribed).toBe(1);
-  });
-
-  it('stops at the limit, skips what the caller does not accept, and passes errors on', async () => {
-    const limited = source();
-    const read = collectUntilCaughtUp(
-      limited,
-      (item) => ((item as number) % 2 === 0 ? (item as number) : undefined),
-      2,
-    );
-    for (const n of [1, 2, 3, 4, 5, 6]) limited.write(n);
-    expect(await read).toEqual([2, 4]);
-
-    const failing = source();
-    const failed = collectUntilCaughtUp(failing, keepAll, Infinity);
-    failing.emit('error', new Error('unavailable'));
-    await expect(failed).rejects.toThrow('unavailable');
-  });
-
-  it('fails, naming the server versions it needs, when no caught-up signal comes', async () => {
-    const s = source();
-    const read = collectUntilCaughtUp(s, keepAll, Infinity, 30);
-    s.write(1);
-    await expect(read).rejects.toThrow(/23\.10/);
-  });
-});
-
 describe('opening', () => {
-  it('opens esdb:// and kurrentdb:// stores without contacting the server until used, and closes them', async () => {
+  it('opens esdb:// and kurrentdb:// stores and closes them, also when no server answers', async () => {
     for (const spec of ['esdb://127.0.0.1:1?tls=false&streamPrefix=t-', 'kurrentdb://127.0.0.1:1?tls=false']) {
       const store = openEventStore(spec);
       await store.close();
       await expect(store.headPosition()).rejects.toThrow(/closed/);
     }
-    expect(() => createEsdbEventStore('postgres://x', {})).toThrow(/esdb:\/\//);
+    expect(() => createEsdbEventStore('postgres://x', {})).toThrow(/kurrentdb:\/\//);
     expect(() => createEsdbEventStore('esdb://x', { streamPrefix: '$all' })).toThrow(/system/);
   });
 });

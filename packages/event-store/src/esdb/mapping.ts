@@ -1,6 +1,6 @@
-// Pure translation between the port's terms and an EventStoreDB/KurrentDB server's: stream names under a deployment
-// prefix, log positions, the stream-group filter, conflicts, retries. No I/O and no client import, so all of it is
-// covered by esdb-mapping.unit.test.ts on machines where no server can run.
+// Pure translation between the port's terms and a KurrentDB server's: stream names under a deployment prefix, the
+// adapter's own streams, log positions, conflicts, retries. No I/O and no client import, so all of it is covered by
+// esdb-mapping.unit.test.ts on machines where no server can run. How an event is written as a record: records.ts.
 import {
   ConcurrencyError,
   DuplicateEventIdError,
@@ -13,20 +13,23 @@ import {
 export const DEFAULT_STREAM_PREFIX = 'ledger-';
 
 /**
- * Root of the event-id claim streams (event-id-claims.ts). They must stay outside the deployment's prefix, or every
- * claim would show up in `$all` reads and subscriptions as one of our events.
+ * Roots of the adapter's own streams, which sit outside the deployment's prefix so that none of them shows up in
+ * `$all` reads and subscriptions as one of our events: the event-id claims (event-id-claims.ts), the stream-group
+ * index (group-index.ts) and the marker saying that index is complete.
  */
 export const CLAIM_STREAM_ROOT = 'event-id:';
+export const GROUP_INDEX_ROOT = 'stream-group:';
+export const GROUP_INDEX_MARKER_ROOT = 'stream-groups-indexed:';
+const INTERNAL_ROOTS = [CLAIM_STREAM_ROOT, GROUP_INDEX_ROOT, GROUP_INDEX_MARKER_ROOT];
 
 export const checkStreamPrefix = (prefix: string): string => {
   if (prefix === '')
     throw new Error('the stream prefix must not be empty: it would take in every stream on the server');
   if (prefix.startsWith('$'))
     throw new Error(`the stream prefix ${JSON.stringify(prefix)} would take in system streams`);
-  if (prefix.startsWith(CLAIM_STREAM_ROOT) || CLAIM_STREAM_ROOT.startsWith(prefix)) {
-    throw new Error(
-      `the stream prefix ${JSON.stringify(prefix)} overlaps the event-id claim streams (${CLAIM_STREAM_ROOT}…)`,
-    );
+  const overlapped = INTERNAL_ROOTS.find((root) => prefix.startsWith(root) || root.startsWith(prefix));
+  if (overlapped !== undefined) {
+    throw new Error(`the stream prefix ${JSON.stringify(prefix)} overlaps the adapter's own streams (${overlapped}…)`);
   }
   return prefix;
 };
@@ -65,17 +68,25 @@ export const parseEsdbSpec = (spec: string): { connectionString: string; streamP
   };
 };
 
-/**
- * Escapes text for the server's regular expressions (.NET): metacharacters get a backslash, whitespace and control
- * characters become `\uXXXX`, which .NET and JavaScript read alike.
- */
-export const escapeRegex = (text: string): string =>
-  text.replace(/[\\^$.|?*+()[\]{}#-]|[\s\p{Cc}]/gu, (c) =>
-    /[\s\p{Cc}]/u.test(c) ? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}` : `\\${c}`,
-  );
+/** The adapter's index of the streams in the group `root` (group-index.ts). */
+export const groupIndexStream = (prefix: string, root: string): string => `${GROUP_INDEX_ROOT}${prefix}${root}`;
 
-/** Server-side filter for `readStreamGroup(root)`: the stream `root` and every stream `root.<anything>`. */
-export const streamGroupRegex = (prefix: string, root: string): string => `^${escapeRegex(`${prefix}${root}`)}(\\.|$)`;
+/** Holds one event once every stream of the deployment is in the group index (written by the first start). */
+export const groupIndexMarker = (prefix: string): string => `${GROUP_INDEX_MARKER_ROOT}${prefix}`;
+
+/**
+ * The roots of every stream group that `name` is a child of (`readStreamGroup(root)` reads `root` and `root.<any>`):
+ * each part of the name before one of its dots. `a.b.c` is in the groups `a` and `a.b`, `a..b` in `a` and `a.`.
+ */
+export const ancestorsOf = (name: string): string[] => {
+  const roots: string[] = [];
+  for (let at = name.indexOf('.'); at >= 0; at = name.indexOf('.', at + 1)) roots.push(name.slice(0, at));
+  return roots;
+};
+
+/** The client's parser warns that `esdb://` is deprecated; the server is the same, so hand it the current names. */
+export const toClientConnectionString = (spec: string): string =>
+  spec.replace(/^esdb(\+discover)?:\/\//i, (_, discover: string | undefined) => `kurrentdb${discover ?? ''}://`);
 
 /** A position in the server's transaction log. */
 export interface ServerPosition {
@@ -84,9 +95,9 @@ export interface ServerPosition {
 }
 
 /**
- * The port's position is the server's commit position. Every event this store writes is a single append (not an
- * explicit transaction of the old TCP API), and such events are committed where they are prepared: commit == prepare,
- * on a single node and in a cluster alike. So one number is the whole position, and it maps back as {p, p}. An event
+ * The port's position is the server's commit position. Every event this store writes comes from an AppendRecords
+ * call (from an append before 26.1), never from an explicit transaction of the old TCP API: its records are committed
+ * where they are prepared, so commit == prepare, on a single node and in a cluster alike. So one number is the whole position, and it maps back as {p, p}. An event
  * with commit != prepare in our streams was written by something else; it is refused rather than given a position
  * that could collide with another event's.
  */
@@ -121,21 +132,52 @@ export interface ServerEvent {
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
 
-/** The recorded time is the server's `created` timestamp (ticks, cut to milliseconds by the client). */
+/**
+ * Record properties the adapter writes (AppendRecords takes string values only, so the port's metadata, any JSON
+ * object, travels as one JSON string), and the ones the server adds when it shows a record to a v1 reader.
+ */
+export const METADATA_PROPERTY = 'ledger.metadata';
+export const TYPE_PROPERTY = 'ledger.type';
+export const SCHEMA_NAME_PROPERTY = '$schema.name';
+
+/**
+ * The port's metadata and type of a stored event. A record written by AppendRecords carries properties, which the
+ * server renders to v1 readers as a JSON object with `$schema.name` added; an event written by an append before
+ * (KurrentDB < 26.1, this adapter's earlier versions) carries the port's metadata as it was.
+ */
+const portMetadataAndType = (event: ServerEvent, what: string): { metadata: Record<string, unknown>; type: string } => {
+  const raw = event.metadata ?? {};
+  if (!isPlainObject(raw)) throw new Error(`${what} has unreadable metadata`);
+  if (!(SCHEMA_NAME_PROPERTY in raw)) return { metadata: raw, type: event.type };
+  const json = raw[METADATA_PROPERTY];
+  const metadata = typeof json === 'string' ? (JSON.parse(json) as unknown) : {};
+  if (!isPlainObject(metadata)) throw new Error(`${what} has unreadable metadata`);
+  const type = raw[TYPE_PROPERTY];
+  return { metadata, type: typeof type === 'string' ? type : event.type };
+};
+
+/**
+ * The server's `created` timestamp, cut to the whole second. The client (1.3) reads through its Rust bridge, whose
+ * kurrentdb crate keeps only the seconds of `created` (`ticks / 10_000_000`), while its subscriptions keep the
+ * milliseconds: cut on every path, an event has the same recorded time however it was read.
+ */
+export const recordedTime = (created: Date): string =>
+  new Date(Math.floor(created.getTime() / 1000) * 1000).toISOString();
+
+/** The recorded time is the server's `created` timestamp (recordedTime); records.ts clamps it. */
 export const toRecordedEvent = (prefix: string, event: ServerEvent): RecordedEvent => {
   const what = `event ${event.id} of ${JSON.stringify(event.streamId)}`;
   if (!event.isJson) throw new Error(`${what} is not JSON: this store writes only JSON events`);
-  if (event.metadata !== undefined && !isPlainObject(event.metadata))
-    throw new Error(`${what} has unreadable metadata`);
+  const { metadata, type } = portMetadataAndType(event, what);
   return {
     eventId: event.id,
     streamName: fromServerStream(prefix, event.streamId),
     revision: Number(event.revision),
     position: fromServerPosition(event.position, what),
-    type: event.type,
+    type,
     data: event.data,
-    metadata: event.metadata ?? {},
-    recordedAt: event.created.toISOString(),
+    metadata,
+    recordedAt: recordedTime(event.created),
   };
 };
 
