@@ -1,6 +1,7 @@
 // The infra files (infra/README.md), validated without a container engine, which our CI does not have: every check is
 // a function from the parsed files to a list of problems, run once on the real files (expecting none) and once on a
 // copy broken on purpose (expecting exactly that problem), so that no check can pass whatever the files say.
+import { DEFAULT_BODY_LIMIT } from '@csu-ledger/http';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -271,8 +272,8 @@ const byteSize = (limit: string): number => {
   const units: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
   return m ? Number(m[1]) * (units[(m[2] ?? 'b').toLowerCase()] ?? NaN) : NaN;
 };
-const defaultBodyLimit = (): string =>
-  /LEDGER_BODY_LIMIT:[^\n]*default\('([^']+)'\)/.exec(configText.command)?.[1] ?? '';
+/** The command service's body limit when LEDGER_BODY_LIMIT is not set (its config defaults to this constant). */
+const defaultBodyLimit = (): string => DEFAULT_BODY_LIMIT;
 
 const checkKurrentServer = ({ compose }: ComposeFile): string[] => {
   const nodes = servicesOf(compose).filter(([, s]) => s.image?.includes('kurrentdb'));

@@ -103,7 +103,7 @@ describe('verifying a real SQLite store', () => {
   it('finds the history as written intact', async () => {
     expect(await verifyAfter(() => undefined)).toEqual({
       ok: true,
-      summary: { events: 10, streams: 4, signatures: 2, throughPosition: 10n, signedThroughPosition: 8n, unsignedEvents: 1, keyId: key.keyId },
+      summary: { events: 10, headEvents: 2, streams: 4, signatures: 2, throughPosition: 10n, signedThroughPosition: 8n, unsignedEvents: 1, keyId: key.keyId },
     });
   });
 

@@ -36,7 +36,7 @@ describe('verifyLog: an intact log', () => {
     const verdict = await verifyLog(log, key.publicKey);
     expect(verdict).toEqual({
       ok: true,
-      summary: { events: 10, streams: 4, signatures: 2, throughPosition: 10n, signedThroughPosition: 8n, unsignedEvents: 1, keyId: key.keyId },
+      summary: { events: 10, headEvents: 2, streams: 4, signatures: 2, throughPosition: 10n, signedThroughPosition: 8n, unsignedEvents: 1, keyId: key.keyId },
     });
   });
 
