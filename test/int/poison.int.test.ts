@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createSqliteEventStore, type SqliteEventStore } from '@csu-ledger/event-store';
 import { createLogger } from '@csu-ledger/http';
 import { openReadModels, startProjector, type Projector, type ReadModels } from '@csu-ledger/query-service';
@@ -72,9 +72,9 @@ const deliver = (contractId: string, month: string) =>
     businessDate: '2025-10-01',
   });
 
+/** Waits until the projector reaches the state `done` describes, however busy the machine. */
 const settle = async (p: Projector, done: (p: Projector) => boolean): Promise<void> => {
-  const deadline = Date.now() + 5_000;
-  while (!done(p) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  await vi.waitUntil(() => done(p), { timeout: 20_000, interval: 5 });
 };
 const deliveredMonths = (contractId: string): string[] => {
   const c = models.ledger(contractId)?.contract;
