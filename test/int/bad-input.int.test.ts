@@ -27,9 +27,16 @@ const ORG: Record<Role, string> = { admin: 'NHS', csu: PARTIES.csu, ccg: PARTIES
 const CONTRACT = 'CON-A';
 /** The day after the services' fixed today. */
 const TOMORROW = '2026-11-25';
-/** JSON.stringify cannot write 2^53 + 1 exactly, so it goes into the text in place of this marker. */
-const UNSAFE_MARKER = '__MAX_SAFE_INTEGER_PLUS_2__';
-const UNSAFE = '9007199254740993';
+/**
+ * A number literal JSON.stringify cannot write as such (2^53 + 1, 1e2, 100.0, 100.0000000000000001): the body carries
+ * this marker string, and the text sent has the literal in its place (DOMAIN.md Limits: numbers are judged from the
+ * request's text).
+ */
+const literal = (text: string): string => `__LITERAL_${text}__`;
+const LITERAL = /"__LITERAL_([^"]*)__"/g;
+const UNSAFE_MARKER = literal('9007199254740993');
+/** DOMAIN.md Limits: 0 ≤ amount ≤ 100,000,000,000 pence. */
+const MAX_AMOUNT = 100_000_000_000;
 
 let h: InProcess;
 
@@ -89,6 +96,11 @@ const genericCases = (t: Target): Case[] => [
   invalid(`${t.date} 2025-06-20T00:00:00Z (an instant)`, t.date, '2025-06-20T00:00:00Z'),
   invalid(`${t.date} null`, t.date, null),
   invalid(`${t.date} tomorrow`, t.date, TOMORROW, 'business-date-in-future'),
+  invalid(`${t.date} 9999-12-31`, t.date, '9999-12-31', 'business-date-in-future'),
+  // DOMAIN.md Limits: nothing before 2000-04-01, no date that does not exist
+  invalid(`${t.date} 2000-03-31 (before the ledger's first day)`, t.date, '2000-03-31'),
+  invalid(`${t.date} 0000-01-01`, t.date, '0000-01-01'),
+  invalid(`${t.date} 2025-02-30`, t.date, '2025-02-30'),
   ...(t.money ?? []).flatMap((f) => [
     invalid(`${f} as a string`, f, '100'),
     invalid(`${f} fractional (10.5)`, f, 10.5),
@@ -96,18 +108,28 @@ const genericCases = (t: Target): Case[] => [
     invalid(`${f} 1e300`, f, 1e300),
     invalid(`${f} MAX_SAFE_INTEGER + 2`, f, UNSAFE_MARKER),
     invalid(`${f} an array`, f, [100]),
+    // DOMAIN.md Limits: at most £1bn, and judged from the text, not from the double it parses to
+    invalid(`${f} 100,000,000,001 (above £1bn)`, f, MAX_AMOUNT + 1),
+    invalid(`${f} 9007199254740991 (MAX_SAFE_INTEGER)`, f, Number.MAX_SAFE_INTEGER),
+    invalid(`${f} 100.0000000000000001 (a double of 100)`, f, literal('100.0000000000000001')),
+    invalid(`${f} 1e2`, f, literal('1e2')),
+    invalid(`${f} 100.0`, f, literal('100.0')),
   ]),
   ...(t.integers ?? []).flatMap((f) => [
     invalid(`${f} as a string`, f, '5'),
     invalid(`${f} fractional`, f, 10.5),
     invalid(`${f} negative`, f, -1),
     invalid(`${f} 1e300`, f, 1e300),
+    invalid(`${f} 1e1`, f, literal('1e1')),
+    invalid(`${f} 10.0`, f, literal('10.0')),
   ]),
   ...(t.months ?? []).flatMap((f) => [
     invalid(`${f} 2025-26-M13`, f, '2025-26-M13'),
     invalid(`${f} 2025-27-M01 (not consecutive years)`, f, '2025-27-M01'),
     invalid(`${f} 2025-26-M1`, f, '2025-26-M1'),
     invalid(`${f} empty`, f, ''),
+    invalid(`${f} 1999-00-M12 (before financial year 2000-01)`, f, '1999-00-M12'),
+    invalid(`${f} 0000-01-M01`, f, '0000-01-M01'),
   ]),
   ...(t.texts ?? []).flatMap((f) => [
     invalid(`${f} empty`, f, ''),
@@ -115,6 +137,7 @@ const genericCases = (t: Target): Case[] => [
     invalid(`${f} as a number`, f, 42),
     invalid(`${f} as an object`, f, { text: 'x' }),
     invalid(`${f} 10,001 characters`, f, 'x'.repeat(10_001)),
+    invalid(`${f} 2,001 characters (DOMAIN.md Limits)`, f, 'x'.repeat(2_001)),
   ]),
   ...(t.kpi ? [invalid('kpiId unknown', 'kpiId', 'K9', 'unknown-kpi'), invalid('kpiId empty', 'kpiId', '')] : []),
   ...(t.extra ?? []),
@@ -184,6 +207,8 @@ const TARGETS: Target[] = [
     extra: [
       invalid('effectiveQuarter 2025-26-Q5', 'effectiveQuarter', '2025-26-Q5'),
       invalid('effectiveQuarter a month', 'effectiveQuarter', '2025-26-M07'),
+      invalid('effectiveQuarter 1999-00-Q4 (before financial year 2000-01)', 'effectiveQuarter', '1999-00-Q4'),
+      invalid('gainShareCapPence above £1bn', 'gainShareCapPence', MAX_AMOUNT + 1),
       { name: 'effectiveQuarter not later than the business date', spoil: set('effectiveQuarter', '2025-26-Q1'), status: 400, code: 'invalid-variation', field: 'effectiveQuarter' },
       { name: 'KPI weights summing to 9999', spoil: set('kpis', kpis([5000, 4999])), status: 400, code: 'invalid-input', field: 'kpis' },
       invalid('feeAtRiskBp fractional', 'feeAtRiskBp', 1000.5),
@@ -240,16 +265,11 @@ const TARGETS: Target[] = [
       return { path: `/contracts/${id}/settlements/2025-26-Q1/approval`, body: { businessDate: '2025-07-01', netPayablePence: await netPayable(h, id, '2025-26-Q1') } };
     },
     date: 'businessDate',
+    // N = F − W + G + X with W ≤ F is never negative, so a negative figure is invalid input (API.md: 400), not a
+    // stale one; and it is an amount like any other (DOMAIN.md Limits).
+    money: ['netPayablePence'],
     extra: [
-      invalid('netPayablePence as a string', 'netPayablePence', '36000000'),
-      invalid('netPayablePence fractional', 'netPayablePence', 36_000_000.5),
-      invalid('netPayablePence 1e300', 'netPayablePence', 1e300),
-      invalid('netPayablePence MAX_SAFE_INTEGER + 2', 'netPayablePence', UNSAFE_MARKER),
-      {
-        ...invalid('netPayablePence negative', 'netPayablePence', -100),
-        // N = F − W + G + X with W ≤ F is never negative, so a negative figure is invalid input (API.md: 400), not a
-        // stale one.
-      },
+      invalid('netPayablePence 36000000.0000000001 (a double of 36000000)', 'netPayablePence', literal('36000000.0000000001')),
       {
         name: 'quarter in the path 2025-26-Q5',
         spoil: (b) => ({ body: b, path: (p) => p.replace('2025-26-Q1', '2025-26-Q5') }),
@@ -347,7 +367,7 @@ const namesField = (errors: FieldProblem[], field: string): boolean => {
 const send = async (t: Target, path: string, body: Json, c: Case): Promise<Reply> => {
   const spoilt = c.spoil(body);
   let raw = spoilt.options?.raw;
-  if (raw === undefined && spoilt.body !== undefined) raw = JSON.stringify(spoilt.body).replace(`"${UNSAFE_MARKER}"`, UNSAFE);
+  if (raw === undefined && spoilt.body !== undefined) raw = JSON.stringify(spoilt.body).replace(LITERAL, '$1');
   // the path is input too: a case may spoil it instead of the body
   return h.post(await h.token(t.as, ORG[t.as]), spoilt.path?.(path) ?? path, undefined, { ...spoilt.options, ...(raw === undefined ? {} : { raw }) });
 };
@@ -390,6 +410,22 @@ describe.each(TARGETS.map((t) => [t.route, t] as const))('%s', (_route, t) => {
     const r = await h.post(await h.token(t.as, ORG[t.as]), path, body);
     expect(r.status, r.text).toBe(t.creates ? 201 : 200);
     expect(await h.head()).toBeGreaterThan(before);
+  });
+});
+
+// DOMAIN.md Limits at their edges: the bounds themselves are accepted, so the refusals above are of what lies beyond.
+describe('the Limits themselves are accepted', () => {
+  it('an amount of exactly £1bn, a contract from 2000-01-M01 agreed on 2000-04-01, an organisation registered that day', async () => {
+    const admin = await h.token('admin', 'NHS');
+    must(await h.post(await h.token('csu', PARTIES.csu), `/contracts/${CONTRACT}/extras`, { ...extraBody(), amountPence: MAX_AMOUNT }));
+    const early = { ...contractBody(fresh('C-'), PARTIES), businessDate: '2000-04-01', firstMonth: '2000-01-M01', lastMonth: '2000-01-M12', annualFeePence: MAX_AMOUNT, gainShareCapPence: MAX_AMOUNT };
+    must(await h.post(admin, '/contracts', early));
+    must(await h.post(admin, '/organisations', { businessDate: '2000-04-01', code: fresh('E'), name: 'NHS Early CCG', kind: 'ccg' }));
+  });
+
+  it('an amount with spaces around it in the JSON text is read exactly', async () => {
+    const r = must(await h.post(await h.token('csu', PARTIES.csu), `/contracts/${CONTRACT}/extras`, undefined, { raw: JSON.stringify(extraBody()).replace('"amountPence":1850000', '"amountPence" :  1850000 ') }));
+    expect(r.status).toBe(201);
   });
 });
 

@@ -195,6 +195,24 @@ describe('keys are scoped per caller', () => {
   });
 });
 
+describe('keys are scoped by issuer, organisation and subject (issue 9), not by subject alone', () => {
+  it("one subject holding tokens for both parties: the CCG's request is never answered with the CSU's", async () => {
+    const id = await agreeContract(h, PARTIES);
+    const key = newKey();
+    const atCsu = await h.token('csu', PARTIES.csu, 'pat');
+    const atCcg = await h.token('ccg', PARTIES.ccg, 'pat');
+    const notice = { businessDate: TODAY };
+    must(await h.post(atCsu, `/contracts/${id}/break-notices`, notice, withKey(key)));
+    const before = await h.head();
+    // the same key, path and body from the same subject acting for the other organisation: its own request, which
+    // the rules refuse, rather than a replay of the CSU's notice as if the CCG had served it
+    const r = await h.post(atCcg, `/contracts/${id}/break-notices`, notice, withKey(key));
+    expect(r.status, r.text).toBe(409);
+    expect(r.body.code).toBe('break-notice-already-served');
+    expect(await h.head()).toBe(before);
+  });
+});
+
 describe('creations retried name the same new id', () => {
   it(`POST /contracts/{id}/extras retried ${RETRIES} times (one after another, then at once) → the same extraId, one ExtraRaised`, async () => {
     const key = newKey();

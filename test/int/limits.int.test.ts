@@ -1,10 +1,27 @@
 // Limits over real HTTP (issue 6): bodies over the limit are 413 on both services; a caller over its rate is 429 with
 // Retry-After while others are served; slow clients (slowloris) are cut off by the header and request timeouts and
 // cannot pin the server meanwhile.
-import { request as httpRequest } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { request as httpRequest, type Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agreeContract, extraBody, startInProcess, TODAY, type InProcess, type Json } from '../support/in-process.ts';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createTokenVerifier, signDevToken } from '@csu-ledger/auth';
+import { createSqliteEventStore, type EventStore } from '@csu-ledger/event-store';
+import { createCommandApp } from '../../services/command-service/src/app.ts';
+import {
+  agreeContract,
+  extraBody,
+  FIXED_NOW,
+  listen,
+  shut,
+  startInProcess,
+  TODAY,
+  type InProcess,
+  type Json,
+} from '../support/in-process.ts';
 
 const PARTIES = { ccg: '08J', csu: '0AX' };
 const LIMIT = 256 * 1024;
@@ -24,6 +41,8 @@ const send = (
   headers: Record<string, string>,
   body?: Buffer,
   chunked = false,
+  /** The address to connect from (any of 127.0.0.0/8 reaches a server on 127.0.0.1): another client. */
+  localAddress?: string,
 ): Promise<Raw> =>
   new Promise((resolve, reject) => {
     const u = new URL(url);
@@ -34,6 +53,8 @@ const send = (
         method,
         path,
         headers: { ...headers, ...(body && !chunked ? { 'content-length': String(body.length) } : {}) },
+        ...(localAddress === undefined ? {} : { localAddress }),
+        agent: false,
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -113,9 +134,10 @@ describe('request bodies over the limit (256 kB) → 413 payload-too-large on bo
     expectProblem(r, 400, 'validation-failed');
   });
 
-  it('a query with a 300 kB body → 413, and the query service answers the next request', async () => {
+  it('a query with a 300 kB body: the query service, which takes no bodies, never reads it, closes the connection and answers the next request', async () => {
     const r = await send(h.queryUrl, 'GET', `/contracts/${contractId}`, json(), bodyOf(300 * 1024));
-    expectProblem(r, 413, 'payload-too-large');
+    expect(r.status, r.text).toBe(200);
+    expect(r.headers.connection).toBe('close');
     expect((await h.get(csu, `/contracts/${contractId}`)).status).toBe(200);
   });
 });
@@ -350,5 +372,174 @@ describe('slow clients cannot pin the server (headersTimeout 500 ms, requestTime
     }
     await closed;
     expect(said).toMatch(/^HTTP\/1\.1 200 /);
+  });
+});
+
+// Issue 9: a request is refused for its token before any of its body is read or parsed, a refusal sent before the
+// body arrived closes the connection, and a flood of bad tokens from one address is cut to 429 before any of them is
+// verified, while other addresses, and callers whose token verified before, are still served.
+describe('unauthenticated requests cost almost nothing', () => {
+  const MARKER = 'marker-8c1d7e-never-parsed';
+  let h: InProcess;
+  let contractId: string;
+  beforeAll(async () => {
+    h = await startInProcess();
+    contractId = await agreeContract(h, PARTIES);
+  });
+  afterAll(() => h?.close());
+
+  const path = () => `/contracts/${contractId}/extras`;
+  const body = (): string => JSON.stringify({ ...extraBody(), description: `${MARKER} ${'x'.repeat(100_000)}` });
+
+  /** Every text JSON.parse was given while `run` ran: whether the server parsed the body is seen, not guessed. */
+  const parsedWhile = async (run: () => Promise<unknown>): Promise<string[]> => {
+    const spy = vi.spyOn(JSON, 'parse');
+    try {
+      await run();
+      return spy.mock.calls.map(([text]) => String(text));
+    } finally {
+      spy.mockRestore();
+    }
+  };
+
+  it('a POST with no token and malformed JSON → 401 missing-token, not 400; a form post too, not 415', async () => {
+    const before = await h.head();
+    const malformed = await h.post(undefined, path(), undefined, { raw: '{"amountPence": 1,' });
+    expect(malformed.status, malformed.text).toBe(401);
+    expect(malformed.contentType).toMatch(/^application\/problem\+json/);
+    expect(malformed.body.code).toBe('missing-token');
+    const form = await h.post(undefined, path(), undefined, { raw: 'a=1', contentType: 'application/x-www-form-urlencoded' });
+    expect(form.status, form.text).toBe(401);
+    const bad = await h.post('not.a.token', path(), undefined, { raw: '{"amountPence": 1,' });
+    expect(bad.status, bad.text).toBe(401);
+    expect(bad.body.code).toBe('invalid-token');
+    expect(await h.head()).toBe(before);
+  });
+
+  it('the body of a request without a good token is never parsed; with a good token it is', async () => {
+    const refused = await parsedWhile(async () => {
+      expect((await h.post(undefined, path(), undefined, { raw: body() })).status).toBe(401);
+      expect((await h.post('not.a.token', path(), undefined, { raw: body() })).status).toBe(401);
+    });
+    expect(refused.filter((text) => text.includes(MARKER))).toEqual([]);
+    // the same spy sees the body once a caller is known, so the check above can fail
+    const token = await h.token('csu', PARTIES.csu);
+    const accepted = await parsedWhile(async () => {
+      expect((await h.post(token, path(), undefined, { raw: body() })).status).toBe(400); // description too long
+    });
+    expect(accepted.filter((text) => text.includes(MARKER))).toHaveLength(1);
+  });
+
+  /** Sends the headers of a request with a body of `declared` bytes and only the first `sent`; what came back. */
+  const partialBody = (url: string, headers: string, declared: number, sent: number): Promise<{ said: string; closedByServer: boolean }> =>
+    new Promise((resolve, reject) => {
+      const u = new URL(url);
+      const socket = connect(Number(u.port), u.hostname);
+      let said = '';
+      socket.on('data', (d: Buffer) => (said += d.toString('latin1')));
+      socket.on('error', reject);
+      // the server ends the connection while we still owe it most of the body
+      socket.on('end', () => {
+        resolve({ said, closedByServer: true });
+        socket.destroy();
+      });
+      socket.on('connect', () => {
+        socket.write(
+          `POST ${path()} HTTP/1.1\r\nHost: ${u.host}\r\nContent-Type: application/json\r\n${headers}Content-Length: ${declared}\r\n\r\n`,
+        );
+        socket.write(`{"description":"${'x'.repeat(sent - 17)}`);
+      });
+    });
+
+  it('a refusal sent before the body has arrived says Connection: close and closes it: the rest is never read', async () => {
+    const before = await h.head();
+    for (const auth of ['', 'Authorization: Bearer not.a.token\r\n']) {
+      const { said, closedByServer } = await partialBody(h.commandUrl, auth, 200_000, 1_000);
+      expect(said).toMatch(/^HTTP\/1\.1 401 /);
+      expect(said).toMatch(/\r\nConnection: close\r\n/i);
+      expect(closedByServer).toBe(true);
+    }
+    expect(await h.head()).toBe(before);
+  });
+
+  describe('per client address, requests without a good token (allowance 3, refilled one an hour)', () => {
+    let store: EventStore;
+    let dir: string;
+    let url: string;
+    let server: Server;
+    let verifications = 0;
+    let secret: Uint8Array;
+    beforeAll(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'csu-ledger-auth-flood-'));
+      store = createSqliteEventStore(join(dir, 'events.db'));
+      secret = new Uint8Array(randomBytes(32));
+      const inner = createTokenVerifier({ mode: 'dev', secret });
+      // counts the tokens that reach verification (those the allowance lets through)
+      const counting = Object.assign((token: string) => (verifications++, inner(token)), { issuer: inner.issuer, known: inner.known });
+      const app = createCommandApp({ store, verify: counting, logger: h.logger, clock: () => new Date(FIXED_NOW), authFailureLimit: { burst: 3, perSecond: 1 / 3600 } });
+      ({ server, url } = await listen(app));
+    });
+    afterAll(async () => {
+      await shut(server);
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    const organisation = { businessDate: '2013-04-01', code: 'QAB', name: 'NHS Somewhere ICB', kind: 'ccg' };
+    const post = (token: string | undefined, from: string) =>
+      send(
+        url,
+        'POST',
+        '/organisations',
+        { 'content-type': 'application/json', ...(token === undefined ? {} : { authorization: `Bearer ${token}` }) },
+        Buffer.from(JSON.stringify(organisation)),
+        false,
+        from,
+      );
+
+    it('the 4th bad token from one address → 429 with Retry-After before it is verified; another address still gets 401; a token that verified before is still served', async () => {
+      const admin = await signDevToken(secret, { sub: 'ada', org: 'NHS', roles: ['admin'] });
+      // a caller proves who they are before the flood
+      expect((await post(admin, '127.0.0.1')).status).toBe(201);
+      const statuses: number[] = [];
+      for (const token of [undefined, 'not.a.token', 'still.not.a.token']) statuses.push((await post(token, '127.0.0.1')).status);
+      expect(statuses).toEqual([401, 401, 401]);
+      const verifiedSoFar = verifications;
+      for (const token of [undefined, 'not.a.token', 'x.y.z']) {
+        const r = await post(token, '127.0.0.1');
+        expectProblem(r, 429, 'rate-limited');
+        expect(Number(r.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      }
+      expect(verifications, 'tokens verified after the allowance ran out').toBe(verifiedSoFar);
+      // another client is judged on its own
+      expectProblem(await post('not.a.token', '127.0.0.2'), 401, 'invalid-token');
+      // the caller whose token verified before is served from the flooded address (409: already registered)
+      expectProblem(await post(admin, '127.0.0.1'), 409, 'already-exists');
+      // a token never seen before waits like any other from that address: it could be one more bad one
+      const newcomer = await signDevToken(secret, { sub: 'bea', org: 'NHS', roles: ['admin'] });
+      expectProblem(await post(newcomer, '127.0.0.1'), 429, 'rate-limited');
+      expectProblem(await post(newcomer, '127.0.0.3'), 409, 'already-exists');
+    });
+  });
+});
+
+describe('per-caller rate-limit buckets are kept by issuer, organisation and subject, not by subject alone', () => {
+  let h: InProcess;
+  let contractId: string;
+  beforeAll(async () => {
+    // two requests each, refilled one an hour: nothing here depends on how fast the machine is
+    h = await startInProcess({ rateLimit: { burst: 2, perSecond: 1 / 3600 } });
+    contractId = await agreeContract(h, PARTIES);
+    // once the read models hold the contract (waited for by a caller of its own), reads below need not wait
+    expect((await h.get(await h.token('auditor', 'NAO'), `/contracts/${contractId}`)).status).toBe(200);
+  });
+  afterAll(() => h?.close());
+
+  it('one subject holding tokens for two organisations has a bucket for each', async () => {
+    const read = (token: string) => h.get(token, `/contracts/${contractId}`, { minPosition: false });
+    const atCsu = await h.token('csu', PARTIES.csu, 'pat');
+    const atCcg = await h.token('ccg', PARTIES.ccg, 'pat');
+    expect([(await read(atCsu)).status, (await read(atCsu)).status, (await read(atCsu)).status]).toEqual([200, 200, 429]);
+    expect((await read(atCcg)).status).toBe(200);
   });
 });

@@ -58,8 +58,13 @@ export interface InProcessOptions {
   logLevel?: Parameters<typeof createLogger>[1];
   /** The development signing key; default 32 random bytes. */
   secret?: Uint8Array;
-  /** Both apps' per-caller rate limit; default the services' own default; false: none. */
+  /** Both apps' per-caller rate limit; default the services' own default; false: none (and no auth-failure limit). */
   rateLimit?: RateLimitOptions | false;
+  /**
+   * The command app's limit on requests without a good token per client address (issue 9); default the service's
+   * own, or none when `rateLimit` is false. (The query app keeps its default.)
+   */
+  authFailureLimit?: RateLimitOptions | false;
   /** Both servers' header and request timeouts (applyServerTimeouts); default Node's. */
   serverTimeouts?: ServerTimeouts;
   /**
@@ -143,7 +148,8 @@ export const startInProcess = async (options: InProcessOptions = {}): Promise<In
   const verify = createTokenVerifier({ mode: 'dev', secret });
   const clock = () => new Date(FIXED_NOW);
   const limits = options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit };
-  const command = await listen(createCommandApp({ store, verify, logger, clock, ...limits }), options.serverTimeouts);
+  const authFailureLimit = options.authFailureLimit ?? (options.rateLimit === false ? false : undefined);
+  const command = await listen(createCommandApp({ store, verify, logger, clock, ...limits, authFailureLimit }), options.serverTimeouts);
   const query = await listen(createQueryApp({ store, models, projector, verify, logger, clock, ...limits }), options.serverTimeouts);
 
   const tokens = new Map<string, Promise<string>>();

@@ -12,7 +12,13 @@ export {
   type TokenVerifier,
   type TokenVerifierConfig,
 } from './tokens.ts';
-export { authenticate, requireActor } from './middleware.ts';
+export {
+  authenticate,
+  DEFAULT_AUTH_FAILURE_LIMIT,
+  requireActor,
+  requireCallerKey,
+  type AuthenticateOptions,
+} from './middleware.ts';
 export {
   actingRole,
   canSeeContract,

@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPair, SignJWT } from 'jose';
 import { baseApp, createLogger, finishApp } from '@csu-ledger/http';
-import { authenticate, requireActor } from './middleware.ts';
-import { createTokenVerifier, signDevToken } from './tokens.ts';
+import { authenticate, requireActor, requireCallerKey } from './middleware.ts';
+import { createTokenVerifier, DEV_ISSUER, signDevToken } from './tokens.ts';
 
 const secret = new TextEncoder().encode('middleware-test-secret-of-32-bytes-or-more');
 const logger = createLogger('auth-test', 'silent');
@@ -22,6 +22,9 @@ const build = (verify: ReturnType<typeof createTokenVerifier>): Server => {
   app.use(authenticate(verify));
   app.get('/me', (req, res) => {
     res.json(requireActor(req));
+  });
+  app.get('/caller', (req, res) => {
+    res.json({ issuer: req.issuer, key: requireCallerKey(req) });
   });
   finishApp(app, { logger });
   return createServer(app);
@@ -92,6 +95,12 @@ describe('authenticate over real HTTP', () => {
     const res = await fetch(`${base}/me`, { headers: { authorization: `bearer ${token}` } });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ sub: 'u-9', name: 'Mary Seacole', org: '08J', roles: ['ccg'] });
+  });
+
+  it('names the caller by issuer, organisation and subject (issue 9)', async () => {
+    const token = await signDevToken(secret, { sub: 'u-9', org: '08J', roles: ['ccg'] });
+    const res = await fetch(`${base}/caller`, { headers: { authorization: `Bearer ${token}` } });
+    expect(await res.json()).toEqual({ issuer: DEV_ISSUER, key: JSON.stringify([DEV_ISSUER, '08J', 'u-9']) });
   });
 
   it('answers an unreachable key set with 503, not 401', async () => {

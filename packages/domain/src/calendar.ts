@@ -267,3 +267,20 @@ export const londonDate = (instant: Date): IsoDate => {
   const part = (type: Intl.DateTimeFormatPartTypes): string => parts.find((p) => p.type === type)?.value ?? '';
   return `${part('year').padStart(4, '0')}-${part('month')}-${part('day')}`;
 };
+
+// ---- Limits (DOMAIN.md: Limits): nothing is dated before financial year 2000-01 ----
+
+/** The first day the ledger holds: 1 April 2000, the first day of financial year 2000-01. */
+export const EARLIEST_DATE: IsoDate = '2000-04-01';
+export const EARLIEST_FINANCIAL_YEAR = '2000-01';
+export const EARLIEST_MONTH: MonthId = `${EARLIEST_FINANCIAL_YEAR}-M01`;
+export const EARLIEST_QUARTER: QuarterId = `${EARLIEST_FINANCIAL_YEAR}-Q1`;
+
+/**
+ * A date a request may carry and a view may be asked about: real (no 2025-02-30) and not before EARLIEST_DATE. Whether
+ * it is after today is for the caller to judge, with its own "now".
+ */
+export const isLedgerDate = (s: unknown): s is IsoDate => isIsoDate(s) && s >= EARLIEST_DATE;
+export const isLedgerFinancialYear = (s: unknown): s is string => isFinancialYear(s) && s >= EARLIEST_FINANCIAL_YEAR;
+export const isLedgerMonth = (s: unknown): s is MonthId => isMonthId(s) && s >= EARLIEST_MONTH;
+export const isLedgerQuarter = (s: unknown): s is QuarterId => isQuarterId(s) && s >= EARLIEST_QUARTER;

@@ -9,6 +9,7 @@ import {
   compareMonths,
   compareQuarters,
   dueDate,
+  EARLIEST_DATE,
   financialYearOfQuarter,
   firstDayOfMonth,
   firstDayOfQuarter,
@@ -16,6 +17,10 @@ import {
   formatQuarter,
   isFinancialYear,
   isIsoDate,
+  isLedgerDate,
+  isLedgerFinancialYear,
+  isLedgerMonth,
+  isLedgerQuarter,
   isMonthId,
   isQuarterId,
   isWorkingDay,
@@ -279,5 +284,30 @@ describe('londonDate', () => {
     expect(londonDate(new Date('2025-10-26T23:30:00Z'))).toBe('2025-10-26'); // GMT again
     expect(londonDate(new Date('2025-12-31T23:30:00Z'))).toBe('2025-12-31');
     expect(() => londonDate(new Date(Number.NaN))).toThrow(RangeError);
+  });
+});
+
+describe('Limits: nothing before financial year 2000-01 (DOMAIN.md)', () => {
+  it('dates from 1 April 2000, real ones only', () => {
+    expect(EARLIEST_DATE).toBe('2000-04-01');
+    for (const d of ['2000-04-01', '2025-06-30', '2024-02-29', '9999-12-31']) expect(isLedgerDate(d), d).toBe(true);
+    for (const d of ['2000-03-31', '1999-12-31', '0000-01-01', '2025-02-30', '2025-02-29', '2000-4-01', 20250601, ''])
+      expect(isLedgerDate(d), String(d)).toBe(false);
+  });
+
+  it('financial years, months and quarters from 2000-01', () => {
+    expect(['2000-01', '2025-26'].every(isLedgerFinancialYear)).toBe(true);
+    expect(['1999-00', '0000-01', '2000-02'].some(isLedgerFinancialYear)).toBe(false);
+    expect(['2000-01-M01', '2025-26-M12'].every(isLedgerMonth)).toBe(true);
+    expect(['1999-00-M12', '0000-01-M01', '2000-01-M00', '2000-01-M13'].some(isLedgerMonth)).toBe(false);
+    expect(['2000-01-Q1', '2025-26-Q4'].every(isLedgerQuarter)).toBe(true);
+    expect(['1999-00-Q4', '0000-01-Q1', '2000-01-Q5'].some(isLedgerQuarter)).toBe(false);
+  });
+
+  it('the first month and quarter begin on the first date', () => {
+    expect(firstDayOfMonth('2000-01-M01')).toBe(EARLIEST_DATE);
+    expect(firstDayOfQuarter('2000-01-Q1')).toBe(EARLIEST_DATE);
+    expect(isLedgerMonth(monthOfDate(EARLIEST_DATE))).toBe(true);
+    expect(isLedgerMonth(monthOfDate(addDays(EARLIEST_DATE, -1)))).toBe(false);
   });
 });

@@ -4,6 +4,7 @@ export type * from './events.ts';
 export * from './ids.ts';
 export * from './money.ts';
 export * from './calendar.ts';
+export * from './limits.ts';
 export * from './kpi.ts';
 export * from './contract/model.ts';
 export * from './contract/decide.ts';

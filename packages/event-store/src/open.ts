@@ -5,6 +5,7 @@ import type { EventStore } from './port.ts';
 import { createSqliteEventStore } from './sqlite/index.ts';
 import { openPostgresEventStore } from './postgres/index.ts';
 import { openEsdbEventStore } from './esdb/index.ts';
+import { redactStoreSpec } from './redact.ts';
 
 /** `sqlite:<path>` (the embedded default); server stores come with their own adapters. */
 export const openEventStore = (spec: string): EventStore => {
@@ -20,7 +21,7 @@ export const openEventStore = (spec: string): EventStore => {
   if (/^(postgres|postgresql|esdb|esdb\+discover|kurrentdb|kurrentdb\+discover):\/\//.test(spec)) {
     throw new Error(`LEDGER_STORE ${spec.split('://')[0]}:// is not available in this build yet; use sqlite:<path>`);
   }
-  throw new Error(`LEDGER_STORE must be sqlite:<path>, postgres://… or esdb://…/kurrentdb://…; got ${JSON.stringify(spec)}`);
+  throw new Error(`LEDGER_STORE must be sqlite:<path>, postgres://… or esdb://…/kurrentdb://…; got ${JSON.stringify(redactStoreSpec(spec))}`);
 };
 
 export const defaultStoreSpec = (dataDir: string): string => `sqlite:${resolve(dataDir, 'events.db')}`;

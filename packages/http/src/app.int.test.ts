@@ -2,7 +2,9 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DomainError } from '@csu-ledger/domain';
+import type { RequestHandler } from 'express';
 import { baseApp, finishApp } from './app.ts';
+import { jsonBody } from './body.ts';
 import { createLogger } from './logger.ts';
 import { HttpError } from './problem.ts';
 
@@ -12,9 +14,15 @@ const logger = createLogger('http-test', 'info', { write: (line: string) => void
 let server: Server;
 let base: string;
 
+/** Stands in for @csu-ledger/auth's authenticate: bodies are read only for a known caller (issue 9). */
+const known: RequestHandler = (req, _res, next) => {
+  Object.assign(req, { actor: { sub: 's', org: 'ORG', name: 'n', roles: ['csu'] }, issuer: 'test' });
+  next();
+};
+
 beforeAll(async () => {
-  const app = baseApp({ logger, bodyLimit: '1kb' });
-  app.post('/echo', (req, res) => {
+  const app = baseApp({ logger });
+  app.post('/echo', known, jsonBody('1kb'), (req, res) => {
     res.json({ body: req.body as unknown, correlationId: req.correlationId });
   });
   app.get('/domain-error', () => {

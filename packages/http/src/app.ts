@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler } from 'express';
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import { DomainError } from '@csu-ledger/domain';
+import { closeUnreadBody } from './body.ts';
 import type { Logger } from './logger.ts';
 import { HttpError, problem, STATUS_BY_CODE, titleFor } from './problem.ts';
 
@@ -18,12 +19,9 @@ declare global {
 
 export const CORRELATION_HEADER = 'X-Correlation-Id';
 const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,100}$/;
-const JSON_TYPES = ['application/json', 'application/*+json'];
 
 export interface BaseAppOptions {
   logger: Logger;
-  /** express.json limit, e.g. '256kb'. */
-  bodyLimit?: string;
 }
 
 /** Take the caller's id when it is safe to echo and log; otherwise start a new one. */
@@ -50,52 +48,17 @@ const requestLog: RequestHandler = (req, res, next) => {
   next();
 };
 
-// A POST with `Content-Length: 0` (fetch with no body) counts as bodiless, unlike type-is's own test.
-const hasBody = (req: Request): boolean =>
-  req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
-
 /**
- * A body in any other type than JSON is refused with 415 'unsupported-media-type' rather than ignored: ignoring it
- * would let a form post reach a handler as "no body" and fail later with a misleading validation error.
+ * The shared front of both services' apps; add routes, then call finishApp. It reads no body (issue 9): mount
+ * `authenticate`, the rate limit and then `jsonBody` (body.ts) where an app takes bodies, so a request is refused
+ * for its token before anything of its body is read.
  */
-const jsonOnly: RequestHandler = (req, _res, next) => {
-  if (hasBody(req) && req.is(JSON_TYPES) === false) {
-    next(new HttpError('unsupported-media-type', 'send the body as application/json'));
-    return;
-  }
-  next();
-};
-
-interface BodyParserError {
-  type?: unknown;
-}
-
-/** express.json's errors carry a `type`; each becomes a problem with a stable code. */
-const jsonBody = (limit: string): RequestHandler => {
-  const parse = express.json({ limit, type: JSON_TYPES });
-  return (req, res, next) => {
-    parse(req, res, (err?: unknown) => {
-      if (err === undefined || err === null) {
-        next();
-        return;
-      }
-      const type = typeof err === 'object' ? (err as BodyParserError).type : undefined;
-      if (type === 'entity.too.large') next(new HttpError('payload-too-large', `the body is larger than ${limit}`));
-      else if (type === 'charset.unsupported' || type === 'encoding.unsupported')
-        next(new HttpError('unsupported-media-type', 'unsupported charset or content encoding'));
-      else next(new HttpError('malformed-json', 'the body is not valid JSON'));
-    });
-  };
-};
-
-/** The shared front of both services' apps; add routes, then call finishApp. */
-export const baseApp = ({ logger, bodyLimit = '256kb' }: BaseAppOptions): Express => {
+export const baseApp = ({ logger }: BaseAppOptions): Express => {
   const app = express();
   app.disable('x-powered-by');
   app.use(correlation(logger));
   app.use(requestLog);
-  app.use(jsonOnly);
-  app.use(jsonBody(bodyLimit));
+  app.use(closeUnreadBody);
   return app;
 };
 

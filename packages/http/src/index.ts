@@ -1,4 +1,6 @@
 export { baseApp, finishApp, CORRELATION_HEADER, type BaseAppOptions } from './app.ts';
+export { closeUnreadBody, DEFAULT_BODY_LIMIT, hasBody, jsonBody } from './body.ts';
+export { restrictNewFiles, secureDataDir } from './data-dir.ts';
 export { createLogger, REDACT_PATHS, type Logger } from './logger.ts';
 export {
   problem,
@@ -15,10 +17,14 @@ export {
   type ProblemExtra,
 } from './problem.ts';
 export {
+  callerKey,
   callerOf,
+  clientAddress,
   createTokenBuckets,
   DEFAULT_RATE_LIMIT,
   rateLimit,
+  rateLimited,
+  type CallerIdentity,
   type RateLimitOptions,
   type Take,
   type TokenBuckets,

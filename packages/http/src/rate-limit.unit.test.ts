@@ -1,5 +1,6 @@
+import type { Request } from 'express';
 import { describe, expect, it } from 'vitest';
-import { createTokenBuckets } from './rate-limit.ts';
+import { callerKey, callerOf, clientAddress, createTokenBuckets } from './rate-limit.ts';
 
 const clock = () => {
   let t = 0;
@@ -61,5 +62,64 @@ describe('token buckets', () => {
     expect(() => createTokenBuckets({ burst: 0 })).toThrow(RangeError);
     expect(() => createTokenBuckets({ perSecond: -1 })).toThrow(RangeError);
     expect(() => createTokenBuckets({ perSecond: Number.NaN })).toThrow(RangeError);
+  });
+});
+
+describe('peek', () => {
+  it('says whether a take would succeed, without taking', () => {
+    const c = clock();
+    const b = createTokenBuckets({ burst: 1, perSecond: 1, now: c.now });
+    expect(b.peek('a')).toEqual({ ok: true });
+    expect(b.peek('a')).toEqual({ ok: true });
+    expect(b.take('a').ok).toBe(true);
+    expect(b.peek('a')).toEqual({ ok: false, retryAfterSeconds: 1 });
+    c.advance(1_000);
+    expect(b.peek('a')).toEqual({ ok: true });
+  });
+});
+
+/** Enough of a request for callerOf: who authenticate said it was, and the socket's address. */
+const request = (remoteAddress: string, caller?: { issuer: string; org: string; sub: string }): Request =>
+  ({
+    socket: { remoteAddress },
+    ...(caller && { actor: { sub: caller.sub, org: caller.org, name: 'n', roles: ['csu'] }, issuer: caller.issuer }),
+  }) as unknown as Request;
+
+describe('callerOf: whose bucket a request takes from', () => {
+  const pat = { issuer: 'https://login.example/', org: '0AX', sub: 'pat' };
+
+  it('tells apart one subject of two organisations, and one subject of two issuers', () => {
+    const keys = [
+      pat,
+      { ...pat, org: '08J' },
+      { ...pat, issuer: 'https://other.example/' },
+    ].map((c) => callerOf(request('10.0.0.1', c)));
+    expect(new Set(keys).size).toBe(3);
+    expect(callerOf(request('10.0.0.2', pat))).toBe(keys[0]);
+  });
+
+  it('cannot be fooled by separators inside the parts', () => {
+    expect(callerKey({ issuer: 'a', org: 'b\u0000c', sub: 'd' })).not.toBe(callerKey({ issuer: 'a\u0000b', org: 'c', sub: 'd' }));
+    expect(callerKey({ issuer: 'a', org: 'b","c', sub: 'd' })).not.toBe(callerKey({ issuer: 'a","b', org: 'c', sub: 'd' }));
+  });
+
+  it('counts a request nobody has identified by its client address', () => {
+    expect(callerOf(request('10.0.0.1'))).toBe('ip:10.0.0.1');
+    expect(callerOf(request('10.0.0.1', pat))).not.toBe('ip:10.0.0.1');
+  });
+});
+
+describe('clientAddress', () => {
+  it.each([
+    ['192.0.2.7', '192.0.2.7'],
+    ['::ffff:192.0.2.7', '192.0.2.7'],
+    ['2001:db8:1:2:3:4:5:6', '2001:db8:1:2::/64'],
+    ['2001:db8:1:2::9', '2001:db8:1:2::/64'],
+    ['2001:db8::1', '2001:db8:0:0::/64'],
+    ['2001:0db8:0001:0002:ffff::1', '2001:db8:1:2::/64'],
+    ['fe80::1%eth0', 'fe80:0:0:0::/64'],
+    ['::1', '0:0:0:0::/64'],
+  ])('%s counts as %s', (remote, key) => {
+    expect(clientAddress(request(remote))).toBe(key);
   });
 });

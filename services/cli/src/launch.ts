@@ -1,7 +1,7 @@
 // Starts the command and query services as separate processes on one data folder, the way `pnpm ledger start`
 // runs them and the end-to-end tests exercise them. Each prints "… listening on <url>" when ready.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, createWriteStream, mkdirSync, openSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -30,8 +30,14 @@ export interface LaunchOptions {
 
 export const startService = (name: 'command' | 'query', opts: LaunchOptions): Promise<RunningService> => {
   const logDir = opts.logDir ?? resolve(opts.dataDir, 'logs');
-  mkdirSync(logDir, { recursive: true });
-  const log = createWriteStream(resolve(logDir, `${name}.log`), { flags: 'a' });
+  // Issue 9: logs are the owner's alone, whatever the umask of the process launching (a test runner, say); a log
+  // left from an earlier run with looser modes is tightened too.
+  mkdirSync(logDir, { recursive: true, mode: 0o700 });
+  chmodSync(logDir, 0o700);
+  const logPath = resolve(logDir, `${name}.log`);
+  closeSync(openSync(logPath, 'a', 0o600));
+  chmodSync(logPath, 0o600);
+  const log = createWriteStream(logPath, { flags: 'a' });
   const port = name === 'command' ? opts.commandPort : opts.queryPort;
   const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), SERVICE_MAINS[name]], {
     env: {

@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { devSecret, signDevToken } from '@csu-ledger/auth';
 import { ROLES, type Role } from '@csu-ledger/domain';
 import { defaultStoreSpec, openEventStore } from '@csu-ledger/event-store';
+import { restrictNewFiles, secureDataDir } from '@csu-ledger/http';
 import { loadDemo, tokenFor } from './demo.ts';
 import { exportCommand, verifyCommand, type CliEnvironment } from './integrity.ts';
 import { rebuild } from './rebuild.ts';
@@ -44,6 +45,8 @@ LEDGER_PROJECTION_SKIP (positions of known-bad events the query service may pass
 See README.md: Configuration.
 `;
 
+// Issue 9: whatever a command writes (keys, read models, exports) is its owner's alone.
+restrictNewFiles();
 const env = process.env;
 const dataDir = resolve(env.LEDGER_DATA_DIR ?? './data');
 const authSettings = { dataDir, jwtSecret: env.LEDGER_JWT_SECRET };
@@ -70,6 +73,7 @@ const token = async (args: string[]): Promise<void> => {
   if (!role || !ROLES.includes(role)) fail('--role must be one of admin, csu, ccg, auditor');
   if (!values.org) fail('--org <code> is required (e.g. 08J, 0AX)');
   if (!values.sub) fail('--sub <id> is required (the user id)');
+  secureDataDir(dataDir); // the key file may be created now
   const secret = await devSecret(authSettings);
   process.stdout.write(
     `${await signDevToken(secret, { sub: values.sub!, name: values.name ?? values.sub!, org: values.org!.toUpperCase(), roles: [role!], ...(values.expires ? { expiresIn: values.expires } : {}) })}\n`,
@@ -78,6 +82,7 @@ const token = async (args: string[]): Promise<void> => {
 
 const start = async (args: string[]): Promise<void> => {
   const { values } = parseArgs({ args, options: { demo: { type: 'boolean', default: false } }, strict: true });
+  secureDataDir(dataDir);
   const secret = await devSecret(authSettings); // created before the services start, so both read one key
   const running = await startBoth({ dataDir });
   const { command, query } = running;
@@ -129,6 +134,7 @@ try {
       break;
     case 'rebuild': {
       const { values } = parseArgs({ args: rest, options: { replace: { type: 'boolean', default: false } }, strict: true });
+      secureDataDir(dataDir);
       const store = openEventStore(env.LEDGER_STORE ?? defaultStoreSpec(dataDir));
       process.exitCode = await rebuild(store, resolve(env.LEDGER_READ_MODELS ?? resolve(dataDir, 'read-models.db')), values.replace);
       await store.close();

@@ -2,9 +2,9 @@
 import type { Express } from 'express';
 import { createPipeline } from './pipeline.ts';
 import { londonDate } from '@csu-ledger/domain';
-import { authenticate, type TokenVerifier } from '@csu-ledger/auth';
+import { authenticate, type AuthenticateOptions, type TokenVerifier } from '@csu-ledger/auth';
 import type { EventStore } from '@csu-ledger/event-store';
-import { baseApp, finishApp, rateLimit, type Logger, type RateLimitOptions } from '@csu-ledger/http';
+import { baseApp, finishApp, jsonBody, rateLimit, type Logger, type RateLimitOptions } from '@csu-ledger/http';
 import { signingAfter, type HeadSigner } from '@csu-ledger/integrity';
 import { childRoutes } from './routes/children.ts';
 import { contractRoutes } from './routes/contracts.ts';
@@ -18,20 +18,24 @@ export interface CommandAppOptions {
   bodyLimit?: string;
   /** Per-caller token bucket after authentication (issue 6); default burst 1000, 500/s; false: none. */
   rateLimit?: RateLimitOptions | false | undefined;
+  /** Per client address, requests without a good token before 429 (issue 9); default burst 500, 50/s; false: none. */
+  authFailureLimit?: AuthenticateOptions['failures'];
   /** Signs the chain heads of a contract's group right after each settlement approval (issue 5). */
   signer?: HeadSigner | undefined;
 }
 
-export const createCommandApp = ({ store, verify, logger, clock = () => new Date(), bodyLimit, signer, rateLimit: limit }: CommandAppOptions): Express => {
-  const app = baseApp({ logger, ...(bodyLimit ? { bodyLimit } : {}) });
+export const createCommandApp = ({ store, verify, logger, clock = () => new Date(), bodyLimit, signer, rateLimit: limit, authFailureLimit }: CommandAppOptions): Express => {
+  const app = baseApp({ logger });
   app.get('/health', (_req, res) => {
     store.headPosition().then(
       (position) => res.json({ status: 'ok', service: 'command', position: position.toString() }),
       () => res.status(503).json({ status: 'unavailable', service: 'command' }),
     );
   });
-  app.use(authenticate(verify));
+  // Issue 9: who is calling, then whether they may call this often, and only then is a body read.
+  app.use(authenticate(verify, { failures: authFailureLimit }));
   if (limit !== false) app.use(rateLimit(limit));
+  app.use(jsonBody(bodyLimit || undefined));
   const recording = signer
     ? signingAfter(store, signer, ['SettlementApproved'], (err) => logger.error({ err }, 'signing the chain heads after an approval failed'))
     : store;

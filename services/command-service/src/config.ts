@@ -1,5 +1,6 @@
 // The only file of the command service that reads the environment (STYLE.md), validated with zod.
 import { z } from 'zod';
+import { DEFAULT_AUTH_FAILURE_LIMIT } from '@csu-ledger/auth';
 import { defaultStoreSpec } from '@csu-ledger/event-store';
 
 const schema = z.object({
@@ -16,6 +17,9 @@ const schema = z.object({
   // Issue 6: the per-caller rate limit (token bucket); LEDGER_RATE_LIMIT_BURST=0 turns it off (e.g. for benchmarks).
   LEDGER_RATE_LIMIT_BURST: z.coerce.number().int().min(0).default(1000),
   LEDGER_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(500),
+  // Issue 9: per client address, requests without a good token (none, or a bad one) before 429; burst 0 turns it off.
+  LEDGER_AUTH_FAILURE_BURST: z.coerce.number().int().min(0).default(DEFAULT_AUTH_FAILURE_LIMIT.burst),
+  LEDGER_AUTH_FAILURE_PER_SECOND: z.coerce.number().positive().default(DEFAULT_AUTH_FAILURE_LIMIT.perSecond),
   // Issue 5: the Ed25519 key that signs chain heads (default <data dir>/integrity-key.pem, created on first start),
   // and how often the heads of changed streams are signed (0: only at settlement approvals).
   LEDGER_INTEGRITY_KEY: z.string().min(1).optional(),
@@ -33,6 +37,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env) => {
     logLevel: e.LEDGER_LOG_LEVEL,
     bodyLimit: e.LEDGER_BODY_LIMIT,
     rateLimit: e.LEDGER_RATE_LIMIT_BURST === 0 ? (false as const) : { burst: e.LEDGER_RATE_LIMIT_BURST, perSecond: e.LEDGER_RATE_LIMIT_PER_SECOND },
+    authFailureLimit: e.LEDGER_AUTH_FAILURE_BURST === 0 ? (false as const) : { burst: e.LEDGER_AUTH_FAILURE_BURST, perSecond: e.LEDGER_AUTH_FAILURE_PER_SECOND },
     integrity: { dataDir: e.LEDGER_DATA_DIR, keyPath: e.LEDGER_INTEGRITY_KEY, signIntervalMs: e.LEDGER_SIGN_INTERVAL_MS },
   };
 };

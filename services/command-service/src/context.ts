@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { Request } from 'express';
 import type { z } from 'zod';
-import { requireActor } from '@csu-ledger/auth';
+import { requireActor, requireCallerKey } from '@csu-ledger/auth';
 import { HttpError } from '@csu-ledger/http';
 import type { RequestContext } from './pipeline.ts';
 
@@ -41,7 +41,7 @@ export const requestContext = (req: Request): RequestContext => {
     ifMatch = Number(m[1]);
   }
   const requestHash = createHash('sha256').update(`${req.method} ${req.originalUrl.split('?')[0]}\n${canonical(req.body ?? {})}`).digest('hex');
-  return { actor, correlationId: req.correlationId, idempotencyKey: key, requestHash, ifMatch, commandId: crypto.randomUUID() };
+  return { actor, caller: requireCallerKey(req), correlationId: req.correlationId, idempotencyKey: key, requestHash, ifMatch, commandId: crypto.randomUUID() };
 };
 
 /** Validates the body against the command's schema: 400 'validation-failed' with every field problem. */

@@ -20,6 +20,8 @@ import { deterministicUuid } from './uuid.ts';
 
 export interface RequestContext {
   actor: Actor;
+  /** Who the caller is for idempotency: issuer, organisation and subject (callerKey), never the subject alone. */
+  caller: string;
   correlationId: string;
   idempotencyKey?: string | undefined;
   /** SHA-256 over method, path and canonical body: what a retry must repeat exactly. */
@@ -50,14 +52,15 @@ const MAX_ATTEMPTS = 8;
 
 const revisionOf = (events: RecordedEvent[]): ExpectedRevision => (events.length === 0 ? 'no-stream' : events[events.length - 1]!.revision);
 
-export const idempotencyScope = (actor: Actor, key: string): string => createHash('sha256').update(`${actor.sub}\u0000${key}`).digest('hex');
+/** One caller's key space: the same key sent by a subject of another issuer or organisation is another request. */
+export const idempotencyScope = (caller: string, key: string): string => createHash('sha256').update(`${caller}\u0000${key}`).digest('hex');
 
 /** A value derived from the caller's key (for new ids), or a random one when there is no key. */
 export const idFromKey = (ctx: RequestContext, purpose: string): string =>
-  ctx.idempotencyKey === undefined ? crypto.randomUUID() : deterministicUuid(`${idempotencyScope(ctx.actor, ctx.idempotencyKey)}\u0000${purpose}`);
+  ctx.idempotencyKey === undefined ? crypto.randomUUID() : deterministicUuid(`${idempotencyScope(ctx.caller, ctx.idempotencyKey)}\u0000${purpose}`);
 
 const eventId = (ctx: RequestContext, i: number): string =>
-  ctx.idempotencyKey === undefined ? crypto.randomUUID() : deterministicUuid(`${idempotencyScope(ctx.actor, ctx.idempotencyKey)}\u0000event\u0000${i}`);
+  ctx.idempotencyKey === undefined ? crypto.randomUUID() : deterministicUuid(`${idempotencyScope(ctx.caller, ctx.idempotencyKey)}\u0000event\u0000${i}`);
 
 const earlierAnswer = (ctx: RequestContext, events: RecordedEvent[]): RecordedEvent[] | undefined => {
   if (ctx.idempotencyKey === undefined) return undefined;
@@ -101,7 +104,7 @@ const attempt = async <S>(store: EventStore, ctx: RequestContext, exec: Executio
       causationId: ctx.commandId,
       ...(ctx.idempotencyKey === undefined
         ? {}
-        : { idempotency: { scope: idempotencyScope(ctx.actor, ctx.idempotencyKey), requestHash: ctx.requestHash } }),
+        : { idempotency: { scope: idempotencyScope(ctx.caller, ctx.idempotencyKey), requestHash: ctx.requestHash } }),
     };
     const options: AppendOptions = {
       expectedRevision: current,

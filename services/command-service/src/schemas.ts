@@ -1,15 +1,45 @@
 // Request bodies (API.md: Command service). Strict objects: an unknown field is an error, not silently dropped, so
 // a typo never records a different fact than the user meant. The same schemas will generate OpenAPI later.
+// DOMAIN.md Limits: amounts 0..£1bn in whole pence (judged from the request's text by the body parser, jsonBody),
+// text at most 2,000 characters, nothing dated before 2000-04-01 (financial year 2000-01) and no impossible date.
+// Business and delivered-on dates after today are refused by the domain (business-date-in-future), which knows today.
 import { z } from 'zod';
-import { isContractId, isIsoDate, isMonthId, isOrgCode, isQuarterId } from '@csu-ledger/domain';
+import {
+  EARLIEST_DATE,
+  EARLIEST_MONTH,
+  EARLIEST_QUARTER,
+  isContractId,
+  isIsoDate,
+  isLedgerDate,
+  isLedgerMonth,
+  isLedgerQuarter,
+  isMonthId,
+  isOrgCode,
+  isQuarterId,
+  MAX_AMOUNT_PENCE,
+  MAX_TEXT_LENGTH,
+} from '@csu-ledger/domain';
 
-const text = (max = 500) => z.string().trim().min(1, 'must not be empty').max(max);
-export const isoDate = z.string().refine(isIsoDate, 'must be a real date YYYY-MM-DD');
-export const monthId = z.string().refine(isMonthId, 'must be a financial month such as 2025-26-M01');
-export const quarterId = z.string().refine(isQuarterId, 'must be a financial quarter such as 2025-26-Q1');
+const text = (max = 500) =>
+  z.string().trim().min(1, 'must not be empty').max(Math.min(max, MAX_TEXT_LENGTH));
+
+/** A string of a calendar shape that must also lie in the ledger's years: two messages, so the user knows which. */
+const calendarString = (shape: (s: string) => boolean, shapeMessage: string, inRange: (s: string) => boolean, earliest: string) =>
+  z
+    .string()
+    .refine(shape, shapeMessage)
+    .refine((s) => !shape(s) || inRange(s), `must not be before ${earliest}`);
+
+export const isoDate = calendarString(isIsoDate, 'must be a real date YYYY-MM-DD', isLedgerDate, EARLIEST_DATE);
+export const monthId = calendarString(isMonthId, 'must be a financial month such as 2025-26-M01', isLedgerMonth, EARLIEST_MONTH);
+export const quarterId = calendarString(isQuarterId, 'must be a financial quarter such as 2025-26-Q1', isLedgerQuarter, EARLIEST_QUARTER);
 export const orgCode = z.string().refine(isOrgCode, 'must be an ODS-style code: 3 to 5 capital letters or digits');
-/** Whole pence: integers only (a fraction of a penny is refused, never rounded). */
-export const pence = z.number().int('must be whole pence').min(0).max(Number.MAX_SAFE_INTEGER);
+/** Whole pence: integers only (a fraction of a penny is refused, never rounded), at most £1bn. */
+export const pence = z
+  .number()
+  .int('must be whole pence')
+  .min(0)
+  .max(MAX_AMOUNT_PENCE, `must be at most ${MAX_AMOUNT_PENCE} pence (£1bn)`);
 export const positivePence = pence.min(1, 'must be more than 0');
 export const bp = z.number().int('must be whole basis points').min(0).max(10_000);
 

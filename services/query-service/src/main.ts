@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { verifierFromSettings } from '@csu-ledger/auth';
 import { openEventStore } from '@csu-ledger/event-store';
-import { applyServerTimeouts, createLogger, DEFAULT_SERVER_TIMEOUTS } from '@csu-ledger/http';
+import { applyServerTimeouts, createLogger, DEFAULT_SERVER_TIMEOUTS, secureDataDir } from '@csu-ledger/http';
 import { loadPublicKey } from '@csu-ledger/integrity';
 import { createQueryApp } from './app.ts';
 import { loadConfig } from './config.ts';
@@ -11,6 +11,7 @@ import { startProjector } from './projector.ts';
 import { openReadModels } from './read-models.ts';
 
 const config = loadConfig();
+secureDataDir(config.dataDir); // issue 9: the data folder and everything this process writes are its owner's alone
 const logger = createLogger('query-service', config.logLevel);
 mkdirSync(dirname(config.readModels), { recursive: true });
 const store = openEventStore(config.store);
