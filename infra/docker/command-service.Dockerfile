@@ -19,7 +19,8 @@ ENV NODE_ENV=production \
     LEDGER_DATA_DIR=/data
 # The code stays owned by root and read-only to the service; only the data folder is its own.
 COPY --from=deps /app /app
-RUN mkdir -p /data && chown node:node /data
+# /keys: the mount point of the ledger-keys volume, whose first mount takes this owner (infra/compose).
+RUN mkdir -p /data /keys && chown node:node /data /keys
 USER node
 EXPOSE 4100
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \

@@ -1,11 +1,13 @@
 // Operations (issue 9): the real services, started as `pnpm ledger start` starts them, keep their data folder their
 // owner's alone (0700, files 0600) whether the folder already existed or not and whether or not LEDGER_JWT_SECRET
 // spares them writing a key file; and a PostgreSQL password never reaches their logs.
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadOrCreateDevSecret, signDevToken } from '@csu-ledger/auth';
 import { call, startBoth, startService, stopService } from '@csu-ledger/cli';
@@ -107,5 +109,68 @@ describe('a PostgreSQL password never reaches the logs', () => {
       await stopService(command);
     }
     expect(await readFile(log, 'utf8')).not.toMatch(/pa55/);
+  });
+});
+
+describe('a development signing secret that is weak or published is refused (issue 9)', () => {
+  const EXAMPLE = 'example-only-not-a-secret-0123456789abcdef';
+  const cli = resolve(fileURLToPath(import.meta.url), '../../../services/cli/src/main.ts');
+
+  const READY = 'Press Ctrl+C to stop.';
+  /** Runs `pnpm ledger <args>` until it exits; a `start` is given to `whileRunning` once ready, then stopped. */
+  const ledger = (args: string[], env: Record<string, string>, whileRunning?: (out: string) => Promise<void>) =>
+    new Promise<{ code: number | null; out: string; err: string }>((done, fail) => {
+      const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, ...ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      let ready = false;
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (ready || !out.includes(READY)) return;
+        ready = true;
+        void (whileRunning?.(out) ?? Promise.resolve()).then(
+          () => child.kill('SIGTERM'),
+          (err: unknown) => (child.kill('SIGTERM'), fail(err instanceof Error ? err : new Error(String(err)))),
+        );
+      });
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      child.on('error', fail);
+      child.on('exit', (code) => done({ code, out, err }));
+    });
+
+  it.each([
+    ['32 × a', 'a'.repeat(32), /too easy to guess/],
+    ['the published example', EXAMPLE, /published example/],
+  ])('both services refuse to start with %s', async (_name, secret, reason) => {
+    const dataDir = await scratch('weak-secret');
+    for (const name of ['command', 'query'] as const) {
+      // (a service that starts after all is stopped again, not left behind)
+      const outcome = await startService(name, { dataDir, commandPort: 0, queryPort: 0, env: { ...ENV, LEDGER_JWT_SECRET: secret } }).then(
+        async (running) => (await stopService(running), 'started'),
+        (err: unknown) => String(err),
+      );
+      expect(outcome).toMatch(/exited with 1 before listening/);
+      expect(await readFile(join(dataDir, 'logs', `${name}.log`), 'utf8')).toMatch(reason);
+    }
+  });
+
+  it('the CLI refuses the example for start and token, and takes it for start --demo, which works with it', async () => {
+    const dataDir = await scratch('demo-secret');
+    const env = { LEDGER_DATA_DIR: dataDir, LEDGER_JWT_SECRET: EXAMPLE, LEDGER_COMMAND_PORT: '0', LEDGER_QUERY_PORT: '0' };
+    const start = await ledger(['start'], env);
+    expect(start.code).toBe(2);
+    expect(start.err).toMatch(/published example.*--demo/);
+    const token = await ledger(['token', '--role', 'ccg', '--org', '08J', '--sub', 'tom'], env);
+    expect(token.code).toBe(2);
+    let settlement: number | undefined;
+    const demo = await ledger(['start', '--demo'], env, async (out) => {
+      // the services verify the token signed with the example: the worked example's Q1 settlement is there
+      const url = /curl -H "Authorization: Bearer \$TOKEN" (\S+)/.exec(out)?.[1];
+      const printed = /TOKEN=(\S+)/.exec(out)?.[1];
+      const res = await fetch(url ?? 'http://missing.invalid/', { headers: { authorization: `Bearer ${printed}` } });
+      settlement = ((await res.json()) as { netPayablePence?: number }).netPayablePence;
+    });
+    expect(demo.out).toContain(READY);
+    expect(settlement, demo.out + demo.err).toBe(41_700_000);
   });
 });

@@ -151,17 +151,51 @@ const checkInterpolation = ({ file, text }: ComposeFile, env: Env): string[] =>
 
 const hostPort = (port: Service['ports'] extends (infer P)[] | undefined ? P : never): string =>
   typeof port === 'object' ? String(port.published) : (String(port).split(':').slice(0, -1).at(-1) ?? '');
-const namedVolumes = (s: Service): string[] =>
+interface Mount {
+  source: string;
+  target: string;
+  readOnly: boolean;
+}
+const mountsOf = (s: Service): Mount[] =>
   (s.volumes ?? []).flatMap((v) => {
-    const source = typeof v === 'string' ? v.split(':')[0] : v.source;
-    return source && !/^[./~]/.test(source) ? [source] : [];
+    const [source = '', target = '', mode = ''] = typeof v === 'string' ? v.split(':') : [v.source, v.target];
+    const readOnly = typeof v === 'string' ? mode.split(',').includes('ro') : (v as { read_only?: boolean }).read_only === true;
+    return source && !/^[./~]/.test(source) ? [{ source, target, readOnly }] : [];
+  });
+/** Named volumes (not bind mounts) a service mounts, all or only those on `target`. */
+const namedVolumes = (s: Service, target?: string): string[] =>
+  mountsOf(s)
+    .filter((m) => target === undefined || m.target === target)
+    .map((m) => m.source);
+
+/**
+ * Issue 9: the development signing key is generated, never read from a file in git: no service is given
+ * LEDGER_JWT_SECRET, and LEDGER_JWT_SECRET_FILE lies on one named volume that the command service mounts writable
+ * (it creates the key) and every query service mounts read-only.
+ */
+const checkSigningKey = ({ compose }: ComposeFile): string[] =>
+  servicesOf(compose).flatMap(([name, s]) => {
+    const kind = kindOf(s);
+    const env = envOf(s);
+    if (env.LEDGER_JWT_SECRET !== undefined) return [`${name}: LEDGER_JWT_SECRET is given, not generated`];
+    if (!kind) return [];
+    const file = env.LEDGER_JWT_SECRET_FILE;
+    if (!file) return [`${name}: no LEDGER_JWT_SECRET_FILE`];
+    const folder = file.slice(0, file.lastIndexOf('/'));
+    const mount = mountsOf(s).find((m) => m.target === folder);
+    if (!mount) return [`${name}: ${folder} is not on a named volume`];
+    if (kind === 'command' && mount.readOnly) return [`${name}: cannot write the key to ${mount.source}`];
+    if (kind === 'query' && !mount.readOnly) return [`${name}: mounts ${mount.source} writable; it only reads the key`];
+    const writer = servicesOf(compose).find(([, o]) => kindOf(o) === 'command');
+    return writer && mountsOf(writer[1]).some((m) => m.source === mount.source) ? [] : [`${name}: ${mount.source} is not the command service's`];
   });
 
 const checkQueryReplicas = ({ compose }: ComposeFile, replicas: number): string[] => {
   const queries = servicesOf(compose).filter(([, s]) => kindOf(s) === 'query');
   const problems = queries.length === replicas ? [] : [`${queries.length} query services, expected ${replicas}`];
   const ports = queries.flatMap(([, s]) => (s.ports ?? []).map(hostPort));
-  const volumes = queries.flatMap(([, s]) => namedVolumes(s));
+  // each replica's own read models; a volume they all read (ledger-keys) is shared on purpose
+  const volumes = queries.flatMap(([, s]) => namedVolumes(s, '/data'));
   if (ports.length < queries.length || new Set(ports).size !== ports.length)
     problems.push(`query host ports not distinct: ${ports.join(', ')}`);
   if (volumes.length < queries.length || new Set(volumes).size !== volumes.length)
@@ -279,6 +313,11 @@ const checkDockerfile = (text: string, kind: Kind): string[] => {
   if (!runs.some((r) => r.includes('pnpm install --frozen-lockfile')))
     problems.push('no pnpm install --frozen-lockfile');
   if (!runs.some((r) => r.includes(`pnpm@${pnpmVersion}`))) problems.push(`pnpm is not ${pnpmVersion}, package.json's`);
+  // the volumes' mount points belong to the service's user, so a new named volume takes that owner
+  // (checked only for a user that is not root, which is a problem of its own)
+  const chowned = runs.filter((r) => /\bchown\b/.test(r)).join(' ');
+  for (const dir of user && !/^(root|0)(:|$)/.test(user) ? ['/data', '/keys'] : [])
+    if (!new RegExp(`chown ${user}:\\S+[^&]* ${dir}(\\s|$)`).test(chowned)) problems.push(`${dir} is not owned by ${user}`);
   const env: Env = Object.fromEntries(
     all('ENV').flatMap((i) => [...i.args.matchAll(/([A-Z_][A-Z0-9_]*)=(\S+)/g)].map((m) => [m[1] ?? '', m[2] ?? ''])),
   );
@@ -313,6 +352,8 @@ describe('infra files, checked without a container engine', () => {
       it('gives our services only LEDGER_ variables their config.ts reads', () =>
         expect(checkLedgerVariables(c)).toEqual([]));
       it('uses only variables that example.env defines', () => expect(checkInterpolation(c, exampleEnv)).toEqual([]));
+      it('generates the signing key into a volume the query services only read', () =>
+        expect(checkSigningKey(c)).toEqual([]));
     });
   }
 
@@ -334,10 +375,9 @@ describe('infra files, checked without a container engine', () => {
     for (const store of stores) expect(checkPostgresStore(store, postgres)).toEqual([]);
   });
 
-  it('keeps only placeholders in example.env, with a secret long enough for HS256', () => {
-    expect(Object.keys(exampleEnv).sort()).toEqual(['LEDGER_JWT_SECRET', 'POSTGRES_PASSWORD']);
+  it('keeps only placeholders in example.env, and no signing secret (issue 9: the key is generated)', () => {
+    expect(Object.keys(exampleEnv).sort()).toEqual(['POSTGRES_PASSWORD']);
     for (const value of Object.values(exampleEnv)) expect(value).toMatch(/^example-only-not-a-secret/);
-    expect(new TextEncoder().encode(exampleEnv.LEDGER_JWT_SECRET).length).toBeGreaterThanOrEqual(32);
   });
 
   for (const kind of ['command', 'query'] as const) {
@@ -418,8 +458,30 @@ describe('the infra checks catch what they are for', () => {
   });
 
   it('a variable missing from example.env', () => {
-    const { LEDGER_JWT_SECRET: _dropped, ...rest } = exampleEnv;
-    expect(checkInterpolation(postgres, rest)).toEqual(['postgres.yml: ${LEDGER_JWT_SECRET} is not in example.env']);
+    const { POSTGRES_PASSWORD: _dropped, ...rest } = exampleEnv;
+    expect(new Set(checkInterpolation(postgres, rest))).toEqual(new Set(['postgres.yml: ${POSTGRES_PASSWORD} is not in example.env']));
+  });
+
+  it('a signing secret given rather than generated, or its key volume missing, writable by a query service or not shared', () => {
+    const given = mutated(postgres, (c) => {
+      const s = service(c, 'query-service');
+      s.environment = { ...envOf(s), LEDGER_JWT_SECRET: '${LEDGER_JWT_SECRET}' };
+    });
+    expect(checkSigningKey(given)).toEqual(['query-service: LEDGER_JWT_SECRET is given, not generated']);
+    const unmounted = mutated(cluster, (c) => (service(c, 'query-service-2').volumes = ['query-2-data:/data']));
+    expect(checkSigningKey(unmounted)).toEqual(['query-service-2: /keys is not on a named volume']);
+    const writable = mutated(cluster, (c) => (service(c, 'query-service-1').volumes = ['query-1-data:/data', 'ledger-keys:/keys']));
+    expect(checkSigningKey(writable)).toEqual(['query-service-1: mounts ledger-keys writable; it only reads the key']);
+    const readOnly = mutated(postgres, (c) => (service(c, 'command-service').volumes = ['command-data:/data', 'ledger-keys:/keys:ro']));
+    expect(checkSigningKey(readOnly)).toContain('command-service: cannot write the key to ledger-keys');
+    const other = mutated(postgres, (c) => (service(c, 'query-service').volumes = ['query-data:/data', 'other-keys:/keys:ro']));
+    expect(checkSigningKey(other)).toEqual(["query-service: other-keys is not the command service's"]);
+    const noFile = mutated(postgres, (c) => {
+      const s = service(c, 'command-service');
+      const { LEDGER_JWT_SECRET_FILE: _gone, ...env } = envOf(s);
+      s.environment = env;
+    });
+    expect(checkSigningKey(noFile)).toEqual(['command-service: no LEDGER_JWT_SECRET_FILE']);
   });
 
   it('query replicas sharing a host port or a volume, a missing replica, an undeclared volume', () => {
@@ -491,6 +553,7 @@ describe('the infra checks catch what they are for', () => {
       [command.replace('--frozen-lockfile', ''), 'no pnpm install --frozen-lockfile'],
       [command.replace(`pnpm@${pnpmVersion}`, 'pnpm@9.0.0'), `pnpm is not ${pnpmVersion}, package.json's`],
       [command.replace('LEDGER_HOST=0.0.0.0', 'LEDGER_HOST=127.0.0.1'), 'LEDGER_HOST is not 0.0.0.0'],
+      [command.replace('chown node:node /data /keys', 'chown node:node /data'), '/keys is not owned by node'],
       [command.replace('FROM node:24-slim\n', 'FROM node:20-slim\n'), 'not FROM node:24-slim'],
       [
         command.replace('LEDGER_COMMAND_PORT=4100', 'LEDGER_QUERY_PORT=4100'),

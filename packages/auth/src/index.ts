@@ -1,4 +1,12 @@
-export { devSecretFromString, loadOrCreateDevSecret, DEV_SECRET_FILE } from './secret.ts';
+export {
+  devSecretFromString,
+  estimateSecretBits,
+  loadOrCreateDevSecret,
+  loadOrCreateDevSecretFile,
+  DEV_SECRET_FILE,
+  PUBLIC_EXAMPLE_SECRETS,
+  type DevSecretOptions,
+} from './secret.ts';
 export {
   actorFromClaims,
   AuthError,

@@ -35,12 +35,17 @@ Commands:
   help                this text
 
 Environment: LEDGER_DATA_DIR (default ./data), LEDGER_STORE (default sqlite:<data dir>/events.db),
-LEDGER_HOST, LEDGER_COMMAND_PORT, LEDGER_QUERY_PORT, LEDGER_JWT_SECRET, LEDGER_LOG_LEVEL,
+LEDGER_HOST, LEDGER_COMMAND_PORT, LEDGER_QUERY_PORT, LEDGER_LOG_LEVEL,
+LEDGER_JWT_SECRET (the development signing secret: generated, e.g. openssl rand -base64 32; a weak or published one
+is refused) or LEDGER_JWT_SECRET_FILE (the key file, default <data dir>/jwt-secret, created on first start),
+LEDGER_DEMO (true: allow the published example secret; start --demo sets it),
 LEDGER_INTEGRITY_KEY (the chain-head signing key, default <data dir>/integrity-key.pem),
 LEDGER_INTEGRITY_PUBLIC_KEY (the key verify trusts, default <data dir>/integrity-key.pub.pem),
 LEDGER_SIGN_INTERVAL_MS (how often the command service signs changed heads, default 60000),
 LEDGER_READ_MODELS (default <data dir>/read-models.db), LEDGER_BODY_LIMIT (default 256kb),
 LEDGER_RATE_LIMIT_BURST and LEDGER_RATE_LIMIT_PER_SECOND (per caller; burst 0 turns the limit off),
+LEDGER_AUTH_FAILURE_BURST and LEDGER_AUTH_FAILURE_PER_SECOND (requests without a good token per client address;
+burst 0 turns the limit off),
 LEDGER_PROJECTION_SKIP (positions of known-bad events the query service may pass over, logged).
 See README.md: Configuration.
 `;
@@ -49,7 +54,12 @@ See README.md: Configuration.
 restrictNewFiles();
 const env = process.env;
 const dataDir = resolve(env.LEDGER_DATA_DIR ?? './data');
-const authSettings = { dataDir, jwtSecret: env.LEDGER_JWT_SECRET };
+const authSettings = {
+  dataDir,
+  jwtSecret: env.LEDGER_JWT_SECRET,
+  jwtSecretFile: env.LEDGER_JWT_SECRET_FILE,
+  demo: env.LEDGER_DEMO === 'true',
+};
 const integrityEnv: CliEnvironment = {
   dataDir,
   store: env.LEDGER_STORE,
@@ -83,8 +93,10 @@ const token = async (args: string[]): Promise<void> => {
 const start = async (args: string[]): Promise<void> => {
   const { values } = parseArgs({ args, options: { demo: { type: 'boolean', default: false } }, strict: true });
   secureDataDir(dataDir);
-  const secret = await devSecret(authSettings); // created before the services start, so both read one key
-  const running = await startBoth({ dataDir });
+  // a published example secret is for demonstrations only (issue 9): the services are told this is one
+  const demo = values.demo === true || authSettings.demo;
+  const secret = await devSecret({ ...authSettings, demo }); // created before the services start, so both read one key
+  const running = await startBoth({ dataDir, ...(demo ? { env: { LEDGER_DEMO: 'true' } } : {}) });
   const { command, query } = running;
   process.stdout.write(`\nCSU Ledger is running (data folder ${dataDir}, logs in ${resolve(dataDir, 'logs')})\n`);
   process.stdout.write(`  command service  ${command.url}   (POST)\n  query service    ${query.url}   (GET)\n`);

@@ -35,7 +35,7 @@ export const createCommandApp = ({ store, verify, logger, clock = () => new Date
   // Issue 9: who is calling, then whether they may call this often, and only then is a body read.
   app.use(authenticate(verify, { failures: authFailureLimit }));
   if (limit !== false) app.use(rateLimit(limit));
-  app.use(jsonBody(bodyLimit || undefined));
+  app.use(jsonBody(bodyLimit));
   const recording = signer
     ? signingAfter(store, signer, ['SettlementApproved'], (err) => logger.error({ err }, 'signing the chain heads after an approval failed'))
     : store;

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { DEFAULT_AUTH_FAILURE_LIMIT } from '@csu-ledger/auth';
 import { defaultStoreSpec } from '@csu-ledger/event-store';
+import { DEFAULT_BODY_LIMIT } from '@csu-ledger/http';
 
 const schema = z.object({
   LEDGER_COMMAND_PORT: z.coerce.number().int().min(0).max(65535).default(4100),
@@ -9,11 +10,15 @@ const schema = z.object({
   LEDGER_DATA_DIR: z.string().default('./data'),
   LEDGER_STORE: z.string().optional(),
   LEDGER_JWT_SECRET: z.string().optional(),
+  // Issue 9: the development key file (default <data dir>/jwt-secret); LEDGER_DEMO=true (set by `start --demo`)
+  // allows the published example secret.
+  LEDGER_JWT_SECRET_FILE: z.string().min(1).optional(),
+  LEDGER_DEMO: z.enum(['true', 'false']).default('false'),
   LEDGER_JWKS_URL: z.url().optional(),
   LEDGER_JWT_ISSUER: z.string().optional(),
   LEDGER_JWT_AUDIENCE: z.string().optional(),
   LEDGER_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  LEDGER_BODY_LIMIT: z.string().default('256kb'),
+  LEDGER_BODY_LIMIT: z.string().min(1).default(DEFAULT_BODY_LIMIT),
   // Issue 6: the per-caller rate limit (token bucket); LEDGER_RATE_LIMIT_BURST=0 turns it off (e.g. for benchmarks).
   LEDGER_RATE_LIMIT_BURST: z.coerce.number().int().min(0).default(1000),
   LEDGER_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(500),
@@ -33,7 +38,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env) => {
     host: e.LEDGER_HOST,
     dataDir: e.LEDGER_DATA_DIR,
     store: e.LEDGER_STORE ?? defaultStoreSpec(e.LEDGER_DATA_DIR),
-    auth: { dataDir: e.LEDGER_DATA_DIR, jwtSecret: e.LEDGER_JWT_SECRET, jwksUrl: e.LEDGER_JWKS_URL, issuer: e.LEDGER_JWT_ISSUER, audience: e.LEDGER_JWT_AUDIENCE },
+    auth: { dataDir: e.LEDGER_DATA_DIR, jwtSecret: e.LEDGER_JWT_SECRET, jwtSecretFile: e.LEDGER_JWT_SECRET_FILE, demo: e.LEDGER_DEMO === 'true', jwksUrl: e.LEDGER_JWKS_URL, issuer: e.LEDGER_JWT_ISSUER, audience: e.LEDGER_JWT_AUDIENCE },
     logLevel: e.LEDGER_LOG_LEVEL,
     bodyLimit: e.LEDGER_BODY_LIMIT,
     rateLimit: e.LEDGER_RATE_LIMIT_BURST === 0 ? (false as const) : { burst: e.LEDGER_RATE_LIMIT_BURST, perSecond: e.LEDGER_RATE_LIMIT_PER_SECOND },

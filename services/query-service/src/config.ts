@@ -10,6 +10,10 @@ const schema = z.object({
   LEDGER_STORE: z.string().optional(),
   LEDGER_READ_MODELS: z.string().optional(),
   LEDGER_JWT_SECRET: z.string().optional(),
+  // Issue 9: the development key file (default <data dir>/jwt-secret); LEDGER_DEMO=true (set by `start --demo`)
+  // allows the published example secret.
+  LEDGER_JWT_SECRET_FILE: z.string().min(1).optional(),
+  LEDGER_DEMO: z.enum(['true', 'false']).default('false'),
   LEDGER_JWKS_URL: z.url().optional(),
   LEDGER_JWT_ISSUER: z.string().optional(),
   LEDGER_JWT_AUDIENCE: z.string().optional(),
@@ -34,7 +38,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env) => {
     dataDir: e.LEDGER_DATA_DIR,
     store: e.LEDGER_STORE ?? defaultStoreSpec(e.LEDGER_DATA_DIR),
     readModels: e.LEDGER_READ_MODELS ?? resolve(e.LEDGER_DATA_DIR, 'read-models.db'),
-    auth: { dataDir: e.LEDGER_DATA_DIR, jwtSecret: e.LEDGER_JWT_SECRET, jwksUrl: e.LEDGER_JWKS_URL, issuer: e.LEDGER_JWT_ISSUER, audience: e.LEDGER_JWT_AUDIENCE },
+    auth: { dataDir: e.LEDGER_DATA_DIR, jwtSecret: e.LEDGER_JWT_SECRET, jwtSecretFile: e.LEDGER_JWT_SECRET_FILE, demo: e.LEDGER_DEMO === 'true', jwksUrl: e.LEDGER_JWKS_URL, issuer: e.LEDGER_JWT_ISSUER, audience: e.LEDGER_JWT_AUDIENCE },
     logLevel: e.LEDGER_LOG_LEVEL,
     projectionSkip: (e.LEDGER_PROJECTION_SKIP?.split(',') ?? []).map((p) => BigInt(p.trim())),
     rateLimit: e.LEDGER_RATE_LIMIT_BURST === 0 ? (false as const) : { burst: e.LEDGER_RATE_LIMIT_BURST, perSecond: e.LEDGER_RATE_LIMIT_PER_SECOND },
