@@ -1,35 +1,31 @@
 // Runs every test tier and ends with the plain closing line CI reads ("N passed, N failed, N skipped"), after
-// listing every skipped test with the reason its suite printed. Exit status is vitest's.
+// listing every skipped test with the reason its suite printed, and every suite that failed outside its tests.
+// Exit status: non-zero whenever anything failed (scripts/test-summary.ts), even where vitest's own was 0.
+// LEDGER_TEST_REPORT: where vitest's JSON report goes (default .test-results.json).
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
+import { summarise, type Report } from './test-summary.ts';
 
-const out = '.test-results.json';
+const out = process.env.LEDGER_TEST_REPORT ?? '.test-results.json';
 rmSync(out, { force: true });
-const args = ['exec', 'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...process.argv.slice(2)];
+const args = [
+  'exec',
+  'vitest',
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${out}`,
+  ...process.argv.slice(2),
+];
 const run = spawnSync('pnpm', args, { stdio: 'inherit' });
 
-interface Report {
-  numPassedTests: number;
-  numFailedTests: number;
-  numPendingTests: number;
-  numTodoTests: number;
-  testResults: { name: string; assertionResults: { status: string; fullName: string }[] }[];
-}
 let report: Report | undefined;
 try {
   report = JSON.parse(readFileSync(out, 'utf8')) as Report;
 } catch {
-  console.error('no test report was written: vitest did not run to the end');
+  report = undefined;
 }
-if (report) {
-  const skipped = report.testResults.flatMap((f) =>
-    f.assertionResults.filter((a) => a.status === 'pending' || a.status === 'skipped').map((a) => `${f.name}: ${a.fullName}`),
-  );
-  if (skipped.length > 0) {
-    console.log(`\nSkipped (each suite printed why above):\n${skipped.map((s) => `  - ${s}`).join('\n')}`);
-  }
-  console.log(
-    `\n${report.numPassedTests} passed, ${report.numFailedTests} failed, ${report.numPendingTests + report.numTodoTests} skipped`,
-  );
-}
-process.exit(run.status ?? 1);
+const summary = summarise(report, run.status);
+for (const block of summary.details) console.log(`\n${block}`);
+console.log(`\n${summary.closing}`);
+process.exit(summary.status);

@@ -57,7 +57,7 @@ const health = async (token?: string): Promise<{ code: number; body: Health; tex
 };
 /** Polls /health until `done` holds (the projector works in the background), or gives up after a while. */
 const healthWhen = async (done: (h: { code: number; body: Health }) => boolean, token?: string) => {
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + 45_000;
   for (;;) {
     const h = await health(token);
     if (done(h) || Date.now() > deadline) return h;

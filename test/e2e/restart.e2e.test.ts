@@ -77,26 +77,40 @@ describe('the query service killed mid-stream', () => {
     await agree(id);
     const rounds = 40;
     const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-    // Writers keep going while the query service dies and comes back: the command service does not need it.
+    const until = async (done: () => boolean): Promise<void> => {
+      while (!done()) await sleep(5);
+    };
+    const position = () => BigInt(sys.lastPosition() ?? '0');
+    // Writers keep going while the query service dies and comes back: the command service does not need it. The
+    // writer waits for the kill once it has written part of the stream, so that some of its writes land while the
+    // query service is down and after it restarts whatever the machine's speed (not "it will still be writing").
     let writing = true;
+    let parked = false;
+    let killed: () => void = () => undefined;
+    const afterKill = new Promise<void>((resolve) => (killed = resolve));
     const writer = (async () => {
       for (let i = 1; i <= rounds; i++) {
         await acceptedExtra(id, 10_000 + i);
         await resolvedChallenge(id, 20_000 + 2 * i);
+        if (i === rounds / 2) {
+          parked = true;
+          await afterKill;
+        }
       }
     })().finally(() => (writing = false));
+    await until(() => parked || !writing);
     // Let it project part of the stream first, so the restart resumes from a checkpoint, not from the start.
-    while (writing && BigInt(sys.lastPosition() ?? '0') < 60n) await sleep(5);
     const partly = await sys.get(ccg, `/contracts/${id}/history`);
     expect(partly.status).toBe(200);
-    await sleep(20);
     await sys.kill('query', 'SIGKILL');
-    const atKill = BigInt(sys.lastPosition() ?? '0');
-    await sleep(100);
+    const atKill = position();
+    killed();
+    // Commands acknowledged while the query service is down, then the restart while the writer goes on.
+    await until(() => position() > atKill || !writing);
     await sys.start('query');
     await writer;
     // The crash really was mid-stream: commands were still being acknowledged after it.
-    expect(BigInt(sys.lastPosition()!)).toBeGreaterThan(atKill);
+    expect(position()).toBeGreaterThan(atKill);
 
     // Expected, by hand: X = Σ(10,000 + i) = 40·10,000 + 820 = 400,820; V = Σ(20,000 + 2i) = 800,000 + 1,640 =
     // 801,640; G = 50% = 400,820. N = 3,000,000 − 0 + 400,820 + 400,820 = 3,801,640.

@@ -102,7 +102,7 @@ const acceptExtra = (contractId: string, extraId: string, businessDate: string) 
   append(`contract-${extraId}`, 'ExtraAccepted', { extraId, contractId, amountPence: 5_000, businessDate });
 
 const until = async (done: () => boolean): Promise<void> => {
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + 45_000;
   while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
   expect(done()).toBe(true);
 };

@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTokenVerifier, DEV_AUDIENCE, DEV_ISSUER } from '@csu-ledger/auth';
 import { createLogger } from '@csu-ledger/http';
 import { createCommandApp } from '../../services/command-service/src/app.ts';
@@ -373,7 +373,11 @@ describe('the logs', () => {
       failed ||= r.status === 500;
       expectNoInternals(r.text);
     }
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // A request's line is written when its connection closes, which may be after the answer arrived: wait for them.
+    await vi.waitUntil(
+      () => logLines.filter((l) => l.includes('"msg":"request"') && l.includes('/contracts/%zz/measurements')).length >= 2,
+      { timeout: 20_000, interval: 5 },
+    );
     const text = logLines.join('');
     // while that bug lasts, the log holds errors with their stacks: they must not carry the token either
     if (failed) expect(text).toMatch(/"stack":/);

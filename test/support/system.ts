@@ -96,7 +96,7 @@ export const startSystem = async (label = 'e2e', extraEnv: Record<string, string
     if (opts.minPosition !== undefined) return answer; // the caller tests X-Min-Position itself: no second try
     // Like a well-behaved client, honour Retry-After for a while (a loaded machine, a query service catching up
     // after a restart); a projection that never gets there still fails, with the reason in the output.
-    const deadline = Date.now() + 20_000;
+    const deadline = Date.now() + 45_000;
     if (answer.status === 503) await explainNotReady(min);
     while (answer.status === 503 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 1000 * Number(answer.headers.get('retry-after') ?? 1)));

@@ -83,31 +83,31 @@ describe('challenge transitions', () => {
 describe('RaiseChallenge and values', () => {
   const raise = { type: 'RaiseChallenge', ...raisedData, contractFrom: '2025-04-01', today: TODAY } as ChallengeCommand;
   it('raises a challenge', () => given([]).when(raise).then([raised]));
-  it('refuses raising twice', () => given([raised]).when(raise).thenRefuses('already-exists'));
+  it('refuses raising twice', () => given([raised]).when(raise).thenRefuses('already-exists', 'challengeId'));
   it('refuses a bad trust code', () =>
     given([])
       .when({ ...raise, trust: 'R@X' } as ChallengeCommand)
-      .thenRefuses('invalid-input'));
+      .thenRefuses('invalid-input', 'trust'));
   it('refuses zero activity lines', () =>
     given([])
       .when({ ...raise, activityLines: 0 } as ChallengeCommand)
-      .thenRefuses('invalid-input'));
+      .thenRefuses('invalid-input', 'activityLines'));
   it('refuses a bad activity month', () =>
     given([])
       .when({ ...raise, activityMonth: '2025-26-M13' } as ChallengeCommand)
-      .thenRefuses('invalid-input'));
+      .thenRefuses('invalid-input', 'activityMonth'));
   it('refuses a challenge dated before the contract starts', () =>
     given([])
       .when({ ...raise, businessDate: '2025-03-31', activityMonth: '2024-25-M12' } as ChallengeCommand)
-      .thenRefuses('invalid-input'));
+      .thenRefuses('invalid-input', 'businessDate'));
   it('refuses challenging activity of a month that has not begun', () =>
     given([])
       .when({ ...raise, activityMonth: '2025-26-M03' } as ChallengeCommand)
-      .thenRefuses('invalid-input'));
+      .thenRefuses('invalid-input', 'activityMonth'));
   it('refuses recovering more than challenged', () =>
     given([raised])
       .when({ type: 'ResolveChallenge', recoveredPence: 5_000_001, ...d })
-      .thenRefuses('amount-exceeds-challenge'));
+      .thenRefuses('amount-exceeds-challenge', 'recoveredPence'));
   it('resolves recovering exactly the value challenged', () =>
     given([raised])
       .when({ type: 'ResolveChallenge', recoveredPence: 5_000_000, ...d })
@@ -115,12 +115,12 @@ describe('RaiseChallenge and values', () => {
   it('refuses a response over the value challenged', () =>
     given([raised])
       .when({ type: 'RecordTrustResponse', acceptedPence: 3_000_000, rejectedPence: 2_000_001, ...d })
-      .thenRefuses('amount-exceeds-challenge'));
+      .thenRefuses('amount-exceeds-challenge', 'acceptedPence'));
   it('refuses commands on an unknown challenge', () => given([]).when(commands.withdraw!).thenRefuses('not-found'));
   it('refuses a future date', () =>
     given([raised])
       .when({ ...commands.withdraw!, businessDate: '2099-01-01' })
-      .thenRefuses('business-date-in-future'));
+      .thenRefuses('business-date-in-future', 'businessDate'));
 });
 
 describe('overdue (DOMAIN.md: no trust response after the response deadline, in working days from raising)', () => {

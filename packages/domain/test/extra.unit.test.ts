@@ -78,18 +78,18 @@ describe('RaiseExtra and amounts', () => {
     today: TODAY,
   };
   it('raises an extra', () => given([]).when(raise).then([raised]));
-  it('refuses raising twice', () => given([raised]).when(raise).thenRefuses('already-exists'));
-  it('refuses a zero amount', () => given([]).when({ ...raise, amountPence: 0 }).thenRefuses('invalid-input'));
-  it('refuses fractional pence', () => given([]).when({ ...raise, amountPence: 10.5 }).thenRefuses('invalid-input'));
-  it('refuses a future date', () => given([]).when({ ...raise, businessDate: '2030-01-01' }).thenRefuses('business-date-in-future'));
+  it('refuses raising twice', () => given([raised]).when(raise).thenRefuses('already-exists', 'extraId'));
+  it('refuses a zero amount', () => given([]).when({ ...raise, amountPence: 0 }).thenRefuses('invalid-input', 'amountPence'));
+  it('refuses fractional pence', () => given([]).when({ ...raise, amountPence: 10.5 }).thenRefuses('invalid-input', 'amountPence'));
+  it('refuses a future date', () => given([]).when({ ...raise, businessDate: '2030-01-01' }).thenRefuses('business-date-in-future', 'businessDate'));
   it('refuses an extra dated before the contract starts', () =>
-    given([]).when({ ...raise, businessDate: '2025-03-31' }).thenRefuses('invalid-input'));
+    given([]).when({ ...raise, businessDate: '2025-03-31' }).thenRefuses('invalid-input', 'businessDate'));
   it('refuses commands on an unknown extra', () => given([]).when(commands.accept!).thenRefuses('not-found'));
   it('resolves at zero', () =>
     given([raised, disputed]).when({ type: 'ResolveExtra', agreedPence: 0, ...d }).then([{ type: 'ExtraResolved', data: { ...on('2025-06-01'), agreedPence: 0 } }]));
   it('refuses an agreed amount above the claim', () =>
-    given([raised, disputed]).when({ type: 'ResolveExtra', agreedPence: 1_850_001, ...d }).thenRefuses('amount-exceeds-claim'));
-  it('refuses a revision to zero', () => given([raised, disputed]).when({ type: 'ReviseExtra', amountPence: 0, ...d }).thenRefuses('invalid-input'));
+    given([raised, disputed]).when({ type: 'ResolveExtra', agreedPence: 1_850_001, ...d }).thenRefuses('amount-exceeds-claim', 'agreedPence'));
+  it('refuses a revision to zero', () => given([raised, disputed]).when({ type: 'ReviseExtra', amountPence: 0, ...d }).thenRefuses('invalid-input', 'amountPence'));
   it('refuses a date before the last change', () =>
-    given([raised, disputed]).when({ type: 'ResolveExtra', agreedPence: 1, businessDate: '2025-05-09', today: TODAY }).thenRefuses('invalid-input'));
+    given([raised, disputed]).when({ type: 'ResolveExtra', agreedPence: 1, businessDate: '2025-05-09', today: TODAY }).thenRefuses('invalid-input', 'businessDate'));
 });

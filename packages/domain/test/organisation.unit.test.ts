@@ -28,15 +28,15 @@ const renamed: OrganisationEvent = {
 
 describe('organisation register', () => {
   it('registers', () => given([]).when(register).then([registered]));
-  it('refuses registering twice', () => given([registered]).when(register).thenRefuses('already-exists'));
-  it('refuses a bad code', () => given([]).when({ ...register, code: 'ra' }).thenRefuses('invalid-input'));
+  it('refuses registering twice', () => given([registered]).when(register).thenRefuses('already-exists', 'code'));
+  it('refuses a bad code', () => given([]).when({ ...register, code: 'ra' }).thenRefuses('invalid-input', 'code'));
   it('refuses a population for a trust', () =>
-    given([]).when({ ...register, population: 100 }).thenRefuses('invalid-input'));
+    given([]).when({ ...register, population: 100 }).thenRefuses('invalid-input', 'population'));
   it('renames', () => given([registered]).when({ type: 'RenameOrganisation', ...renamed.data, today: TODAY }).then([renamed]));
   it('refuses renaming an unknown organisation', () =>
     given([]).when({ type: 'RenameOrganisation', ...renamed.data, today: TODAY }).thenRefuses('not-found'));
   it('refuses an empty name', () =>
-    given([registered]).when({ type: 'RenameOrganisation', ...renamed.data, name: '  ', today: TODAY }).thenRefuses('invalid-input'));
+    given([registered]).when({ type: 'RenameOrganisation', ...renamed.data, name: '  ', today: TODAY }).thenRefuses('invalid-input', 'name'));
   it('shows the name in force at a date', () => {
     const s = [registered, renamed].reduce(evolveOrganisation, initialOrganisationState());
     if (s.status !== 'registered') throw new Error('not registered');

@@ -93,19 +93,33 @@ describe('createHeadSigner', () => {
   });
 
   it('signs on a timer while started, and stops', async () => {
-    const signer = createHeadSigner({ store, key });
-    const errors: unknown[] = [];
-    const stop = signer.startPeriodic(10, (e) => errors.push(e));
-    await vi.waitFor(async () => expect((await signatures()).length).toBe(1), { timeout: 2_000 });
-    await appendChained(store, 'contract-C1', 'MeasurementReported', { kpiId: 'K3' });
-    await vi.waitFor(async () => expect((await signatures()).length).toBe(2), { timeout: 2_000 });
-    stop();
-    await new Promise((r) => setTimeout(r, 50));
-    await appendChained(store, 'contract-C1', 'MeasurementReported', { kpiId: 'K3' });
-    await new Promise((r) => setTimeout(r, 50));
-    expect((await signatures()).length).toBe(2);
-    expect(errors).toEqual([]);
-    expect(signer.startPeriodic(0, () => undefined)).toBeTypeOf('function'); // 0: never
+    // The interval is faked and moved by the test: "stopped" is a fact about the timers, not 50 ms of quiet on a
+    // machine that may be too busy to have fired the timer anyway.
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      const signer = createHeadSigner({ store, key });
+      const errors: unknown[] = [];
+      const count = async () => (await signatures()).length;
+      const stop = signer.startPeriodic(10, (e) => errors.push(e));
+      expect(vi.getTimerCount()).toBe(1);
+      await vi.advanceTimersByTimeAsync(10);
+      await vi.waitUntil(async () => (await count()) === 1, { timeout: 20_000 });
+      await appendChained(store, 'contract-C1', 'MeasurementReported', { kpiId: 'K3' });
+      await vi.advanceTimersByTimeAsync(10);
+      await vi.waitUntil(async () => (await count()) === 2, { timeout: 20_000 });
+      stop();
+      expect(vi.getTimerCount()).toBe(0); // nothing left to fire, however long we wait
+      await signer.signChanged(); // after any signing still in flight; nothing has changed since, so it signs nothing
+      expect(await count()).toBe(2);
+      await appendChained(store, 'contract-C1', 'MeasurementReported', { kpiId: 'K3' });
+      await vi.advanceTimersByTimeAsync(3_600_000);
+      expect(await count()).toBe(2);
+      expect(errors).toEqual([]);
+      expect(signer.startPeriodic(0, () => undefined)).toBeTypeOf('function'); // 0: never
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

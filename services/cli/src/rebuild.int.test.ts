@@ -40,7 +40,7 @@ beforeAll(async () => {
   const models = openReadModels(live);
   const projector = startProjector(store, models, logger);
   const position = await loadDemo(url, secret);
-  expect(await projector.waitFor(BigInt(position!), 5_000)).toBe(true);
+  expect(await projector.waitFor(BigInt(position!), 30_000)).toBe(true); // a bound for a hang, not a speed
   projector.stop();
   models.close();
   server.closeAllConnections();

@@ -36,7 +36,7 @@ describe('projector and a failing log subscription', () => {
     const last = await inner.appendToStream('organisation-RVR', [organisation('RVR')], {
       expectedRevision: 'no-stream',
     });
-    expect(await projector.waitFor(last.events[0]!.position, 10_000)).toBe(true);
+    expect(await projector.waitFor(last.events[0]!.position, 30_000)).toBe(true); // a bound for a hang, not a speed
     expect(subscriptions).toBe(3);
     expect(projector.status().failure).toBeUndefined();
     expect(models.organisations().map((o) => (o.status === 'registered' ? o.code : ''))).toEqual(['RAX', 'RVR']);

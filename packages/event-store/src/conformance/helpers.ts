@@ -52,13 +52,14 @@ export const expectStrictlyIncreasing = (positions: readonly bigint[]): boolean 
 
 /**
  * Subscribes at once and resolves with what arrived (only events accepted by `keep`) as soon as `done` holds;
- * unsubscribes either way. Rejects on the observable's error, on completion before `done`, or after `timeoutMs`.
+ * unsubscribes either way. Rejects on the observable's error, on completion before `done`, or after `timeoutMs`
+ * (a bound for a subscription that never delivers, generous enough for a machine whose cores are busy).
  */
 export const collect = (
   source: Observable<RecordedEvent>,
   keep: (event: RecordedEvent) => boolean,
   done: (seen: readonly RecordedEvent[]) => boolean,
-  timeoutMs = 8_000,
+  timeoutMs = 20_000,
 ): Promise<RecordedEvent[]> =>
   new Promise<RecordedEvent[]>((resolve, reject) => {
     const seen: RecordedEvent[] = [];
