@@ -156,7 +156,7 @@ describe('a development signing secret that is weak or published is refused (iss
 
   it('the CLI refuses the example for start and token, and takes it for start --demo, which works with it', async () => {
     const dataDir = await scratch('demo-secret');
-    const env = { LEDGER_DATA_DIR: dataDir, LEDGER_JWT_SECRET: EXAMPLE, LEDGER_COMMAND_PORT: '0', LEDGER_QUERY_PORT: '0' };
+    const env = { LEDGER_DATA_DIR: dataDir, LEDGER_JWT_SECRET: EXAMPLE, LEDGER_COMMAND_PORT: '0', LEDGER_QUERY_PORT: '0', LEDGER_CONSOLE_PORT: '0' };
     const start = await ledger(['start'], env);
     expect(start.code).toBe(2);
     expect(start.err).toMatch(/published example.*--demo/);

@@ -16,6 +16,9 @@ const schema = z.object({
   LEDGER_CONSOLE_PUBLIC_URL: z.url().optional(),
   LEDGER_DATA_DIR: z.string().default('./data'),
   LEDGER_JWT_SECRET: z.string().optional(),
+  LEDGER_JWT_SECRET_FILE: z.string().min(1).optional(),
+  // `pnpm ledger start --demo` allows the published example secret for a demonstration, as for the services.
+  LEDGER_DEMO: z.enum(['true', 'false']).optional(),
   LEDGER_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // Sessions are kept in memory: at most this many, each ending after this much idleness or age.
   LEDGER_CONSOLE_MAX_SESSIONS: z.coerce.number().int().min(1).default(10_000),
@@ -63,6 +66,6 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env) => {
             redirectUrl: e.LEDGER_OIDC_REDIRECT_URL,
             scopes: e.LEDGER_OIDC_SCOPES,
           }
-        : { mode: 'dev' as const, dataDir: e.LEDGER_DATA_DIR, jwtSecret: e.LEDGER_JWT_SECRET },
+        : { mode: 'dev' as const, dataDir: e.LEDGER_DATA_DIR, jwtSecret: e.LEDGER_JWT_SECRET, jwtSecretFile: e.LEDGER_JWT_SECRET_FILE, demo: e.LEDGER_DEMO === 'true' },
   };
 };

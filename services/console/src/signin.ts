@@ -48,7 +48,7 @@ const TOKEN_HOURS = 8;
 export const createSignIn = async (config: ConsoleConfig, clock: () => number = Date.now): Promise<SignIn> => {
   const s = config.signIn;
   if (s.mode === 'dev') {
-    const secret = await devSecret({ dataDir: s.dataDir, jwtSecret: s.jwtSecret });
+    const secret = await devSecret(s);
     return {
       mode: 'dev',
       demoUsers: DEMO_USERS,

@@ -15,7 +15,8 @@ export const run = async (args: string[]): Promise<number | 'running'> => {
   // a published example secret is for demonstrations only (issue 9): the services are told this is one
   const demo = values.demo === true || authSettings.demo;
   const secret = await devSecret({ ...authSettings, demo }); // created before the services start, so both read one key
-  const running = await startBoth({ dataDir, ...(demo ? { env: { LEDGER_DEMO: 'true' } } : {}) });
+  const launch = { dataDir, ...(demo ? { env: { LEDGER_DEMO: 'true' } } : {}) };
+  const running = await startBoth(launch);
   const { command, query } = running;
   process.stdout.write(`\nCSU Ledger is running (data folder ${dataDir}, logs in ${resolve(dataDir, 'logs')})\n`);
   process.stdout.write(`  command service  ${command.url}   (POST)\n  query service    ${query.url}   (GET)\n`);
@@ -34,7 +35,7 @@ export const run = async (args: string[]): Promise<number | 'running'> => {
     );
   }
   // Issue 11: the web console, a third process over the two services' HTTP APIs.
-  const web = await startConsole({ dataDir }, running).catch(async (err: unknown) => {
+  const web = await startConsole(launch, running).catch(async (err: unknown) => {
     await running.stop();
     throw err;
   });
