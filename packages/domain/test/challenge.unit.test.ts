@@ -38,6 +38,7 @@ const resolved: ChallengeEvent = {
   data: { ...on('2025-05-25'), recoveredPence: 3_000_000 },
 };
 const withdrawn: ChallengeEvent = { type: 'ChallengeWithdrawn', data: on('2025-05-25') };
+const queried: ChallengeEvent = { type: 'RecoveryQueried', data: { ...on('2025-05-28'), reason: 'no credit note yet' } };
 
 const d = { businessDate: '2025-06-01', today: TODAY };
 const commands: Record<string, ChallengeCommand> = {
@@ -45,19 +46,24 @@ const commands: Record<string, ChallengeCommand> = {
   escalate: { type: 'EscalateChallenge', ...d },
   resolve: { type: 'ResolveChallenge', recoveredPence: 4_000_000, ...d },
   withdraw: { type: 'WithdrawChallenge', ...d },
+  query: { type: 'QueryRecovery', reason: 'no credit note', countsInApprovedQuarter: false, ...d },
+  confirm: { type: 'ConfirmRecovery', ...d },
 };
 const histories: Record<string, ChallengeEvent[]> = {
   raised: [raised],
   responded: [raised, responded],
   escalated: [raised, responded, escalated],
   resolved: [raised, resolved],
+  queried: [raised, resolved, queried],
   withdrawn: [raised, withdrawn],
 };
+// DOMAIN.md: CCG finance may query a resolved challenge's recovery; a queried one is confirmed, or recorded again.
 const allowed: Record<string, string[]> = {
   raised: ['respond', 'escalate', 'resolve', 'withdraw'],
   responded: ['respond', 'escalate', 'resolve', 'withdraw'],
   escalated: ['resolve', 'withdraw'],
-  resolved: [],
+  resolved: ['query'],
+  queried: ['resolve', 'confirm'],
   withdrawn: [],
 };
 const expected: Record<string, ChallengeEvent> = {
@@ -65,6 +71,8 @@ const expected: Record<string, ChallengeEvent> = {
   escalate: { type: 'ChallengeEscalated', data: { ...on('2025-06-01'), detail: undefined } },
   resolve: { type: 'ChallengeResolved', data: { ...on('2025-06-01'), recoveredPence: 4_000_000 } },
   withdraw: { type: 'ChallengeWithdrawn', data: on('2025-06-01') },
+  query: { type: 'RecoveryQueried', data: { ...on('2025-06-01'), reason: 'no credit note' } },
+  confirm: { type: 'RecoveryConfirmed', data: on('2025-06-01') },
 };
 
 describe('challenge transitions', () => {
@@ -78,6 +86,28 @@ describe('challenge transitions', () => {
       });
     }
   }
+});
+
+describe('querying a recovery (DOMAIN.md: Acute activity challenges)', () => {
+  it('keeps the credit note reference with the resolution', () =>
+    given([raised])
+      .when({ type: 'ResolveChallenge', recoveredPence: 3_000_000, creditNoteReference: 'CN-RAX-0042', ...d })
+      .then([{ type: 'ChallengeResolved', data: { ...on('2025-06-01'), recoveredPence: 3_000_000, creditNoteReference: 'CN-RAX-0042' } }]));
+  it('refuses a query once the quarter the recovery counts in is approved', () =>
+    given([raised, resolved]).when({ ...(commands.query as Extract<ChallengeCommand, { type: 'QueryRecovery' }>), countsInApprovedQuarter: true }).thenRefuses('quarter-closed'));
+  it('refuses a query without a reason', () =>
+    given([raised, resolved]).when({ type: 'QueryRecovery', reason: ' ', countsInApprovedQuarter: false, ...d }).thenRefuses('invalid-input', 'reason'));
+  it('says what can be done with a queried recovery', () => {
+    let message = '';
+    try {
+      decideChallenge(commands.withdraw!, [raised, resolved, queried].reduce(evolveChallenge, initialChallengeState()));
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toBe(
+      'A challenge whose recovery CCG finance has queried cannot be withdrawn; it can be resolved by the CSU with the value recovered or have its recovery confirmed by CCG finance.',
+    );
+  });
 });
 
 describe('RaiseChallenge and values', () => {

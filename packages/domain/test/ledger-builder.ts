@@ -12,8 +12,9 @@ export class LedgerBuilder {
 
   add(...events: LedgerEvent[]): this {
     for (const e of events) {
-      const d = e.data as { contractId?: string; extraId?: string; challengeId?: string };
-      const stream = d.extraId ? childStream(d.extraId) : d.challengeId ? childStream(d.challengeId) : contractStream(d.contractId!);
+      const d = e.data as { contractId?: string; extraId?: string; challengeId?: string; invoiceId?: string };
+      const child = d.invoiceId ?? d.extraId ?? d.challengeId;
+      const stream = child ? childStream(child) : contractStream(d.contractId!);
       const revision = (this.revisions.get(stream) ?? -1) + 1;
       this.revisions.set(stream, revision);
       const position = BigInt(this.events.length + 1);
