@@ -24,9 +24,10 @@ const paid: InvoiceEvent = { type: 'InvoicePaid', data: { ...on('2025-05-20'), a
 const withdrawn: InvoiceEvent = { type: 'InvoiceWithdrawn', data: on('2025-05-20') };
 
 const d = { businessDate: '2025-06-01', today: TODAY };
+const pay: Extract<InvoiceCommand, { type: 'PayInvoice' }> = { type: 'PayInvoice', amountPence: 16_000_000, ...d };
 const commands: Record<string, InvoiceCommand> = {
   dispute: { type: 'DisputeInvoice', reason: 'not agreed', ...d },
-  pay: { type: 'PayInvoice', amountPence: 16_000_000, ...d },
+  pay,
   withdraw: { type: 'WithdrawInvoice', ...d },
 };
 const histories: Record<string, InvoiceEvent[]> = {
@@ -79,13 +80,13 @@ describe('SubmitInvoice', () => {
 
 describe('PayInvoice', () => {
   it('pays the gross amount, net and VAT, in full', () =>
-    given([submitted]).when({ ...commands.pay!, amountPence: 16_000_000 }).then([expected.pay!]));
+    given([submitted]).when({ ...pay, amountPence: 16_000_000 }).then([expected.pay!]));
   it('refuses another amount: a part payment means withdrawing and issuing the bill again', () =>
-    given([submitted]).when({ ...commands.pay!, amountPence: 13_333_333 }).thenRefuses('amount-mismatch', 'amountPence'));
+    given([submitted]).when({ ...pay, amountPence: 13_333_333 }).thenRefuses('amount-mismatch', 'amountPence'));
   it('refuses paying before the invoice was received', () =>
-    given([submitted]).when({ ...commands.pay!, businessDate: '2025-05-01' }).thenRefuses('invalid-input', 'businessDate'));
+    given([submitted]).when({ ...pay, businessDate: '2025-05-01' }).thenRefuses('invalid-input', 'businessDate'));
   it('refuses paying a credit note', () =>
     given([{ type: 'InvoiceSubmitted', data: { ...submittedData, kind: 'credit-note', amountPence: 1_600_000, vatPence: 0 } }])
-      .when({ ...commands.pay!, amountPence: 1_600_000 })
+      .when({ ...pay, amountPence: 1_600_000 })
       .thenRefuses('transition-not-allowed'));
 });
