@@ -21,7 +21,13 @@ export type Permission =
   | 'record-trust-response'
   | 'escalate-challenge'
   | 'resolve-challenge'
-  | 'withdraw-challenge';
+  | 'withdraw-challenge'
+  | 'query-recovery'
+  | 'confirm-recovery'
+  | 'submit-invoice'
+  | 'withdraw-invoice'
+  | 'dispute-invoice'
+  | 'pay-invoice';
 
 /** DOMAIN.md: Who may do what. The one place the rule lives; `auditor` may do nothing. */
 export const PERMISSIONS: Readonly<Record<Permission, readonly Role[]>> = {
@@ -46,6 +52,12 @@ export const PERMISSIONS: Readonly<Record<Permission, readonly Role[]>> = {
   'escalate-challenge': ['csu'],
   'resolve-challenge': ['csu'],
   'withdraw-challenge': ['csu'],
+  'query-recovery': ['ccg'],
+  'confirm-recovery': ['ccg'],
+  'submit-invoice': ['csu'],
+  'withdraw-invoice': ['csu'],
+  'dispute-invoice': ['ccg'],
+  'pay-invoice': ['ccg'],
 };
 
 /** The two organisations a contract binds, by ODS code. */

@@ -29,6 +29,8 @@ const MAY: Record<Role, readonly Permission[]> = {
     'escalate-challenge',
     'resolve-challenge',
     'withdraw-challenge',
+    'submit-invoice',
+    'withdraw-invoice',
     'serve-break-notice',
   ],
   ccg: [
@@ -38,6 +40,10 @@ const MAY: Record<Role, readonly Permission[]> = {
     'resolve-extra',
     'escalate-extra',
     'approve-settlement',
+    'query-recovery',
+    'confirm-recovery',
+    'dispute-invoice',
+    'pay-invoice',
     'serve-break-notice',
   ],
   auditor: [],
@@ -65,6 +71,12 @@ const ALL_PERMISSIONS: Permission[] = [
   'escalate-challenge',
   'resolve-challenge',
   'withdraw-challenge',
+  'query-recovery',
+  'confirm-recovery',
+  'submit-invoice',
+  'withdraw-invoice',
+  'dispute-invoice',
+  'pay-invoice',
 ];
 
 const CCG = '08J';

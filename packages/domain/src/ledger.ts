@@ -165,3 +165,7 @@ export const eventsAsOf = <E extends StoredLedgerEvent>(events: E[], when: { asO
   events.filter(
     (e) => (when.asOf === undefined || e.data.businessDate <= when.asOf) && (when.asAt === undefined || e.recordedAt <= when.asAt),
   );
+
+/** The quarter a challenge's standing recovery counts in, if it has one (DOMAIN.md: a query needs that quarter open). */
+export const recoveryQuarter = (ledger: ContractLedger, challengeId: string): QuarterId | undefined =>
+  ledger.moneyItems[latestRecovery(ledger.moneyItems, challengeId)]?.landingQuarter;

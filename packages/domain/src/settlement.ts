@@ -8,8 +8,10 @@ import {
   londonDate,
   financialYearOfQuarter,
   lastDayOfQuarter,
+  monthsBetween,
   monthsOfQuarter,
   parseMonthId,
+  quarterOfMonth,
   quartersOfYear,
 } from './calendar.ts';
 import { inTerm, kpiMonthKey, termsAt, type AgreedContract, type ApprovalRecord } from './contract/model.ts';
@@ -100,6 +102,15 @@ export const countedIn = (ledger: ContractLedger, q: QuarterId): MoneyItem[] =>
 
 const landedIn = (ledger: ContractLedger, kind: MoneyItem['kind'], q: QuarterId): bigint =>
   sumPence(countedIn(ledger, q).filter((i) => i.kind === kind).map((i) => i.amountPence));
+
+/** The quarters a contract settles: those of its term, and any later one a late money item rolled into. */
+export const settlementQuarters = (ledger: ContractLedger): QuarterId[] => {
+  const c = ledger.contract;
+  if (c.status !== 'agreed') return [];
+  const quarters = new Set(monthsBetween(c.firstMonth, c.termEndMonth).map(quarterOfMonth));
+  for (const item of ledger.moneyItems) quarters.add(item.landingQuarter);
+  return [...quarters].sort(compareQuarters);
+};
 
 /** Stored figures (an approval's) as the domain computes with them. */
 export const figuresFromRecord = (r: RecordedSettlementFigures): SettlementFigures => ({

@@ -46,6 +46,11 @@ export interface Execution<S> {
   streamName: string;
   load: () => Promise<Loaded<S>>;
   decide: (state: S) => LedgerEvent[];
+  /**
+   * The id of the first event, when it must be unique across the whole log (an invoice number per CSU: DOMAIN.md),
+   * so that the store itself refuses a second one, whatever stream it lands in; and the refusal to give then.
+   */
+  unique?: { eventId: string; refusal: () => Error } | undefined;
 }
 
 const MAX_ATTEMPTS = 8;
@@ -59,15 +64,19 @@ export const idempotencyScope = (caller: string, key: string): string => createH
 export const idFromKey = (ctx: RequestContext, purpose: string): string =>
   ctx.idempotencyKey === undefined ? crypto.randomUUID() : deterministicUuid(`${idempotencyScope(ctx.caller, ctx.idempotencyKey)}\u0000${purpose}`);
 
-const eventId = (ctx: RequestContext, i: number): string =>
-  ctx.idempotencyKey === undefined ? crypto.randomUUID() : deterministicUuid(`${idempotencyScope(ctx.caller, ctx.idempotencyKey)}\u0000event\u0000${i}`);
+const eventId = (ctx: RequestContext, i: number, unique?: string): string => {
+  if (i === 0 && unique !== undefined) return unique;
+  return ctx.idempotencyKey === undefined ? crypto.randomUUID() : deterministicUuid(`${idempotencyScope(ctx.caller, ctx.idempotencyKey)}\u0000event\u0000${i}`);
+};
 
-const earlierAnswer = (ctx: RequestContext, events: RecordedEvent[]): RecordedEvent[] | undefined => {
+const earlierAnswer = (ctx: RequestContext, events: RecordedEvent[], unique?: string): RecordedEvent[] | undefined => {
   if (ctx.idempotencyKey === undefined) return undefined;
-  const first = eventId(ctx, 0);
+  const first = eventId(ctx, 0, unique);
   const at = events.findIndex((e) => e.eventId === first);
   if (at < 0) return undefined;
   const meta = events[at]!.metadata as unknown as EventMetadata;
+  // A unique first id is the same for anyone recording that fact: recorded under another key, it is not our answer.
+  if (unique !== undefined && meta.idempotency?.scope !== idempotencyScope(ctx.caller, ctx.idempotencyKey)) return undefined;
   if (meta.idempotency?.requestHash !== ctx.requestHash) {
     throw new HttpError('idempotency-key-reused', 'this Idempotency-Key was already used for a different request');
   }
@@ -89,7 +98,8 @@ export const createPipeline = (store: EventStore): Execute => {
 const attempt = async <S>(store: EventStore, ctx: RequestContext, exec: Execution<S>): Promise<RecordedEvent[]> => {
   for (let attempt = 1; ; attempt++) {
     const loaded = await exec.load();
-    const replay = earlierAnswer(ctx, loaded.streamEvents);
+    const unique = exec.unique?.eventId;
+    const replay = earlierAnswer(ctx, loaded.streamEvents, unique);
     if (replay) return replay;
     const current = revisionOf(loaded.streamEvents);
     if (ctx.ifMatch !== undefined && current !== ctx.ifMatch && !(ctx.ifMatch === -1 && current === 'no-stream')) {
@@ -118,14 +128,15 @@ const attempt = async <S>(store: EventStore, ctx: RequestContext, exec: Executio
         chainEvents(
           exec.streamName,
           loaded.streamEvents[loaded.streamEvents.length - 1],
-          events.map((e, i) => ({ eventId: eventId(ctx, i), type: e.type, data: e.data, metadata: { ...metadata } })),
+          events.map((e, i) => ({ eventId: eventId(ctx, i, unique), type: e.type, data: e.data, metadata: { ...metadata } })),
         ),
         options,
       );
-      if (result.duplicate) return earlierAnswer(ctx, result.events) ?? result.events;
+      if (result.duplicate) return earlierAnswer(ctx, result.events, unique) ?? result.events;
       return result.events;
     } catch (err) {
       if (err instanceof DuplicateEventIdError) {
+        if (exec.unique && err.eventId === exec.unique.eventId) throw exec.unique.refusal();
         throw new HttpError('idempotency-key-reused', 'this Idempotency-Key was already used for a different request');
       }
       if (!(err instanceof ConcurrencyError)) throw err;

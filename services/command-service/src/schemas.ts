@@ -8,7 +8,9 @@ import {
   EARLIEST_DATE,
   EARLIEST_MONTH,
   EARLIEST_QUARTER,
+  INVOICE_KINDS,
   isContractId,
+  isInvoiceNumber,
   isIsoDate,
   isLedgerDate,
   isLedgerMonth,
@@ -150,4 +152,19 @@ export const raiseChallenge = z.strictObject({
   phase: z.enum(['first', 'post']).optional(),
 });
 export const trustResponse = z.strictObject({ ...dated, acceptedPence: pence, rejectedPence: pence });
-export const resolveChallenge = z.strictObject({ ...dated, recoveredPence: pence });
+export const resolveChallenge = z.strictObject({ ...dated, recoveredPence: pence, creditNoteReference: text(100).optional() });
+export const queryRecovery = z.strictObject({ ...dated, reason: text(MAX_TEXT_LENGTH) });
+export const confirmRecovery = z.strictObject({ ...dated });
+
+export const submitInvoice = z.strictObject({
+  ...dated,
+  invoiceNumber: z.string().refine(isInvoiceNumber, 'letters, digits, space, / . _ - (up to 40), starting with a letter or digit'),
+  quarter: quarterId,
+  kind: z.enum(INVOICE_KINDS),
+  extraId: z.string().min(1).max(100).optional(),
+  amountPence: pence,
+  vatPence: pence,
+});
+export const disputeInvoice = z.strictObject({ ...dated, reason: text(MAX_TEXT_LENGTH) });
+/** The paid-on date is the payment's business date. */
+export const payInvoice = z.strictObject({ paidOn: isoDate, amountPence: pence });
