@@ -3,6 +3,7 @@
 // positions are the server's commit positions; recorded times are its `created` timestamps.
 import { Observable } from 'rxjs';
 import {
+  checkMaxCount,
   ConcurrencyError,
   DuplicateEventIdError,
   inStreamGroup,
@@ -142,18 +143,20 @@ export const createEsdbEventStore = (connectionString: string, options: EsdbEven
       track(async () => readStream(await connecting, name, readOptions.fromRevision)),
 
     // A server-side scan of $all with the group's regex: no index to consult, as no projection runs.
-    readStreamGroup: (root) =>
+    readStreamGroup: (root, groupOptions = {}) =>
       track(async () => {
-        const events = await (await connecting).readFiltered({ regex: streamGroupRegex(prefix, root) }, 0n, Infinity);
+        const { after = 0n, maxCount } = groupOptions;
+        checkMaxCount(maxCount);
+        const regex = streamGroupRegex(prefix, root);
+        // The regex is exact for the group; the filter after it is a second guard, which must not shorten a page.
+        const events = await (await connecting).readFiltered({ regex }, after, maxCount ?? Infinity);
         return recorded(events).filter((e) => inStreamGroup(e.streamName, root));
       }),
 
     readAll: (readOptions = {}) =>
       track(async () => {
         const { after = 0n, maxCount } = readOptions;
-        if (maxCount !== undefined && !(Number.isInteger(maxCount) && maxCount >= 0)) {
-          throw new RangeError(`maxCount must be a whole number >= 0, got ${maxCount}`);
-        }
+        checkMaxCount(maxCount);
         return recorded(await (await connecting).readFiltered(ours, after, maxCount ?? Infinity));
       }),
 
