@@ -83,9 +83,10 @@ const delivered = async (contractId: string): Promise<string[]> => {
   return p.body.kpis.flatMap((k) => k.months.filter((m) => m.status === 'met').map((m) => m.month));
 };
 const historyPositions = async (contractId: string): Promise<string[]> => {
-  const h = await get<{ events: { position: string }[] }>(`/contracts/${contractId}/history`);
+  const h = await get<{ items: { position: string }[]; next: string | null }>(`/contracts/${contractId}/history?limit=1000`);
   expect(h.status).toBe(200);
-  return h.body.events.map((e) => e.position);
+  expect(h.body.next).toBeNull();
+  return h.body.items.map((e) => e.position);
 };
 
 let poison: bigint;

@@ -47,13 +47,14 @@ interface HistoryEvent {
   data: Record<string, unknown>;
 }
 const history = async (contractId: string, minPosition?: string): Promise<HistoryEvent[]> => {
-  const a = await sys.get<{ events: HistoryEvent[] }>(
+  const a = await sys.get<{ items: HistoryEvent[]; next: string | null }>(
     ccg,
-    `/contracts/${contractId}/history`,
+    `/contracts/${contractId}/history?limit=1000`,
     minPosition ? { minPosition } : {},
   );
   expect(a.status).toBe(200);
-  return a.body.events;
+  expect(a.body.next).toBeNull();
+  return a.body.items;
 };
 
 describe('read-your-writes (X-Min-Position)', () => {
@@ -83,12 +84,12 @@ describe('read-your-writes (X-Min-Position)', () => {
       );
       expect(raised.status).toBe(201);
       // Read at once with the position just answered: the new extra must be there.
-      const read = await sys.get<{ extras: { extraId: string }[] }>(csu, `/contracts/${id}/extras`, {
+      const read = await sys.get<{ items: { extraId: string }[] }>(csu, `/contracts/${id}/extras`, {
         minPosition: raised.body.position,
       });
       expect(read.status).toBe(200);
-      expect(read.body.extras.map((x) => x.extraId)).toContain(raised.body.extraId);
-      expect(read.body.extras).toHaveLength(i);
+      expect(read.body.items.map((x) => x.extraId)).toContain(raised.body.extraId);
+      expect(read.body.items).toHaveLength(i);
     }
   });
 
@@ -97,7 +98,7 @@ describe('read-your-writes (X-Min-Position)', () => {
     const { body } = await agree(id);
     // Ask for the next position before anything has written it; then write it while the read waits.
     const next = (BigInt(body.position) + 1n).toString();
-    const pending = sys.get<{ extras: unknown[] }>(csu, `/contracts/${id}/extras`, { minPosition: next });
+    const pending = sys.get<{ items: unknown[] }>(csu, `/contracts/${id}/extras`, { minPosition: next });
     await new Promise((r) => setTimeout(r, 300));
     const raised = await sys.post<{ extraId: string; position: string }>(
       csu,
@@ -107,7 +108,7 @@ describe('read-your-writes (X-Min-Position)', () => {
     expect(raised.body.position).toBe(next);
     const read = await pending;
     expect(read.status).toBe(200);
-    expect(read.body.extras).toEqual([expect.objectContaining({ extraId: raised.body.extraId, amountPence: 4242 })]);
+    expect(read.body.items).toEqual([expect.objectContaining({ extraId: raised.body.extraId, amountPence: 4242 })]);
     // GET /health reports the projected position (API.md), which now includes the write.
     const health = (await (await fetch(`${sys.queryUrl()}/health`)).json()) as { status: string; position?: string };
     expect(health, JSON.stringify(health)).toMatchObject({
@@ -301,8 +302,8 @@ describe('If-Match', () => {
       { headers: { 'If-Match': disputed.headers.get('etag')! } },
     );
     expect(fresh.status).toBe(200);
-    const extras = await sys.get<{ extras: unknown[] }>(ccg, `/contracts/${id}/extras`);
-    expect(extras.body.extras).toEqual([expect.objectContaining({ extraId: x, status: 'resolved', payablePence: 1 })]);
+    const extras = await sys.get<{ items: unknown[] }>(ccg, `/contracts/${id}/extras`);
+    expect(extras.body.items).toEqual([expect.objectContaining({ extraId: x, status: 'resolved', payablePence: 1 })]);
   });
 });
 

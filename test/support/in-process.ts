@@ -14,13 +14,25 @@ import { applyServerTimeouts, createLogger, type Logger, type RateLimitOptions, 
 // The services' package.json files export ./src/index.ts, which does not exist yet: import the factories directly.
 import { createCommandApp } from '../../services/command-service/src/app.ts';
 import { createQueryApp } from '../../services/query-service/src/app.ts';
+import type { PastRunner } from '../../services/query-service/src/past-runner.ts';
 import { startProjector } from '../../services/query-service/src/projector.ts';
-import { openReadModels } from '../../services/query-service/src/read-models.ts';
+import { openReadModels, type ReadModels } from '../../services/query-service/src/read-models.ts';
 
 /** The instant both services believe it is: a Tuesday, long after FY 2025-26 ended and inside FY 2026-27. */
 export const FIXED_NOW = '2026-11-24T12:00:00Z';
 /** `FIXED_NOW` as a date in England: business dates after it are in the future. */
 export const TODAY = '2026-11-24';
+
+/**
+ * The store's clock for recorded times: running from a day before `FIXED_NOW`, as real time passes. Recorded times
+ * then lie before the services' "now", as they do in a real deployment, so that `asAt` a recorded time is never in
+ * the future (DOMAIN.md: Limits) however long after FIXED_NOW the tests run.
+ */
+export const recordingClock = (): (() => Date) => {
+  const start = performance.now();
+  const base = Date.parse(FIXED_NOW) - 86_400_000;
+  return () => new Date(base + Math.floor(performance.now() - start));
+};
 
 export type Json = Record<string, unknown>;
 
@@ -67,6 +79,12 @@ export interface InProcessOptions {
    * harness's temporary folder. The harness owns it either way: `close()` closes it. The read models stay in SQLite.
    */
   store?: EventStore;
+  /** The harness's own SQLite store's source of recorded times; default `recordingClock()`. */
+  storeClock?: () => Date;
+  /** Wraps the query app's read models (to watch what a route reads); default as they are. */
+  wrapModels?: (models: ReadModels) => ReadModels;
+  /** Where time travel and history run (the query app's `past`); default inline on the store. */
+  past?: (store: EventStore, storePath: string | undefined) => PastRunner;
 }
 
 export interface InProcess {
@@ -128,7 +146,7 @@ export const startInProcess = async (options: InProcessOptions = {}): Promise<In
   let store: EventStore;
   if (options.store === undefined) {
     storePath = join(dir, 'events.db');
-    store = createSqliteEventStore(storePath);
+    store = createSqliteEventStore(storePath, { clock: options.storeClock ?? recordingClock() });
   } else {
     store = options.store;
   }
@@ -144,7 +162,20 @@ export const startInProcess = async (options: InProcessOptions = {}): Promise<In
   const clock = () => new Date(FIXED_NOW);
   const limits = options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit };
   const command = await listen(createCommandApp({ store, verify, logger, clock, ...limits }), options.serverTimeouts);
-  const query = await listen(createQueryApp({ store, models, projector, verify, logger, clock, ...limits }), options.serverTimeouts);
+  const past = options.past?.(store, storePath);
+  const query = await listen(
+    createQueryApp({
+      store,
+      models: options.wrapModels?.(models) ?? models,
+      projector,
+      verify,
+      logger,
+      clock,
+      ...limits,
+      ...(past ? { past } : {}),
+    }),
+    options.serverTimeouts,
+  );
 
   const tokens = new Map<string, Promise<string>>();
   let position = 0n;
@@ -197,6 +228,7 @@ export const startInProcess = async (options: InProcessOptions = {}): Promise<In
     head: () => store.headPosition(),
     close: async () => {
       await Promise.all([shut(command.server), shut(query.server)]);
+      await past?.close();
       projector.stop();
       models.close();
       await store.close();
@@ -255,6 +287,20 @@ export const anotherCommandProcess = async (h: InProcess): Promise<OtherProcess>
       await raw.close();
     },
   };
+};
+
+/** Every item of a paged list (API.md: `limit`, `after`, `next`), following `next` until it is null. */
+export const allPages = async <T = Json>(h: InProcess, token: string, path: string, limit = 1_000): Promise<T[]> => {
+  const items: T[] = [];
+  const join = path.includes('?') ? '&' : '?';
+  let next: string | null = null;
+  do {
+    const after: string = next === null ? '' : `&after=${encodeURIComponent(next)}`;
+    const page = must(await h.get<{ items: T[]; next: string | null }>(token, `${path}${join}limit=${limit}${after}`));
+    items.push(...page.body.items);
+    next = page.body.next;
+  } while (next !== null);
+  return items;
 };
 
 /** For fixtures: the reply when it is a success, else an error showing what the service said. */

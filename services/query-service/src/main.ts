@@ -7,6 +7,7 @@ import { applyServerTimeouts, createLogger, DEFAULT_SERVER_TIMEOUTS } from '@csu
 import { loadPublicKey } from '@csu-ledger/integrity';
 import { createQueryApp } from './app.ts';
 import { loadConfig } from './config.ts';
+import { createInlineRunner, createWorkerRunner } from './past-runner.ts';
 import { startProjector } from './projector.ts';
 import { openReadModels } from './read-models.ts';
 
@@ -21,7 +22,13 @@ if (config.projectionSkip.length > 0) {
 const projector = startProjector(store, models, logger, { skip: config.projectionSkip });
 const verify = await verifierFromSettings(config.auth);
 // Read on each check: the command service creates the key on its first start, which may come after ours.
-const app = createQueryApp({ store, models, projector, verify, logger, rateLimit: config.rateLimit, integrityKey: () => loadPublicKey(config.integrity) });
+// Time travel and history: folded in worker threads that open the store themselves (past-runner.ts).
+const { workers, perKeyQueue, totalQueue } = config.past;
+const past =
+  workers > 0
+    ? createWorkerRunner({ storeSpec: config.store, workers, perKeyQueue, totalQueue, logger })
+    : createInlineRunner(store, { perKeyQueue, totalQueue });
+const app = createQueryApp({ store, models, projector, verify, logger, rateLimit: config.rateLimit, integrityKey: () => loadPublicKey(config.integrity), past });
 const server = app.listen(config.port, config.host, () => {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -35,6 +42,7 @@ const stop = (signal: string) => {
   logger.info({ signal }, 'stopping');
   projector.stop();
   server.close(() => {
+    void past.close();
     models.close();
     void store.close().then(() => process.exit(0));
   });

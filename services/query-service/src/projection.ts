@@ -12,6 +12,7 @@ import {
   type StoredLedgerEvent,
 } from '@csu-ledger/domain';
 import type { RecordedEvent } from '@csu-ledger/event-store';
+import { withFact } from './register.ts';
 
 export interface WorkingSet {
   ledgers: Map<string, ContractLedger>;
@@ -33,7 +34,8 @@ export const projectEvent = (set: WorkingSet, lookup: Lookup, recorded: Recorded
   if (ORGANISATION_TYPES.has(recorded.type)) {
     const code = (event.data as { code: string }).code;
     const before = set.organisations.get(code) ?? lookup.organisation(code) ?? initialOrganisationState();
-    set.organisations.set(code, evolveOrganisation(before, event as unknown as OrganisationEvent));
+    // with the fact and its recorded time, so the register's views can be bitemporal (register.ts)
+    set.organisations.set(code, withFact(before, evolveOrganisation(before, event as unknown as OrganisationEvent), recorded));
     return;
   }
   const contractId = contractIdOfStream(recorded.streamName);

@@ -2,6 +2,7 @@
 // batch of events, so a crash at any moment leaves them consistent and nothing is counted twice on restart.
 import Database from 'better-sqlite3';
 import type { ContractLedger, OrganisationState, StoredLedgerEvent } from '@csu-ledger/domain';
+import { openSummaries, type SummaryScope, type SummarySource } from './summaries.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS checkpoint (id INTEGER PRIMARY KEY CHECK (id = 1), position TEXT NOT NULL);
@@ -33,6 +34,10 @@ export interface ReadModels {
   organisation(code: string): OrganisationState | undefined;
   organisations(): OrganisationState[];
   history(contractId: string): HistoryRow[];
+  /** A page of contract summary rows in contract-id order (summaries.ts), for `/contracts`. */
+  contractSummaries(scope: SummaryScope, after: string | undefined, limit: number): SummarySource[];
+  /** Ids of a commissioner's agreed contracts, for its support spend. */
+  contractIdsOfCcg(ccg: string): string[];
   /** Writes one batch's changes and the new checkpoint atomically. */
   commit(batch: { ledgers: Map<string, ContractLedger>; organisations: Map<string, OrganisationState>; history: { contractId: string; event: StoredLedgerEvent; eventId: string }[]; position: bigint }): void;
   /** Forgets in-memory copies (after a failed batch, whose working set may have changed them). */
@@ -48,6 +53,7 @@ export const openReadModels = (path: string): ReadModels => {
   db.pragma('synchronous = NORMAL'); // read models can always be rebuilt from the log; the checkpoint moves with them
   db.pragma('busy_timeout = 5000');
   db.exec(SCHEMA);
+  const summaries = openSummaries(db);
   const q = {
     checkpoint: db.prepare<[], { position: string }>('SELECT position FROM checkpoint WHERE id = 1'),
     ledger: db.prepare<[string], { ledger: string }>('SELECT ledger FROM contracts WHERE contract_id = ?'),
@@ -73,10 +79,13 @@ export const openReadModels = (path: string): ReadModels => {
       const c = ledger.contract;
       if (c.status !== 'agreed') continue;
       q.putContract.run(id, c.ccg, c.csu, ledger.position, JSON.stringify(ledger));
+      summaries.put(ledger);
     }
     for (const [code, org] of batch.organisations) q.putOrganisation.run(code, JSON.stringify(org));
     q.putCheckpoint.run(batch.position.toString());
   });
+  summaries.backfill(() => db.prepare<[], { ledger: string }>('SELECT ledger FROM contracts').pluck().iterate() as Iterable<string>);
+  const idsOfCcg = db.prepare<[string], string>('SELECT contract_id FROM contracts WHERE ccg = ? ORDER BY contract_id').pluck();
   return {
     checkpoint: () => BigInt(q.checkpoint.get()?.position ?? '0'),
     ledger: (id) => {
@@ -105,6 +114,8 @@ export const openReadModels = (path: string): ReadModels => {
         metadata: JSON.parse(r.metadata) as Record<string, unknown>,
         recordedAt: r.recorded_at,
       })),
+    contractSummaries: (scope, after, limit) => summaries.page(scope, after, limit),
+    contractIdsOfCcg: (ccg) => idsOfCcg.all(ccg),
     commit: (batch) => {
       try {
         commit(batch);
@@ -120,6 +131,7 @@ export const openReadModels = (path: string): ReadModels => {
       for (const r of db.prepare<[], { contract_id: string; ledger: string }>('SELECT contract_id, ledger FROM contracts ORDER BY contract_id').iterate()) {
         yield `contract:${r.contract_id}:${r.ledger}`;
       }
+      yield* summaries.canonicalRows();
       for (const r of db.prepare<[], { code: string; state: string }>('SELECT code, state FROM organisations ORDER BY code').iterate()) {
         yield `organisation:${r.code}:${r.state}`;
       }
