@@ -65,9 +65,9 @@ describe('time travel and history take turns per organisation, in bounded queues
 
   beforeAll(async () => {
     h = await startInProcess({
-      past: (store) => {
+      past: ({ store, models }) => {
         gate = gated(store);
-        return createInlineRunner(gate.store, { perKeyQueue: PER_ORG_QUEUE, totalQueue: 50 });
+        return createInlineRunner(gate.store, { perKeyQueue: PER_ORG_QUEUE, totalQueue: 50 }, models.historyPage);
       },
       wrapModels: (m: ReadModels): ReadModels => ({
         ...m,
@@ -159,7 +159,8 @@ describe('in a worker thread (as in production), the answers are the same as inl
   beforeAll(async () => {
     inline = await startInProcess();
     workers = await startInProcess({
-      past: (_store, path) => createWorkerRunner({ storeSpec: `sqlite:${path!}`, logger: inline.logger }),
+      past: ({ storePath, modelsPath }) =>
+        createWorkerRunner({ storeSpec: `sqlite:${storePath!}`, readModels: modelsPath, logger: inline.logger }),
     });
     for (const h of [inline, workers]) {
       const id = await agreeContract(h, HEAVY, 'SAME-1');
@@ -180,6 +181,8 @@ describe('in a worker thread (as in production), the answers are the same as inl
     '/contracts/SAME-1/performance/2025-26-Q1?asOf=2025-06-30',
     '/contracts/SAME-1/settlements?asOf=2025-06-30&limit=2',
     '/contracts/SAME-1/history?type=ExtraRaised',
+    '/contracts/SAME-1/history?limit=3',
+    '/contracts/SAME-1/history?asOf=2025-04-30',
   ])('%s', async (path) => {
     const auditor = (h: InProcess) => h.token('auditor', 'NAO');
     const a = must(await inline.get(await auditor(inline), path));

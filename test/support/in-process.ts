@@ -84,7 +84,7 @@ export interface InProcessOptions {
   /** Wraps the query app's read models (to watch what a route reads); default as they are. */
   wrapModels?: (models: ReadModels) => ReadModels;
   /** Where time travel and history run (the query app's `past`); default inline on the store. */
-  past?: (store: EventStore, storePath: string | undefined) => PastRunner;
+  past?: (ctx: { store: EventStore; storePath: string | undefined; models: ReadModels; modelsPath: string }) => PastRunner;
 }
 
 export interface InProcess {
@@ -150,7 +150,8 @@ export const startInProcess = async (options: InProcessOptions = {}): Promise<In
   } else {
     store = options.store;
   }
-  const models = openReadModels(join(dir, 'read-models.db'));
+  const modelsPath = join(dir, 'read-models.db');
+  const models = openReadModels(modelsPath);
   const { logDestination } = options;
   const logger =
     logDestination === undefined
@@ -162,7 +163,7 @@ export const startInProcess = async (options: InProcessOptions = {}): Promise<In
   const clock = () => new Date(FIXED_NOW);
   const limits = options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit };
   const command = await listen(createCommandApp({ store, verify, logger, clock, ...limits }), options.serverTimeouts);
-  const past = options.past?.(store, storePath);
+  const past = options.past?.({ store, storePath, models, modelsPath });
   const query = await listen(
     createQueryApp({
       store,

@@ -86,7 +86,7 @@ const abandonment = (res: Response): AbortSignal => {
 export const createQueryApp = (o: QueryAppOptions): Express => {
   const { models, projector, store } = o;
   const clock = o.clock ?? (() => new Date());
-  const past = o.past ?? createInlineRunner(store);
+  const past = o.past ?? createInlineRunner(store, {}, models.historyPage);
   const params = querySchemas(clock);
   const app = baseApp({ logger: o.logger });
   // The event loop's delay, for operators and for `pnpm bench:isolation` (GET /diagnostics/event-loop).
@@ -228,14 +228,15 @@ export const createQueryApp = (o: QueryAppOptions): Express => {
     const page = { limit, after: cursorKey('challenges', after, (k) => parseChildId(k, 'challenge') !== undefined) };
     await contractView(req, res, { view: 'challenges', page }, when);
   });
-  // From the log, a page at a time, whether now or in the past (history.ts).
+  // Now: from the read models' rows, as every other view (history-rows.ts); in the past: from the log (history.ts).
+  // Either way a page at a time, as a job in the caller's organisation's turn.
   app.get('/contracts/:id/history', async (req, res) => {
     const { when, limit, after, types, from, to } = query(params.history, req);
     const key = cursorKey('history', after, isPosition);
     const ledger = visibleLedger(req);
     const contractId = ledger.contract.contractId;
     const q = { contractId, when, types, from, to, limit, after: key === undefined ? undefined : BigInt(key) };
-    await runPast(req, res, { kind: 'history', query: q });
+    await runPast(req, res, when ? { kind: 'history', query: q } : { kind: 'history-now', query: q });
   });
 
   // Any signed-in user may read the register of names and codes (public ODS data); the spend figures are scoped.

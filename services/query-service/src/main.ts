@@ -26,8 +26,8 @@ const verify = await verifierFromSettings(config.auth);
 const { workers, perKeyQueue, totalQueue } = config.past;
 const past =
   workers > 0
-    ? createWorkerRunner({ storeSpec: config.store, workers, perKeyQueue, totalQueue, logger })
-    : createInlineRunner(store, { perKeyQueue, totalQueue });
+    ? createWorkerRunner({ storeSpec: config.store, readModels: config.readModels, workers, perKeyQueue, totalQueue, logger })
+    : createInlineRunner(store, { perKeyQueue, totalQueue }, models.historyPage);
 const app = createQueryApp({ store, models, projector, verify, logger, rateLimit: config.rateLimit, integrityKey: () => loadPublicKey(config.integrity), past });
 const server = app.listen(config.port, config.host, () => {
   const address = server.address();

@@ -5,6 +5,7 @@
 import { Worker } from 'node:worker_threads';
 import type { EventStore } from '@csu-ledger/event-store';
 import type { Logger } from '@csu-ledger/http';
+import type { HistoryRowsReader } from './history-rows.ts';
 import { runJob, type Job, type JobResult } from './past.ts';
 import { createScheduler, type Scheduler, type SchedulerOptions, type SchedulerStats } from './scheduler.ts';
 import { createSnapshotCache } from './snapshots.ts';
@@ -18,12 +19,17 @@ export interface PastRunner {
 
 const giveWay = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-/** Jobs in this thread, one at a time, pausing between pages of the log. */
-export const createInlineRunner = (store: EventStore, options: SchedulerOptions = {}): PastRunner => {
+/** Jobs in this thread, one at a time, pausing between pages of the log; `rows`: the read models' history. */
+export const createInlineRunner = (
+  store: EventStore,
+  options: SchedulerOptions = {},
+  rows?: HistoryRowsReader,
+): PastRunner => {
   const scheduler: Scheduler = createScheduler({ ...options, concurrency: 1 });
   const snapshots = createSnapshotCache();
   return {
-    run: (org, job, signal) => scheduler.submit(org, () => runJob(store, job, { pause: giveWay, snapshots }), signal),
+    run: (org, job, signal) =>
+      scheduler.submit(org, () => runJob(store, job, { pause: giveWay, snapshots, rows }), signal),
     stats: () => ({ ...scheduler.stats(), where: 'inline', workers: 0 }),
     close: () => Promise.resolve(),
   };
@@ -32,6 +38,8 @@ export const createInlineRunner = (store: EventStore, options: SchedulerOptions 
 export interface WorkerRunnerOptions extends SchedulerOptions {
   /** LEDGER_STORE: each worker opens the store itself. */
   storeSpec: string;
+  /** The read models' file, which each worker opens read-only for the history now. */
+  readModels: string;
   /** Worker threads; default 1 (on two cores: one for the event loop, one for folds). */
   workers?: number;
   logger: Logger;
@@ -61,7 +69,7 @@ export const createWorkerRunner = (options: WorkerRunnerOptions): PastRunner => 
 
   const spawn = (index: number): Slot => {
     const worker = new Worker(new URL('./fold-worker.ts', import.meta.url), {
-      workerData: { storeSpec: options.storeSpec, snapshots: options.snapshots },
+      workerData: { storeSpec: options.storeSpec, readModels: options.readModels, snapshots: options.snapshots },
     });
     let started: () => void = () => undefined;
     const slot: Slot = { worker, ready: new Promise<void>((resolve) => (started = resolve)) };

@@ -12,6 +12,7 @@ import {
 import type { EventStore, RecordedEvent } from '@csu-ledger/event-store';
 import { HttpError, type FieldProblem, type ProblemCode } from '@csu-ledger/http';
 import { historyPage, type HistoryQuery } from './history.ts';
+import type { HistoryRowsReader } from './history-rows.ts';
 import { factOf, namesFrom, type RegisterFact } from './register.ts';
 import type { SnapshotCache } from './snapshots.ts';
 import type { TimeTravel } from './time-travel.ts';
@@ -19,7 +20,10 @@ import { codesShown, renderView, type Agreed, type ViewRequest } from './views.t
 
 export type Job =
   | { kind: 'view'; contractId: string; when: TimeTravel; request: ViewRequest }
-  | { kind: 'history'; query: HistoryQuery };
+  /** The history in the past, from the log. */
+  | { kind: 'history'; query: HistoryQuery }
+  /** The history now, from the read models' rows (history-rows.ts). */
+  | { kind: 'history-now'; query: HistoryQuery };
 
 export type JobResult =
   | { ok: true; json: string }
@@ -30,6 +34,8 @@ export interface PastOptions {
   pause?: () => Promise<void>;
   /** Ledgers at earlier positions, from which an `asAt` fold may start instead of from the first event. */
   snapshots?: SnapshotCache | undefined;
+  /** The read models' history rows, for `history-now` jobs. */
+  rows?: HistoryRowsReader | undefined;
 }
 
 const PAGE = 2_000;
@@ -107,13 +113,21 @@ const viewOfThePast = async (
   return renderView(agreed, job.request, names, job.when.now);
 };
 
+const history = async (
+  store: EventStore,
+  job: Extract<Job, { kind: 'history' | 'history-now' }>,
+  options: PastOptions,
+): Promise<unknown> => {
+  if (job.kind === 'history')
+    return { contractId: job.query.contractId, ...(await historyPage(store, job.query, options.pause)) };
+  if (!options.rows) throw new Error('no read models to read the history from');
+  return { contractId: job.query.contractId, ...options.rows(job.query) };
+};
+
 /** Runs a job; never throws: a refusal or a failure is its result. */
 export const runJob = async (store: EventStore, job: Job, options: PastOptions = {}): Promise<JobResult> => {
   try {
-    const body =
-      job.kind === 'view'
-        ? await viewOfThePast(store, job, options)
-        : { contractId: job.query.contractId, ...(await historyPage(store, job.query, options.pause)) };
+    const body = job.kind === 'view' ? await viewOfThePast(store, job, options) : await history(store, job, options);
     return { ok: true, json: JSON.stringify(body) };
   } catch (err) {
     if (err instanceof HttpError) {

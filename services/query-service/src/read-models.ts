@@ -2,6 +2,7 @@
 // batch of events, so a crash at any moment leaves them consistent and nothing is counted twice on restart.
 import Database from 'better-sqlite3';
 import type { ContractLedger, OrganisationState, StoredLedgerEvent } from '@csu-ledger/domain';
+import { historyRowsReader, type HistoryRowsReader } from './history-rows.ts';
 import { openSummaries, type SummaryScope, type SummarySource } from './summaries.ts';
 
 const SCHEMA = `
@@ -38,6 +39,8 @@ export interface ReadModels {
   contractSummaries(scope: SummaryScope, after: string | undefined, limit: number): SummarySource[];
   /** Ids of a commissioner's agreed contracts, for its support spend. */
   contractIdsOfCcg(ccg: string): string[];
+  /** A page of a contract's history rows (history-rows.ts). */
+  historyPage: HistoryRowsReader;
   /** Writes one batch's changes and the new checkpoint atomically. */
   commit(batch: { ledgers: Map<string, ContractLedger>; organisations: Map<string, OrganisationState>; history: { contractId: string; event: StoredLedgerEvent; eventId: string }[]; position: bigint }): void;
   /** Forgets in-memory copies (after a failed batch, whose working set may have changed them). */
@@ -84,7 +87,11 @@ export const openReadModels = (path: string): ReadModels => {
     for (const [code, org] of batch.organisations) q.putOrganisation.run(code, JSON.stringify(org));
     q.putCheckpoint.run(batch.position.toString());
   });
-  summaries.backfill(() => db.prepare<[], { ledger: string }>('SELECT ledger FROM contracts').pluck().iterate() as Iterable<string>);
+  summaries.backfill(function* () {
+    // one ledger at a time: better-sqlite3 cannot write while a statement of the same connection is iterating
+    const ledger = db.prepare<[string], string>('SELECT ledger FROM contracts WHERE contract_id = ?').pluck();
+    for (const id of db.prepare<[], string>('SELECT contract_id FROM contracts').pluck().all()) yield ledger.get(id)!;
+  });
   const idsOfCcg = db.prepare<[string], string>('SELECT contract_id FROM contracts WHERE ccg = ? ORDER BY contract_id').pluck();
   return {
     checkpoint: () => BigInt(q.checkpoint.get()?.position ?? '0'),
@@ -116,6 +123,7 @@ export const openReadModels = (path: string): ReadModels => {
       })),
     contractSummaries: (scope, after, limit) => summaries.page(scope, after, limit),
     contractIdsOfCcg: (ccg) => idsOfCcg.all(ccg),
+    historyPage: historyRowsReader(db),
     commit: (batch) => {
       try {
         commit(batch);
