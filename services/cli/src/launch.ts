@@ -26,6 +26,8 @@ export interface LaunchOptions {
   logDir?: string;
   /** Extra Node options for the service processes (e.g. --cpu-prof for a benchmark). */
   nodeArgs?: string[];
+  /** Another checkout to run the services from (a benchmark comparing two versions); default this one. */
+  root?: string;
 }
 
 export const startService = (name: 'command' | 'query', opts: LaunchOptions): Promise<RunningService> => {
@@ -33,7 +35,8 @@ export const startService = (name: 'command' | 'query', opts: LaunchOptions): Pr
   mkdirSync(logDir, { recursive: true });
   const log = createWriteStream(resolve(logDir, `${name}.log`), { flags: 'a' });
   const port = name === 'command' ? opts.commandPort : opts.queryPort;
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), SERVICE_MAINS[name]], {
+  const main = opts.root ? resolve(opts.root, `services/${name}-service/src/main.ts`) : SERVICE_MAINS[name];
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), main], {
     env: {
       ...process.env,
       LEDGER_DATA_DIR: opts.dataDir,
