@@ -3,7 +3,8 @@
 //   --mode victim:   open loop: requests sent on a fixed schedule (--rate per second to --path, and a fifth as many
 //                    to /health), latency counted from the scheduled time, whatever happened to earlier ones.
 //   --mode attacker: closed loop, --concurrency at once, as fast as answers come: pages of history (now and asAt),
-//                    settlements asAt random instants and asOf random dates of one big contract.
+//                    settlements asAt random instants and asOf random dates of one big contract. Refused (429/503),
+//                    a loop waits Retry-After as HTTP clients do, unless --ignore-retry-after.
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({
@@ -18,6 +19,7 @@ const { values } = parseArgs({
     contract: { type: 'string' },
     'from-ms': { type: 'string' },
     'to-ms': { type: 'string' },
+    'ignore-retry-after': { type: 'boolean', default: false },
   },
 });
 const url = values.url!;
@@ -42,10 +44,11 @@ const count = (key: string | number): void => {
   statuses[key] = (statuses[key] ?? 0) + 1;
 };
 
-const get = async (path: string, auth = true): Promise<{ status: number; body: string }> => {
+const get = async (path: string, auth = true): Promise<{ status: number; body: string; retryAfter: number }> => {
   const res = await fetch(`${url}${path}`, { headers: auth ? headers : {}, signal: AbortSignal.timeout(TIMEOUT_MS) });
-  return { status: res.status, body: await res.text() };
+  return { status: res.status, body: await res.text(), retryAfter: Number(res.headers.get('retry-after') ?? 0) };
 };
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const victim = async (): Promise<void> => {
   const rate = Number(values.rate);
@@ -120,6 +123,10 @@ const attacker = async (): Promise<void> => {
         count(a.status);
         if (r < 0.35)
           cursor = a.status === 200 ? ((JSON.parse(a.body) as { next?: string | null }).next ?? null) : null;
+        // As an HTTP client does, unless told to hammer regardless (a flood of refusals is the rate limiter's case).
+        if ((a.status === 429 || a.status === 503) && !values['ignore-retry-after']) {
+          await sleep(Math.min(a.retryAfter, 5) * 1000);
+        }
       } catch {
         count('no answer');
       }

@@ -5,7 +5,9 @@
 // as `pnpm ledger start` runs them. Prints the victim's p50/p99 alone and under attack, and the query service's
 // event-loop delay (monitorEventLoopDelay, GET /diagnostics/event-loop) in each phase. Target: victim p99 < 50 ms.
 // Usage: pnpm bench:isolation [--events 100000] [--seconds 20] [--rate 100] [--attackers 32] [--workers 1]
-//        [--root <another checkout, to measure it the same way>]
+//        [--ignore-retry-after] [--root <another checkout, to measure it the same way>]
+// The services run as deployed, with the per-caller rate limit on; the attacker waits Retry-After when refused,
+// as HTTP clients do, unless --ignore-retry-after (then the refusals themselves are the load).
 // The heavy contract's events are appended to the store directly (the command path is not what is measured); they
 // are the shapes the command service writes: deliveries, measurements, extras raised and answered, challenges.
 import { spawn } from 'node:child_process';
@@ -27,6 +29,9 @@ const { values } = parseArgs({
     attackers: { type: 'string', default: '32' },
     workers: { type: 'string' },
     root: { type: 'string' },
+    'ignore-retry-after': { type: 'boolean', default: false },
+    // a CPU profile of each service (and worker thread) in this folder
+    profile: { type: 'string' },
   },
 });
 const events = Number(values.events);
@@ -39,7 +44,6 @@ const dataDir = mkdtempSync(join(tmpdir(), 'ledger-isolation-'));
 const secret = await loadOrCreateDevSecret(dataDir);
 const env: Record<string, string> = {
   LEDGER_LOG_LEVEL: 'warn',
-  LEDGER_RATE_LIMIT_BURST: '0', // the per-caller limiter is not what is measured
   LEDGER_SIGN_INTERVAL_MS: '0',
   ...(values.workers === undefined ? {} : { LEDGER_FOLD_WORKERS: values.workers }),
 };
@@ -49,6 +53,7 @@ const system = await startBoth({
   queryPort: 0,
   env,
   ...(values.root ? { root: resolve(values.root) } : {}),
+  ...(values.profile ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${resolve(values.profile)}`] } : {}),
 });
 const sign = (sub: string, org: string, role: 'admin' | 'csu' | 'ccg' | 'auditor') =>
   signDevToken(secret, { sub, name: sub, org, roles: [role] });
@@ -317,6 +322,7 @@ const attackerArgs = [
   String(seedStarted),
   '--to-ms',
   String(seedEnded),
+  ...(values['ignore-retry-after'] ? ['--ignore-retry-after'] : []),
 ];
 
 const load = () =>

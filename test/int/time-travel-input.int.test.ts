@@ -66,9 +66,7 @@ describe('asOf and asAt outside DOMAIN.md Limits are 400, naming the parameter, 
     ['asOf=2025-06-30&asOf=2025-07-01', 'asOf', /once/],
   ];
   it.each(
-    ROUTES.flatMap((route) =>
-      CASES.map(([q, param, message]) => [path(route, '…'), q, param, message, route] as const),
-    ),
+    ROUTES.flatMap((route) => CASES.map(([q, param, message]) => [route('…'), q, param, message, route] as const)),
   )('%s with %s', async (_name, q, param, message, route) => {
     refusedAt(await h.get(auditor, path(route, q.replace(' ', '%20'))), param, message);
   });

@@ -190,8 +190,14 @@ export const createQueryApp = (o: QueryAppOptions): Express => {
     const rows = models.contractSummaries(scope, from, limit + 1);
     const now = today();
     const shown = rows.slice(0, limit).filter((r) => canSeeContract(actor, r));
+    // The same few parties recur on a page: look each up once.
+    const known = new Map<string, string | undefined>();
+    const names: Names = (code, on) => {
+      if (!known.has(code)) known.set(code, currentNames(code, on));
+      return known.get(code);
+    };
     const next = rows.length > limit ? encodeCursor('contracts', rows[limit - 1]!.contractId) : null;
-    res.json({ items: shown.map((r) => contractSummary(r, currentNames, now)), next });
+    res.json({ items: shown.map((r) => contractSummary(r, names, now)), next });
   });
   app.get('/contracts/:id', async (req, res) => {
     const { when } = query(params.view, req);
