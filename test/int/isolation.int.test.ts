@@ -151,6 +151,75 @@ describe('time travel and history take turns per organisation, in bounded queues
   });
 });
 
+describe('current views of a very large contract take turns too', () => {
+  // Its settlement or a page of 1,000 challenges costs tens of milliseconds in the event loop's thread: before, a
+  // flood of them held every other organisation's reads behind it.
+  let h: InProcess;
+  const LARGE = 'LARGE-1';
+  type Stats = { largeContractViews: { done: number } };
+
+  beforeAll(async () => {
+    h = await startInProcess();
+    await agreeContract(h, HEAVY, LARGE);
+    await agreeContract(h, VICTIM, 'SMALL-1');
+    const metadata = { actor: { sub: 'u', name: 'U', org: '0AX', role: 'csu' }, correlationId: 'c' };
+    const raise = (i: number) => {
+      const extraId = `${LARGE}.extra-${i.toString(16).padStart(12, '0')}`;
+      const data = {
+        extraId,
+        contractId: LARGE,
+        amountPence: 100,
+        description: 'd',
+        serviceLine: 'bi',
+        requestedBy: 'r',
+      };
+      return h.store.appendToStream(
+        `contract-${extraId}`,
+        [
+          {
+            eventId: crypto.randomUUID(),
+            type: 'ExtraRaised',
+            data: { ...data, businessDate: '2025-05-01' },
+            metadata,
+          },
+          {
+            eventId: crypto.randomUUID(),
+            type: 'ExtraAccepted',
+            data: { extraId, contractId: LARGE, amountPence: 100, businessDate: '2025-05-02' },
+            metadata,
+          },
+        ],
+        { expectedRevision: 'no-stream' },
+      );
+    };
+    await Promise.all(Array.from({ length: 1_500 }, (_, i) => raise(i)));
+  });
+  afterAll(() => h.close());
+
+  it('answers them in the organisations’ turns, and small contracts’ at once', async () => {
+    const auditor = await h.token('auditor', 'NAO');
+    const head = (await h.head()).toString();
+    const stats = async () => must(await h.get<Stats>(auditor, '/diagnostics/event-loop', { minPosition: head })).body;
+    const before = (await stats()).largeContractViews.done;
+    const small = must(
+      await h.get(await h.token('ccg', '09K'), '/contracts/SMALL-1/settlements/2025-26-Q1', { minPosition: head }),
+    );
+    expect(small.body).toMatchObject({ extrasPence: 0 });
+    expect((await stats()).largeContractViews.done).toBe(before);
+    const large = must(
+      await h.get(await h.token('csu', '0AX'), `/contracts/${LARGE}/settlements/2025-26-Q1`, { minPosition: head }),
+    );
+    expect(large.body).toMatchObject({ extrasPence: 150_000 });
+    const page = must(
+      await h.get<{ items: unknown[] }>(await h.token('csu', '0AX'), `/contracts/${LARGE}/extras?limit=1000`, {
+        minPosition: head,
+      }),
+    );
+    expect(page.body.items).toHaveLength(1_000);
+    expect((await stats()).largeContractViews.done).toBe(before + 2);
+  });
+});
+
 describe('in a worker thread (as in production), the answers are the same as inline', () => {
   let inline: InProcess;
   let workers: InProcess;

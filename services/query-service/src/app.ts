@@ -29,6 +29,7 @@ import { verifyStore, type Verdict } from '@csu-ledger/integrity';
 import type { KeyObject } from 'node:crypto';
 import { jsonOrThrow, type Job } from './past.ts';
 import { createInlineRunner, type PastRunner } from './past-runner.ts';
+import { createScheduler } from './scheduler.ts';
 import { compareText, decodeCursor, encodeCursor, pageByKey, type ListName } from './paging.ts';
 import type { Projector } from './projector.ts';
 import { parseQuery, querySchemas, type Route } from './query-params.ts';
@@ -67,6 +68,12 @@ const cursorKey = (list: ListName, after: string | undefined, valid: (key: strin
   const key = decodeCursor(list, after);
   return key !== undefined && valid(key) ? key : badCursor();
 };
+/** Records a contract's ledger holds (money items, extras, challenges): what its views cost in proportion to. */
+const ledgerWeight = (l: Agreed): number =>
+  l.moneyItems.length + Object.keys(l.extras).length + Object.keys(l.challenges).length;
+/** From this many records a contract's current views take turns (a few milliseconds each on our machines). */
+const HEAVY_LEDGER = 2_000;
+
 /** How often the event loop's delay is sampled (monitorEventLoopDelay's resolution). */
 const LOOP_SAMPLE_MS = 10;
 const isPosition = (k: string): boolean => /^(0|[1-9]\d{0,18})$/.test(k);
@@ -90,6 +97,7 @@ export const createQueryApp = (o: QueryAppOptions): Express => {
   const clock = o.clock ?? (() => new Date());
   const past = o.past ?? createInlineRunner(store, {}, models.historyPage);
   const params = querySchemas(clock);
+  const heavyViews = createScheduler({ concurrency: 1 });
   const app = baseApp({ logger: o.logger });
   // The event loop's delay, for operators and for `pnpm bench:isolation` (GET /diagnostics/event-loop).
   const loopDelay = monitorEventLoopDelay({ resolution: LOOP_SAMPLE_MS });
@@ -161,8 +169,17 @@ export const createQueryApp = (o: QueryAppOptions): Express => {
   /** A contract view now (from the read models) or at a past moment (from the log, as a job). */
   const contractView = async (req: Request, res: Response, request: ViewRequest, when: TimeTravel | undefined) => {
     const ledger = visibleLedger(req);
-    if (!when) return void res.json(renderView(ledger, request, currentNames, today()));
-    await runPast(req, res, { kind: 'view', contractId: ledger.contract.contractId, when, request });
+    if (when) return runPast(req, res, { kind: 'view', contractId: ledger.contract.contractId, when, request });
+    const render = () => renderView(ledger, request, currentNames, today());
+    if (ledgerWeight(ledger) < HEAVY_LEDGER) return void res.json(render());
+    // A view of a very large contract costs tens of milliseconds in this thread: one at a time, each in a turn of
+    // its own, organisations in rotation, so that other requests go on between them.
+    const body = await heavyViews.submit(
+      requireActor(req).org.toUpperCase(),
+      () => new Promise<unknown>((resolve) => setImmediate(() => resolve(render()))),
+      abandonment(res),
+    );
+    res.json(body);
   };
 
   const quarterParam = (req: Request): string => {
@@ -353,6 +370,7 @@ export const createQueryApp = (o: QueryAppOptions): Express => {
         maxMs: ms(loopDelay.max),
       },
       jobs: past.stats(),
+      largeContractViews: heavyViews.stats(),
     });
     if (reset === 'true') loopDelay.reset();
   });

@@ -28,6 +28,8 @@ export interface SchedulerStats {
   refused: { limited: number; busy: number; expired: number; abandoned: number };
   /** Mean job duration lately (ms), what Retry-After is estimated from. */
   meanMs: number;
+  /** Jobs run to the end (answered or failed) since start. */
+  done: number;
 }
 
 export interface Scheduler {
@@ -56,6 +58,7 @@ export const createScheduler = (options: SchedulerOptions = {}): Scheduler => {
   let running = 0;
   let queued = 0;
   let meanMs = 50;
+  let done = 0;
   const refused = { limited: 0, busy: 0, expired: 0, abandoned: 0 };
 
   const retryAfter = (ahead: number): string =>
@@ -128,6 +131,7 @@ export const createScheduler = (options: SchedulerOptions = {}): Scheduler => {
             const began = performance.now();
             const finish = (): void => {
               running -= 1;
+              done += 1;
               const left = (runningByKey.get(key) ?? 1) - 1;
               if (left === 0) runningByKey.delete(key);
               else runningByKey.set(key, left);
@@ -184,7 +188,7 @@ export const createScheduler = (options: SchedulerOptions = {}): Scheduler => {
       const keys: SchedulerStats['keys'] = {};
       for (const [k, n] of runningByKey) keys[k] = { running: n, queued: 0 };
       for (const [k, q] of queues) keys[k] = { running: runningByKey.get(k) ?? 0, queued: q.length };
-      return { running, queued, keys, refused: { ...refused }, meanMs: Math.round(meanMs) };
+      return { running, queued, keys, refused: { ...refused }, meanMs: Math.round(meanMs), done };
     },
   };
 };

@@ -141,8 +141,18 @@ export const challengesView = (l: Agreed, names: Names, today: IsoDate, page: Pa
     pageByPlace('challenges', Object.values(l.challenges), (ch) => ch.challengeId, page.limit, page.after) ??
     unknownCursor();
   const landed = landingQuarters(l, 'challenge');
+  // Working days are counted once per raising date (a holiday calendar walk each: most of a long page's cost).
+  const deadlines = new Map<IsoDate, IsoDate>();
+  const deadlineOf = (ch: (typeof shown.items)[number]): IsoDate => {
+    let d = deadlines.get(ch.raisedOn);
+    if (d === undefined) {
+      d = responseDeadline(ch, termsAt(l.contract, monthOfDate(ch.raisedOn)).trustResponseWorkingDays);
+      deadlines.set(ch.raisedOn, d);
+    }
+    return d;
+  };
   const items = shown.items.map((ch) => {
-    const deadline = responseDeadline(ch, termsAt(l.contract, monthOfDate(ch.raisedOn)).trustResponseWorkingDays);
+    const deadline = deadlineOf(ch);
     const latest = ch.responses[ch.responses.length - 1];
     return {
       challengeId: ch.challengeId,
