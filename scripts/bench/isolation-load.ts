@@ -3,7 +3,8 @@
 //   --mode victim:   open loop: requests sent on a fixed schedule (--rate per second to --path, and a fifth as many
 //                    to /health), latency counted from the scheduled time, whatever happened to earlier ones.
 //   --mode attacker: closed loop, --concurrency at once, as fast as answers come: pages of history (now and asAt),
-//                    settlements asAt random instants and asOf random dates of one big contract. Refused (429/503),
+//                    settlements asAt random instants and asOf random dates of one big contract, and now and then its
+//                    current settlement and a page of its challenges. Refused (429/503),
 //                    a loop waits Retry-After as HTTP clients do, unless --ignore-retry-after.
 import { parseArgs } from 'node:util';
 
@@ -111,9 +112,12 @@ const attacker = async (): Promise<void> => {
         // walk the history a page of 1,000 at a time, now or asAt an instant
         if (cursor === null) walkAsAt = Math.random() < 0.5 ? `&asAt=${instant()}` : '';
         path = `/contracts/${c}/history?limit=1000${walkAsAt}${cursor ? `&after=${cursor}` : ''}`;
-      } else if (r < 0.7) path = `/contracts/${c}/settlements/${quarter()}?asAt=${instant()}`;
-      else if (r < 0.85) path = `/contracts/${c}/settlements?asOf=${date()}`;
-      else path = `/contracts/${c}/history?asOf=${date()}&type=ExtraAccepted,ChallengeResolved`;
+      } else if (r < 0.65) path = `/contracts/${c}/settlements/${quarter()}?asAt=${instant()}`;
+      else if (r < 0.8) path = `/contracts/${c}/settlements?asOf=${date()}`;
+      else if (r < 0.9) path = `/contracts/${c}/history?asOf=${date()}&type=ExtraAccepted,ChallengeResolved`;
+      // and now and then its views as they stand, which cost in proportion to the contract too
+      else if (r < 0.95) path = `/contracts/${c}/settlements/${quarter()}`;
+      else path = `/contracts/${c}/challenges?limit=1000`;
       const t = performance.now();
       try {
         const a = await get(path);
