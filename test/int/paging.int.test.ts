@@ -218,6 +218,16 @@ describe('unknown query parameters are 400, naming the parameter, on every route
     refused(await h.get(auditor, `${path}${join}foo=1&bar=2`), 'bar');
   });
 
+  it('names that are not plain: __proto__, constructor, an array or object syntax', async () => {
+    for (const name of ['__proto__', 'constructor', 'hasOwnProperty', 'asOf[]', 'limit[x]']) {
+      refused(
+        await h.get(auditor, `/contracts/${big}/history?${encodeURIComponent(name)}=1`),
+        name,
+        /unknown query parameter/,
+      );
+    }
+  });
+
   it('lists what the route takes', async () => {
     const r = await h.get(auditor, `/contracts/${big}/history?page=2`);
     refused(r, 'page', /takes asOf, asAt, limit, after, type, from, to/);
