@@ -29,7 +29,6 @@ import { verifyStore, type Verdict } from '@csu-ledger/integrity';
 import type { KeyObject } from 'node:crypto';
 import { jsonOrThrow, type Job } from './past.ts';
 import { createInlineRunner, type PastRunner } from './past-runner.ts';
-import { createScheduler } from './scheduler.ts';
 import { compareText, decodeCursor, encodeCursor, pageByKey, type ListName } from './paging.ts';
 import type { Projector } from './projector.ts';
 import { parseQuery, querySchemas, type Route } from './query-params.ts';
@@ -69,10 +68,27 @@ const cursorKey = (list: ListName, after: string | undefined, valid: (key: strin
   return key !== undefined && valid(key) ? key : badCursor();
 };
 /** Records a contract's ledger holds (money items, extras, challenges): what its views cost in proportion to. */
-const ledgerWeight = (l: Agreed): number =>
-  l.moneyItems.length + Object.keys(l.extras).length + Object.keys(l.challenges).length;
-/** From this many records a contract's current views take turns (a few milliseconds each on our machines). */
+const weights = new WeakMap<Agreed, { position: string; weight: number }>();
+const ledgerWeight = (l: Agreed): number => {
+  // Counted once per position the ledger reaches (the read models change cached ledgers in place).
+  const hit = weights.get(l);
+  if (hit?.position === l.position) return hit.weight;
+  const weight = l.moneyItems.length + Object.keys(l.extras).length + Object.keys(l.challenges).length;
+  weights.set(l, { position: l.position, weight });
+  return weight;
+};
+/** From this many records a contract's views now are jobs too (a few milliseconds each on an idle machine). */
 const HEAVY_LEDGER = 2_000;
+
+/** Names looked up once each within one answer (the same few parties and trusts recur). */
+const onceEach = (names: Names): Names => {
+  const known = new Map<string, string | undefined>();
+  return (code, on) => {
+    const key = `${code}|${on}`;
+    if (!known.has(key)) known.set(key, names(code, on));
+    return known.get(key);
+  };
+};
 
 /** How often the event loop's delay is sampled (monitorEventLoopDelay's resolution). */
 const LOOP_SAMPLE_MS = 10;
@@ -95,9 +111,8 @@ const abandonment = (res: Response): AbortSignal => {
 export const createQueryApp = (o: QueryAppOptions): Express => {
   const { models, projector, store } = o;
   const clock = o.clock ?? (() => new Date());
-  const past = o.past ?? createInlineRunner(store, {}, models.historyPage);
+  const past = o.past ?? createInlineRunner(store, {}, models);
   const params = querySchemas(clock);
-  const heavyViews = createScheduler({ concurrency: 1 });
   const app = baseApp({ logger: o.logger });
   // The event loop's delay, for operators and for `pnpm bench:isolation` (GET /diagnostics/event-loop).
   const loopDelay = monitorEventLoopDelay({ resolution: LOOP_SAMPLE_MS });
@@ -166,20 +181,18 @@ export const createQueryApp = (o: QueryAppOptions): Express => {
     sendJson(res, jsonOrThrow(result));
   };
 
-  /** A contract view now (from the read models) or at a past moment (from the log, as a job). */
+  /**
+   * A contract view now, from the read models, or at a past moment, from the log (a job). A view of a very large
+   * contract now costs tens of milliseconds or more (a settlement over 10,000 money items, a page of 1,000
+   * challenges): that too is a job, run where the folds run, in its organisation's turn.
+   */
   const contractView = async (req: Request, res: Response, request: ViewRequest, when: TimeTravel | undefined) => {
     const ledger = visibleLedger(req);
-    if (when) return runPast(req, res, { kind: 'view', contractId: ledger.contract.contractId, when, request });
-    const render = () => renderView(ledger, request, currentNames, today());
-    if (ledgerWeight(ledger) < HEAVY_LEDGER) return void res.json(render());
-    // A view of a very large contract costs tens of milliseconds in this thread: one at a time, each in a turn of
-    // its own, organisations in rotation, so that other requests go on between them.
-    const body = await heavyViews.submit(
-      requireActor(req).org.toUpperCase(),
-      () => new Promise<unknown>((resolve) => setImmediate(() => resolve(render()))),
-      abandonment(res),
-    );
-    res.json(body);
+    const contractId = ledger.contract.contractId;
+    if (when) return runPast(req, res, { kind: 'view', contractId, when, request });
+    if (ledgerWeight(ledger) >= HEAVY_LEDGER)
+      return runPast(req, res, { kind: 'view-now', contractId, request, now: today() });
+    res.json(renderView(ledger, request, onceEach(currentNames), today()));
   };
 
   const quarterParam = (req: Request): string => {
@@ -207,12 +220,7 @@ export const createQueryApp = (o: QueryAppOptions): Express => {
     const rows = models.contractSummaries(scope, from, limit + 1);
     const now = today();
     const shown = rows.slice(0, limit).filter((r) => canSeeContract(actor, r));
-    // The same few parties recur on a page: look each up once.
-    const known = new Map<string, string | undefined>();
-    const names: Names = (code, on) => {
-      if (!known.has(code)) known.set(code, currentNames(code, on));
-      return known.get(code);
-    };
+    const names = onceEach(currentNames);
     const next = rows.length > limit ? encodeCursor('contracts', rows[limit - 1]!.contractId) : null;
     res.json({ items: shown.map((r) => contractSummary(r, names, now)), next });
   });
@@ -370,7 +378,6 @@ export const createQueryApp = (o: QueryAppOptions): Express => {
         maxMs: ms(loopDelay.max),
       },
       jobs: past.stats(),
-      largeContractViews: heavyViews.stats(),
     });
     if (reset === 'true') loopDelay.reset();
   });

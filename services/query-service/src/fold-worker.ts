@@ -1,10 +1,9 @@
 // A worker thread of the fold pool (worker-pool.ts): opens the event store itself (its own connections) and runs
 // past.ts jobs one at a time, keeping asAt snapshots across them. It reads the query service's read models (the
-// history now) through a read-only connection of its own, and never writes them.
+// history, and large contracts' views, now) through a read-only connection of its own, and never writes them.
 import { parentPort, workerData } from 'node:worker_threads';
-import Database from 'better-sqlite3';
 import { openEventStore } from '@csu-ledger/event-store';
-import { historyRowsReader } from './history-rows.ts';
+import { openCurrentReader } from './current-reader.ts';
 import { runJob, type Job } from './past.ts';
 import { createSnapshotCache } from './snapshots.ts';
 
@@ -20,11 +19,11 @@ const data = workerData as WorkerData;
 const store = openEventStore(data.storeSpec);
 const snapshots = createSnapshotCache(data.snapshots);
 // Read-only: the query service's projector is the one writer of its read models (WAL lets both read at once).
-const readModels = new Database(data.readModels, { readonly: true, fileMustExist: true });
-readModels.pragma('busy_timeout = 5000');
-const rows = historyRowsReader(readModels);
+const current = openCurrentReader(data.readModels);
 
 port.on('message', (message: { id: number; job: Job }) => {
-  void runJob(store, message.job, { snapshots, rows }).then((result) => port.postMessage({ id: message.id, result }));
+  void runJob(store, message.job, { snapshots, current }).then((result) =>
+    port.postMessage({ id: message.id, result }),
+  );
 });
 port.postMessage({ ready: true });

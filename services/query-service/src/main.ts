@@ -27,7 +27,7 @@ const { workers, perKeyQueue, totalQueue } = config.past;
 const past =
   workers > 0
     ? createWorkerRunner({ storeSpec: config.store, readModels: config.readModels, workers, perKeyQueue, totalQueue, logger })
-    : createInlineRunner(store, { perKeyQueue, totalQueue }, models.historyPage);
+    : createInlineRunner(store, { perKeyQueue, totalQueue }, models);
 const app = createQueryApp({ store, models, projector, verify, logger, rateLimit: config.rateLimit, integrityKey: () => loadPublicKey(config.integrity), past });
 const server = app.listen(config.port, config.host, () => {
   const address = server.address();

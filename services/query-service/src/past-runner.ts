@@ -5,7 +5,7 @@
 import { Worker } from 'node:worker_threads';
 import type { EventStore } from '@csu-ledger/event-store';
 import type { Logger } from '@csu-ledger/http';
-import type { HistoryRowsReader } from './history-rows.ts';
+import type { CurrentReader } from './current-reader.ts';
 import { runJob, type Job, type JobResult } from './past.ts';
 import { createScheduler, type Scheduler, type SchedulerOptions, type SchedulerStats } from './scheduler.ts';
 import { createSnapshotCache } from './snapshots.ts';
@@ -19,17 +19,17 @@ export interface PastRunner {
 
 const giveWay = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-/** Jobs in this thread, one at a time, pausing between pages of the log; `rows`: the read models' history. */
+/** Jobs in this thread, one at a time, pausing between pages of the log; `current`: the read models. */
 export const createInlineRunner = (
   store: EventStore,
   options: SchedulerOptions = {},
-  rows?: HistoryRowsReader,
+  current?: CurrentReader,
 ): PastRunner => {
   const scheduler: Scheduler = createScheduler({ ...options, concurrency: 1 });
   const snapshots = createSnapshotCache();
   return {
     run: (org, job, signal) =>
-      scheduler.submit(org, () => runJob(store, job, { pause: giveWay, snapshots, rows }), signal),
+      scheduler.submit(org, () => runJob(store, job, { pause: giveWay, snapshots, current }), signal),
     stats: () => ({ ...scheduler.stats(), where: 'inline', workers: 0 }),
     close: () => Promise.resolve(),
   };
@@ -38,7 +38,7 @@ export const createInlineRunner = (
 export interface WorkerRunnerOptions extends SchedulerOptions {
   /** LEDGER_STORE: each worker opens the store itself. */
   storeSpec: string;
-  /** The read models' file, which each worker opens read-only for the history now. */
+  /** The read models' file, which each worker opens read-only for the history and large contracts' views now. */
   readModels: string;
   /** Worker threads; default 1 (on two cores: one for the event loop, one for folds). */
   workers?: number;

@@ -7,13 +7,14 @@ import {
   initialLedger,
   organisationStream,
   type ContractLedger,
+  type IsoDate,
   type StoredLedgerEvent,
 } from '@csu-ledger/domain';
 import type { EventStore, RecordedEvent } from '@csu-ledger/event-store';
 import { HttpError, type FieldProblem, type ProblemCode } from '@csu-ledger/http';
 import { historyPage, type HistoryQuery } from './history.ts';
-import type { HistoryRowsReader } from './history-rows.ts';
-import { factOf, namesFrom, type RegisterFact } from './register.ts';
+import type { CurrentReader } from './current-reader.ts';
+import { factOf, factsOf, namesFrom, type RegisterFact } from './register.ts';
 import type { SnapshotCache } from './snapshots.ts';
 import type { TimeTravel } from './time-travel.ts';
 import { codesShown, renderView, type Agreed, type ViewRequest } from './views.ts';
@@ -23,7 +24,9 @@ export type Job =
   /** The history in the past, from the log. */
   | { kind: 'history'; query: HistoryQuery }
   /** The history now, from the read models' rows (history-rows.ts). */
-  | { kind: 'history-now'; query: HistoryQuery };
+  | { kind: 'history-now'; query: HistoryQuery }
+  /** A view of a very large contract as it stands, from the read models, with `now` the service's date. */
+  | { kind: 'view-now'; contractId: string; request: ViewRequest; now: IsoDate };
 
 export type JobResult =
   | { ok: true; json: string }
@@ -34,8 +37,8 @@ export interface PastOptions {
   pause?: () => Promise<void>;
   /** Ledgers at earlier positions, from which an `asAt` fold may start instead of from the first event. */
   snapshots?: SnapshotCache | undefined;
-  /** The read models' history rows, for `history-now` jobs. */
-  rows?: HistoryRowsReader | undefined;
+  /** The read models, for `history-now` and `view-now` jobs. */
+  current?: CurrentReader | undefined;
 }
 
 const PAGE = 2_000;
@@ -120,14 +123,33 @@ const history = async (
 ): Promise<unknown> => {
   if (job.kind === 'history')
     return { contractId: job.query.contractId, ...(await historyPage(store, job.query, options.pause)) };
-  if (!options.rows) throw new Error('no read models to read the history from');
-  return { contractId: job.query.contractId, ...options.rows(job.query) };
+  if (!options.current) throw new Error('no read models to read the history from');
+  return { contractId: job.query.contractId, ...options.current.historyPage(job.query) };
+};
+
+const viewNow = (job: Extract<Job, { kind: 'view-now' }>, options: PastOptions): unknown => {
+  const current = options.current;
+  if (!current) throw new Error('no read models to read the contract from');
+  const ledger = current.ledger(job.contractId);
+  if (ledger?.contract.status !== 'agreed') throw new HttpError('not-found', `no contract ${job.contractId}`);
+  const known = new Map<string, RegisterFact[]>();
+  const names = namesFrom((code) => {
+    let facts = known.get(code);
+    if (!facts) known.set(code, (facts = factsOf(current.organisation(code))));
+    return facts;
+  });
+  return renderView(ledger as Agreed, job.request, names, job.now);
 };
 
 /** Runs a job; never throws: a refusal or a failure is its result. */
 export const runJob = async (store: EventStore, job: Job, options: PastOptions = {}): Promise<JobResult> => {
   try {
-    const body = job.kind === 'view' ? await viewOfThePast(store, job, options) : await history(store, job, options);
+    const body =
+      job.kind === 'view'
+        ? await viewOfThePast(store, job, options)
+        : job.kind === 'view-now'
+          ? viewNow(job, options)
+          : await history(store, job, options);
     return { ok: true, json: JSON.stringify(body) };
   } catch (err) {
     if (err instanceof HttpError) {
