@@ -354,6 +354,10 @@ const phase = async (name: string, withAttack: boolean): Promise<void> => {
     `  victim settlement reads at ${values.rate}/s (open loop): ${reads.n} answered, p50 ${f(reads.p50)} ms, p99 ${f(reads.p99)} ms, max ${f(reads.max)} ms; statuses ${JSON.stringify(v.statuses)}`,
   );
   console.log(`  victim /health probes: p50 ${f(health.p50)} ms, p99 ${f(health.p99)} ms, max ${f(health.max)} ms`);
+  const late = v.sentLate as { p50: number; p99: number; max: number };
+  console.log(
+    `  (the victim's generator itself sent late by p50 ${f(late.p50)} ms, p99 ${f(late.p99)} ms, max ${f(late.max)} ms: included above)`,
+  );
   const delay = d?.eventLoopDelay as { meanMs: number; p50Ms: number; p99Ms: number; maxMs: number } | undefined;
   console.log(
     delay
