@@ -11,6 +11,8 @@
 // The heavy contract's events are appended to the store directly (the command path is not what is measured); they
 // are the shapes the command service writes: deliveries, measurements, extras raised and answered, challenges.
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, platform, totalmem, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -374,6 +376,24 @@ const phase = async (name: string, withAttack: boolean): Promise<void> => {
   if (withAttack)
     console.log(`  target: victim p99 < 50 ms: ${reads.p99 !== null && reads.p99 < 50 ? 'met' : 'NOT met'}`);
 };
+
+// The machine's own floor: the same generator against a server that answers at once, in this (otherwise idle)
+// process. Latencies of the phases below cannot be better than these.
+const floor = await new Promise<{ url: string; close: () => void }>((done) => {
+  const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+  server.listen(0, '127.0.0.1', () => {
+    const { port } = server.address() as AddressInfo;
+    done({ url: `http://127.0.0.1:${port}`, close: () => server.close() });
+  });
+});
+const floorArgs = [...victimArgs];
+floorArgs[floorArgs.indexOf(system.query.url)] = floor.url;
+const machine = await generator(floorArgs);
+floor.close();
+const m = machine.reads as { p50: number; p99: number; max: number };
+console.log(
+  `\nthis machine's floor (a server that answers at once, the same generator, ${seconds} s): p50 ${m.p50.toFixed(1)} ms, p99 ${m.p99.toFixed(1)} ms, max ${m.max.toFixed(1)} ms`,
+);
 
 await phase('victim alone', false);
 await phase('victim under attack', true);
