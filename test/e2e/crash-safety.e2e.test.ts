@@ -484,14 +484,20 @@ describe.each(STORES)('on $name', ({ name, cycles }) => {
         const group = log.filter(
           (e) => e.streamName === `contract-${contractId}` || e.streamName.startsWith(`contract-${contractId}.`),
         );
-        const history = await call<{ events: { position: string }[] }>(
-          running.query.url,
-          tokens.ccg,
-          'GET',
-          `/contracts/${contractId}/history`,
-        );
-        expect(history.status).toBe(200);
-        expect(history.body.events.map((e) => e.position)).toEqual(group.map((e) => e.position.toString()));
+        const positions: string[] = [];
+        for (let after = ''; ; ) {
+          const history = await call<{ items: { position: string }[]; next: string | null }>(
+            running.query.url,
+            tokens.ccg,
+            'GET',
+            `/contracts/${contractId}/history?limit=1000${after}`,
+          );
+          expect(history.status).toBe(200);
+          positions.push(...history.body.items.map((e) => e.position));
+          if (history.body.next === null) break;
+          after = `&after=${history.body.next}`;
+        }
+        expect(positions).toEqual(group.map((e) => e.position.toString()));
         const paid = group
           .filter((e) => e.type === 'ExtraAccepted')
           .reduce((sum, e) => sum + (e.data as { amountPence: number }).amountPence, 0);

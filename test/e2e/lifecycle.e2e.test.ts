@@ -288,7 +288,7 @@ describe('extras (DOMAIN.md: Extras)', () => {
     // Roles: the CCG may not revise, the CSU may not accept its own charge.
     expect((await sys.post(csu, `/extras/${d}/accept`, { businessDate: '2025-09-21' })).status).toBe(403);
 
-    const list = expectStatus(await sys.get<{ extras: Body[] }>(csu, `/contracts/${id}/extras`), 200).body.extras;
+    const list = expectStatus(await sys.get<{ items: Body[] }>(csu, `/contracts/${id}/extras`), 200).body.items;
     const byId = new Map(list.map((x) => [x.extraId, x]));
     expect(list).toHaveLength(4);
     expect(byId.get(a)).toMatchObject({
@@ -313,8 +313,8 @@ describe('extras (DOMAIN.md: Extras)', () => {
       extrasPence: 550_000,
       disputedExtras: { count: 1, valuePence: 123_456 },
     });
-    const history = expectStatus(await sys.get<{ events: { type: string }[] }>(ccg, `/contracts/${id}/history`), 200)
-      .body.events;
+    const history = expectStatus(await sys.get<{ items: { type: string }[] }>(ccg, `/contracts/${id}/history`), 200)
+      .body.items;
     // 1 agreement + A 4 + B 4 + C 2 + D 1: refusals record nothing.
     expect(history).toHaveLength(12);
   });
@@ -370,8 +370,8 @@ describe('acute activity challenges (DOMAIN.md: Acute activity challenges)', () 
     // The CCG does not record the trust's replies (API.md: csu only).
     expect((await sys.post(ccg, `/challenges/${ch}/withdraw`, { businessDate: '2025-09-12' })).status).toBe(403);
 
-    const list = expectStatus(await sys.get<{ challenges: Body[] }>(ccg, `/contracts/${id}/challenges`), 200).body
-      .challenges;
+    const list = expectStatus(await sys.get<{ items: Body[] }>(ccg, `/contracts/${id}/challenges`), 200).body
+      .items;
     expect(list).toEqual([
       expect.objectContaining({
         challengeId: ch,
@@ -416,8 +416,8 @@ describe('acute activity challenges (DOMAIN.md: Acute activity challenges)', () 
     const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
     const recent = await raiseChallenge(id, yesterday, 222_222);
 
-    const list = expectStatus(await sys.get<{ challenges: Body[] }>(csu, `/contracts/${id}/challenges`), 200).body
-      .challenges;
+    const list = expectStatus(await sys.get<{ items: Body[] }>(csu, `/contracts/${id}/challenges`), 200).body
+      .items;
     const byId = new Map(list.map((c) => [c.challengeId, c]));
     // 10 working days after Tue 1 Jul 2025: 2,3,4,7,8,9,10,11,14,15 July.
     expect(byId.get(old)).toMatchObject({

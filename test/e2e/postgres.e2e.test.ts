@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTRACT_ID, DEMO_ACTORS, workedExample } from '@csu-ledger/cli';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../../packages/event-store/src/postgres/embedded-server.ts';
-import { startSystem, type System } from '../support/system.ts';
+import { allPages, startSystem, type System } from '../support/system.ts';
 
 let pg: EmbeddedServer;
 let sys: System;
@@ -38,5 +38,20 @@ describe('CSU Ledger on PostgreSQL', () => {
     const auditor = sys.as('auditor', 'NAO');
     const verdict = await sys.get<{ verdict: string }>(auditor, '/audit/verify');
     expect(verdict.body.verdict).toBe('intact');
+  });
+
+  // Issue 9: time travel and history run in a worker thread that opens the store itself, here PostgreSQL.
+  it('answers history and time travel from its fold worker, a page at a time', async () => {
+    const auditor = sys.as('auditor', 'NAO');
+    type Event = { type: string; recordedAt: string };
+    const history = await allPages<Event>(sys, auditor, `/contracts/${CONTRACT_ID}/history`, 5);
+    const approval = history.find((e) => e.type === 'SettlementApproved')!;
+    const before = new Date(Date.parse(approval.recordedAt) - 1).toISOString();
+    const then = await sys.get(auditor, `/contracts/${CONTRACT_ID}/settlements/2025-26-Q1?asAt=${before}`);
+    expect(then.body).toMatchObject({ status: 'open', netPayablePence: 41_700_000 });
+    const past = await allPages<Event>(sys, auditor, `/contracts/${CONTRACT_ID}/history?asAt=${before}`, 4);
+    expect(past).toEqual(history.slice(0, history.indexOf(approval)));
+    const asOf = await sys.get(auditor, `/contracts/${CONTRACT_ID}/settlements/2025-26-Q1?asOf=2025-05-31`);
+    expect(asOf.status).toBe(200);
   });
 });

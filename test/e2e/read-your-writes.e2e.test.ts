@@ -47,13 +47,14 @@ interface HistoryEvent {
   data: Record<string, unknown>;
 }
 const history = async (contractId: string, minPosition?: string): Promise<HistoryEvent[]> => {
-  const a = await sys.get<{ events: HistoryEvent[] }>(
+  const a = await sys.get<{ items: HistoryEvent[]; next: string | null }>(
     ccg,
-    `/contracts/${contractId}/history`,
+    `/contracts/${contractId}/history?limit=1000`,
     minPosition ? { minPosition } : {},
   );
   expect(a.status).toBe(200);
-  return a.body.events;
+  expect(a.body.next).toBeNull();
+  return a.body.items;
 };
 
 describe('read-your-writes (X-Min-Position)', () => {
@@ -85,12 +86,12 @@ describe('read-your-writes (X-Min-Position)', () => {
       );
       expect(raised.status).toBe(201);
       // Read at once with the position just answered: the new extra must be there.
-      const read = await sys.get<{ extras: { extraId: string }[] }>(csu, `/contracts/${id}/extras`, {
+      const read = await sys.get<{ items: { extraId: string }[] }>(csu, `/contracts/${id}/extras`, {
         minPosition: raised.body.position,
       });
       expect(read.status).toBe(200);
-      expect(read.body.extras.map((x) => x.extraId)).toContain(raised.body.extraId);
-      expect(read.body.extras).toHaveLength(i);
+      expect(read.body.items.map((x) => x.extraId)).toContain(raised.body.extraId);
+      expect(read.body.items).toHaveLength(i);
     }
   });
 
@@ -101,7 +102,7 @@ describe('read-your-writes (X-Min-Position)', () => {
     const next = (BigInt(body.position) + 1n).toString();
     // The read goes first and the write straight after (no pause that a busy machine could stretch past the read's
     // 5 s wait): the read reaches the query service long before the write has been projected.
-    const pending = sys.get<{ extras: unknown[] }>(csu, `/contracts/${id}/extras`, { minPosition: next });
+    const pending = sys.get<{ items: unknown[] }>(csu, `/contracts/${id}/extras`, { minPosition: next });
     const raised = await sys.post<{ extraId: string; position: string }>(
       csu,
       `/contracts/${id}/extras`,
@@ -110,7 +111,7 @@ describe('read-your-writes (X-Min-Position)', () => {
     expect(raised.body.position).toBe(next);
     const read = await pending;
     expect(read.status).toBe(200);
-    expect(read.body.extras).toEqual([expect.objectContaining({ extraId: raised.body.extraId, amountPence: 4242 })]);
+    expect(read.body.items).toEqual([expect.objectContaining({ extraId: raised.body.extraId, amountPence: 4242 })]);
     // GET /health reports the projected position (API.md), which now includes the write.
     const health = (await (await fetch(`${sys.queryUrl()}/health`)).json()) as { status: string; position?: string };
     expect(health, JSON.stringify(health)).toMatchObject({
@@ -304,8 +305,8 @@ describe('If-Match', () => {
       { headers: { 'If-Match': disputed.headers.get('etag')! } },
     );
     expect(fresh.status).toBe(200);
-    const extras = await sys.get<{ extras: unknown[] }>(ccg, `/contracts/${id}/extras`);
-    expect(extras.body.extras).toEqual([expect.objectContaining({ extraId: x, status: 'resolved', payablePence: 1 })]);
+    const extras = await sys.get<{ items: unknown[] }>(ccg, `/contracts/${id}/extras`);
+    expect(extras.body.items).toEqual([expect.objectContaining({ extraId: x, status: 'resolved', payablePence: 1 })]);
   });
 });
 

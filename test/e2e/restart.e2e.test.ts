@@ -3,7 +3,7 @@
 // SIGKILL must lose no write it acknowledged, and retries with the same Idempotency-Key must not write twice.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Answer } from '@csu-ledger/cli';
-import { startSystem, type System, type User } from '../support/system.ts';
+import { allPages, startSystem, type System, type User } from '../support/system.ts';
 import { smallContract } from '../support/contracts.ts';
 
 const CCG = '08J';
@@ -124,11 +124,11 @@ describe('the query service killed mid-stream', () => {
       extrasPence: 400_820,
       netPayablePence: 3_801_640,
     });
-    const events = ok(await sys.get<{ events: { position: string }[] }>(ccg, `/contracts/${id}/history`)).events;
+    const events = await allPages<{ position: string }>(sys, ccg, `/contracts/${id}/history`);
     // 1 agreement + 40 × (raise + accept) + 40 × (raise + resolve), each position once.
     expect(events).toHaveLength(1 + 4 * rounds);
     expect(new Set(events.map((e) => e.position)).size).toBe(events.length);
-    const extras = ok(await sys.get<{ extras: unknown[] }>(ccg, `/contracts/${id}/extras`)).extras;
+    const extras = await allPages(sys, ccg, `/contracts/${id}/extras`);
     expect(extras).toHaveLength(rounds);
   });
 });
@@ -172,12 +172,11 @@ describe('the command service killed with writes in flight', () => {
     await sys.start('command');
 
     // Every acknowledged write is in the log, at the position it was acknowledged with.
-    const before = ok(
-      await sys.get<{ events: { position: string; type: string; data: { extraId?: string } }[] }>(
-        ccg,
-        `/contracts/${id}/history`,
-      ),
-    ).events;
+    const before = await allPages<{ position: string; type: string; data: { extraId?: string } }>(
+      sys,
+      ccg,
+      `/contracts/${id}/history`,
+    );
     for (const a of acknowledged) {
       expect(before).toContainEqual(
         expect.objectContaining({
@@ -192,9 +191,7 @@ describe('the command service killed with writes in flight', () => {
     const retries = await Promise.all(Array.from({ length: n }, (_, k) => raise(k + 1)));
     for (const r of retries) expect(r.status).toBe(201);
     for (const a of acknowledged) expect(retries[a.i - 1]!.body).toEqual(a.answer);
-    const after = ok(
-      await sys.get<{ events: { type: string; data: { extraId?: string } }[] }>(ccg, `/contracts/${id}/history`),
-    ).events;
+    const after = await allPages<{ type: string; data: { extraId?: string } }>(sys, ccg, `/contracts/${id}/history`);
     const raised = after.filter((e) => e.type === 'ExtraRaised');
     expect(raised).toHaveLength(n);
     expect(new Set(raised.map((e) => e.data.extraId)).size).toBe(n);

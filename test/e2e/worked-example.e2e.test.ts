@@ -29,7 +29,8 @@ interface HistoryEvent {
   data: Record<string, unknown>;
 }
 interface History {
-  events: HistoryEvent[];
+  items: HistoryEvent[];
+  next: string | null;
 }
 
 // Positions answered by commands are decimal strings (API.md: `"position": "<global log position>"`).
@@ -166,11 +167,11 @@ describe('the worked example (DOMAIN.md), loaded through the API', () => {
   });
 
   it('lists the extras with their states and amounts', async () => {
-    const a = await sys.get<{ extras: unknown[] }>(csu, `${C}/extras`);
+    const a = await sys.get<{ items: unknown[] }>(csu, `${C}/extras`);
     expect(a.status).toBe(200);
     const [extra1, extra2] = [idOf('extra1'), idOf('extra2')];
-    expect(a.body.extras).toHaveLength(2);
-    expect(a.body.extras).toEqual(
+    expect(a.body.items).toHaveLength(2);
+    expect(a.body.items).toEqual(
       expect.arrayContaining([
         expect.objectContaining({
           extraId: extra1,
@@ -195,11 +196,11 @@ describe('the worked example (DOMAIN.md), loaded through the API', () => {
   });
 
   it('lists the challenges with values, responses, response deadlines and overdue', async () => {
-    const a = await sys.get<{ challenges: unknown[] }>(ccg, `${C}/challenges`);
+    const a = await sys.get<{ items: unknown[] }>(ccg, `${C}/challenges`);
     expect(a.status).toBe(200);
     const [ch1, ch2] = [idOf('challenge1'), idOf('challenge2')];
-    expect(a.body.challenges).toHaveLength(2);
-    expect(a.body.challenges).toEqual(
+    expect(a.body.items).toHaveLength(2);
+    expect(a.body.items).toEqual(
       expect.arrayContaining([
         expect.objectContaining({
           challengeId: ch1,
@@ -238,7 +239,7 @@ describe('the worked example (DOMAIN.md), loaded through the API', () => {
     expect(a.status).toBe(200);
     // The organisations' events belong to the register, not to the contract.
     const contractRequests = sent.filter((s) => !s.path.startsWith('/organisations'));
-    const events = a.body.events;
+    const events = a.body.items;
     expect(events.map((e) => e.type)).toEqual([
       'ContractAgreed',
       ...Array<string>(6).fill('DeliverableDelivered'),
@@ -335,7 +336,7 @@ describe('approving Q1 (DOMAIN.md: SettlementApproved)', () => {
     expect(a.body).toMatchObject({ status: 409, type: text, title: text, detail: text });
     expect(await sys.headPosition()).toBe(head);
     const after = await sys.get<History>(auditor, `${C}/history`);
-    expect(after.body.events).toHaveLength(before.body.events.length);
+    expect(after.body.items).toHaveLength(before.body.items.length);
     const settlement = await sys.get(ccg, `${C}/settlements/${Q1}`);
     expect(settlement.body).toMatchObject({ status: 'open', netPayablePence: 41_700_000 });
   });
@@ -366,7 +367,7 @@ describe('approving Q1 (DOMAIN.md: SettlementApproved)', () => {
       disputedExtras: { count: 1, valuePence: 420_000 },
     });
     const h = await sys.get<History>(auditor, `${C}/history`);
-    const approval = h.body.events.at(-1)!;
+    const approval = h.body.items.at(-1)!;
     // Issue 10: an approved settlement shows who approved it, and when (business date and recorded instant).
     expect(s.body).toMatchObject({
       approval: {
@@ -445,7 +446,7 @@ describe('approving Q1 (DOMAIN.md: SettlementApproved)', () => {
       recoveredPence: 1_000_000,
     });
     expect(resolved.status).toBe(200);
-    lateRecordedFrom = (await sys.get<History>(auditor, `${C}/history`)).body.events.find(
+    lateRecordedFrom = (await sys.get<History>(auditor, `${C}/history`)).body.items.find(
       (e) => e.type === 'ExtraRaised' && e.data.extraId === raised.body.extraId,
     )!.recordedAt;
 
@@ -472,11 +473,11 @@ describe('approving Q1 (DOMAIN.md: SettlementApproved)', () => {
       disputedExtras: { count: 1, valuePence: 420_000 },
       openChallenges: { count: 0, valuePence: 0 },
     });
-    const extras = await sys.get<{ extras: { extraId: string; settledInQuarter: string | null }[] }>(
+    const extras = await sys.get<{ items: { extraId: string; settledInQuarter: string | null }[] }>(
       ccg,
       `${C}/extras`,
     );
-    expect(extras.body.extras.find((x) => x.extraId === raised.body.extraId)).toMatchObject({
+    expect(extras.body.items.find((x) => x.extraId === raised.body.extraId)).toMatchObject({
       status: 'accepted',
       payablePence: 250_000,
       settledInQuarter: Q2,
@@ -530,14 +531,14 @@ describe('time travel (DOMAIN.md: Settlement; API.md: asOf, asAt)', () => {
       expect.objectContaining({ month: '2025-26-M03', status: 'pending' }),
     ]);
     const history = await sys.get<History>(auditor, `${C}/history?asOf=2025-05-31`);
-    expect(history.body.events.every((e) => e.businessDate! <= '2025-05-31')).toBe(true);
+    expect(history.body.items.every((e) => e.businessDate! <= '2025-05-31')).toBe(true);
     // Agreement, K1 M01, K2 M01, K3 M01, two challenges raised, the trust's response (30 May), two extras raised,
     // two disputes.
-    expect(history.body.events).toHaveLength(11);
+    expect(history.body.items).toHaveLength(11);
   });
 
   it('asAt an instant: only what the system had recorded by then; replaying up to the approval gives its figures', async () => {
-    const history = (await sys.get<History>(auditor, `${C}/history`)).body.events;
+    const history = (await sys.get<History>(auditor, `${C}/history`)).body.items;
     const approval = history.find((e) => e.type === 'SettlementApproved')!;
     const justBefore = new Date(Date.parse(approval.recordedAt) - 1).toISOString();
     const before = await sys.get(auditor, `${C}/settlements/${Q1}?asAt=${justBefore}`);
@@ -556,8 +557,8 @@ describe('time travel (DOMAIN.md: Settlement; API.md: asOf, asAt)', () => {
     );
     expect(q2Before.body).toMatchObject({ extrasPence: 0, recoveredPence: 0, netPayablePence: 36_000_000 });
     const asAtHistory = await sys.get<History>(auditor, `${C}/history?asAt=${approval.recordedAt}`);
-    expect(asAtHistory.body.events.at(-1)!.type).toBe('SettlementApproved');
-    expect(asAtHistory.body.events).toHaveLength(history.findIndex((e) => e === approval) + 1);
+    expect(asAtHistory.body.items.at(-1)!.type).toBe('SettlementApproved');
+    expect(asAtHistory.body.items).toHaveLength(history.findIndex((e) => e === approval) + 1);
   });
 });
 
@@ -596,8 +597,8 @@ describe('after two approvals (DOMAIN.md: Settlement, late items)', () => {
       extrasPence: 333_333,
       netPayablePence: 36_333_333,
     });
-    const extras = await sys.get<{ extras: { extraId: string }[] }>(ccg, `${C}/extras`);
-    expect(extras.body.extras.find((x) => x.extraId === raised.body.extraId)).toMatchObject({
+    const extras = await sys.get<{ items: { extraId: string }[] }>(ccg, `${C}/extras`);
+    expect(extras.body.items.find((x) => x.extraId === raised.body.extraId)).toMatchObject({
       settledInQuarter: '2025-26-Q3',
     });
   });

@@ -9,6 +9,7 @@ import { createPostgresEventStore, type RecordedEvent } from '@csu-ledger/event-
 import { startEmbeddedPostgres, type EmbeddedServer } from '../../packages/event-store/src/postgres/embedded-server.ts';
 import {
   agreeContract,
+  allPages,
   anotherCommandProcess,
   extraIn,
   must,
@@ -101,10 +102,8 @@ describe.each(['sqlite', 'postgres'] as const)('one command app on %s, many comm
     expect(after.slice(before.length).filter((e) => e.type === 'DeliverableDelivered')).toHaveLength(50);
 
     // and the read side agrees: the history shows each of them once
-    const history = must(
-      await h.get<{ events: { type: string; position: string }[] }>(await ccg(), `/contracts/${id}/history`),
-    );
-    const recorded = history.body.events.filter(
+    const history = await allPages<{ type: string; position: string }>(h, await ccg(), `/contracts/${id}/history`);
+    const recorded = history.filter(
       (e) => e.type === 'MeasurementReported' || e.type === 'DeliverableDelivered',
     );
     expect(recorded.map((e) => e.position).sort()).toEqual(replies.map((r) => r.body.position).sort());

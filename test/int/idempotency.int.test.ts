@@ -231,8 +231,8 @@ describe('creations retried name the same new id', () => {
     expect(await h.head()).toBe(before + 1n);
     expect((await eventsAt(contractStream(extraId))).map((e) => e.type)).toEqual(['ExtraRaised']);
     // the read side lists it once
-    const extras = must(await h.get<{ extras: { extraId: string }[] }>(await ccg(), `/contracts/${contractId}/extras`))
-      .body.extras;
+    const extras = must(await h.get<{ items: { extraId: string }[] }>(await ccg(), `/contracts/${contractId}/extras`))
+      .body.items;
     expect(extras.filter((x) => x.extraId === extraId)).toHaveLength(1);
   });
 

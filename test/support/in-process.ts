@@ -14,13 +14,25 @@ import { applyServerTimeouts, createLogger, createMetrics, type Logger, type Rat
 // The services' package.json files export ./src/index.ts, which does not exist yet: import the factories directly.
 import { createCommandApp } from '../../services/command-service/src/app.ts';
 import { createQueryApp } from '../../services/query-service/src/app.ts';
+import type { PastRunner } from '../../services/query-service/src/past-runner.ts';
 import { startProjector } from '../../services/query-service/src/projector.ts';
-import { openReadModels } from '../../services/query-service/src/read-models.ts';
+import { openReadModels, type ReadModels } from '../../services/query-service/src/read-models.ts';
 
 /** The instant both services believe it is: a Tuesday, long after FY 2025-26 ended and inside FY 2026-27. */
 export const FIXED_NOW = '2026-11-24T12:00:00Z';
 /** `FIXED_NOW` as a date in England: business dates after it are in the future. */
 export const TODAY = '2026-11-24';
+
+/**
+ * The store's clock for recorded times: running from a day before `FIXED_NOW`, as real time passes. Recorded times
+ * then lie before the services' "now", as they do in a real deployment, so that `asAt` a recorded time is never in
+ * the future (DOMAIN.md: Limits) however long after FIXED_NOW the tests run.
+ */
+export const recordingClock = (): (() => Date) => {
+  const start = performance.now();
+  const base = Date.parse(FIXED_NOW) - 86_400_000;
+  return () => new Date(base + Math.floor(performance.now() - start));
+};
 
 export type Json = Record<string, unknown>;
 
@@ -72,6 +84,12 @@ export interface InProcessOptions {
    * harness's temporary folder. The harness owns it either way: `close()` closes it. The read models stay in SQLite.
    */
   store?: EventStore;
+  /** The harness's own SQLite store's source of recorded times; default `recordingClock()`. */
+  storeClock?: () => Date;
+  /** Wraps the query app's read models (to watch what a route reads); default as they are. */
+  wrapModels?: (models: ReadModels) => ReadModels;
+  /** Where time travel and history run (the query app's `past`); default inline on the store. */
+  past?: (ctx: { store: EventStore; storePath: string | undefined; models: ReadModels; modelsPath: string }) => PastRunner;
 }
 
 export interface InProcess {
@@ -135,12 +153,13 @@ export const startInProcess = async (options: InProcessOptions = {}): Promise<In
   const metrics = { command: createMetrics('command'), query: createMetrics('query') };
   if (options.store === undefined) {
     storePath = join(dir, 'events.db');
-    store = createSqliteEventStore(storePath, { onCommit: metrics.command.store.committed });
+    store = createSqliteEventStore(storePath, { clock: options.storeClock ?? recordingClock(), onCommit: metrics.command.store.committed });
   } else {
     store = options.store;
   }
   const commandStore = observeStore(store, metrics.command.store);
-  const models = openReadModels(join(dir, 'read-models.db'));
+  const modelsPath = join(dir, 'read-models.db');
+  const models = openReadModels(modelsPath);
   const { logDestination } = options;
   const logger =
     logDestination === undefined
@@ -153,7 +172,21 @@ export const startInProcess = async (options: InProcessOptions = {}): Promise<In
   const limits = options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit };
   const authFailureLimit = options.authFailureLimit ?? (options.rateLimit === false ? false : undefined);
   const command = await listen(createCommandApp({ store: commandStore, metrics: metrics.command, verify, logger, clock, ...limits, authFailureLimit }), options.serverTimeouts);
-  const query = await listen(createQueryApp({ store, models, projector, verify, logger, metrics: metrics.query, clock, ...limits }), options.serverTimeouts);
+  const past = options.past?.({ store, storePath, models, modelsPath });
+  const query = await listen(
+    createQueryApp({
+      store,
+      models: options.wrapModels?.(models) ?? models,
+      projector,
+      verify,
+      logger,
+      metrics: metrics.query,
+      clock,
+      ...limits,
+      ...(past ? { past } : {}),
+    }),
+    options.serverTimeouts,
+  );
 
   const tokens = new Map<string, Promise<string>>();
   let position = 0n;
@@ -206,6 +239,7 @@ export const startInProcess = async (options: InProcessOptions = {}): Promise<In
     head: () => store.headPosition(),
     close: async () => {
       await Promise.all([shut(command.server), shut(query.server)]);
+      await past?.close();
       projector.stop();
       models.close();
       await store.close();
@@ -264,6 +298,20 @@ export const anotherCommandProcess = async (h: InProcess): Promise<OtherProcess>
       await raw.close();
     },
   };
+};
+
+/** Every item of a paged list (API.md: `limit`, `after`, `next`), following `next` until it is null. */
+export const allPages = async <T = Json>(h: InProcess, token: string, path: string, limit = 1_000): Promise<T[]> => {
+  const items: T[] = [];
+  const join = path.includes('?') ? '&' : '?';
+  let next: string | null = null;
+  do {
+    const after: string = next === null ? '' : `&after=${encodeURIComponent(next)}`;
+    const page = must(await h.get<{ items: T[]; next: string | null }>(token, `${path}${join}limit=${limit}${after}`));
+    items.push(...page.body.items);
+    next = page.body.next;
+  } while (next !== null);
+  return items;
 };
 
 /** For fixtures: the reply when it is a success, else an error showing what the service said. */

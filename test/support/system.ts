@@ -165,3 +165,18 @@ export const problem = (status: number, code: string) => ({
   contentType: expect.stringContaining('application/problem+json') as unknown,
   code,
 });
+
+/** Every item of a paged list (API.md: `limit`, `after`, `next`), following `next` until it is null. */
+export const allPages = async <T = Body>(sys: System, user: User, path: string, limit = 1_000): Promise<T[]> => {
+  const items: T[] = [];
+  const join = path.includes('?') ? '&' : '?';
+  let next: string | null = null;
+  do {
+    const after: string = next === null ? '' : `&after=${encodeURIComponent(next)}`;
+    const page = await sys.get<{ items: T[]; next: string | null }>(user, `${path}${join}limit=${limit}${after}`);
+    if (page.status !== 200) throw new Error(`GET ${path}: ${page.status} ${JSON.stringify(page.body)}`);
+    items.push(...page.body.items);
+    next = page.body.next;
+  } while (next !== null);
+  return items;
+};

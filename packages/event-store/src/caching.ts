@@ -41,7 +41,7 @@ export const withStreamCache = (store: EventStore, { maxEvents = 200_000 }: Cach
       if (cached && first && !result.duplicate && first.revision === cached.length) remember(name, [...cached, ...result.events]);
       return result;
     },
-    readStreamGroup: (root) => store.readStreamGroup(root),
+    readStreamGroup: (root, options) => store.readStreamGroup(root, options),
     readAll: (o) => store.readAll(o),
     headPosition: () => store.headPosition(),
     subscribeToAll: (o) => store.subscribeToAll(o),

@@ -52,13 +52,23 @@ export interface ReadAllOptions {
   maxCount?: number | undefined;
 }
 
+export interface ReadGroupOptions {
+  /** Exclusive: the group's events with a position after this one. Default: from the start. */
+  after?: bigint | undefined;
+  /** At most this many events (a page); default all. */
+  maxCount?: number | undefined;
+}
+
 export interface EventStore {
   /** Appends all the events or none, atomically. */
   appendToStream(streamName: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult>;
   /** The stream's events in revision order (from `fromRevision`, default 0); [] when it does not exist. */
   readStream(streamName: string, options?: { fromRevision?: number | undefined }): Promise<RecordedEvent[]>;
-  /** Events of the stream `root` and of every stream named `root.<anything>`, in global order. */
-  readStreamGroup(root: string): Promise<RecordedEvent[]>;
+  /**
+   * Events of the stream `root` and of every stream named `root.<anything>`, in global order; with `after` and
+   * `maxCount`, one page of them, so that a long group can be read without holding it whole.
+   */
+  readStreamGroup(root: string, options?: ReadGroupOptions): Promise<RecordedEvent[]>;
   /** Events of all streams in global order. */
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
   /** Position of the last event in the log, 0n when empty. */
@@ -102,3 +112,10 @@ export class DuplicateEventIdError extends Error {
 /** Stream names with the group root: the stream itself or `root.<child>`. */
 export const inStreamGroup = (streamName: string, root: string): boolean =>
   streamName === root || streamName.startsWith(`${root}.`);
+
+/** Refuses a `maxCount` that is not a whole number >= 0 (readAll, readStreamGroup), as every adapter does. */
+export const checkMaxCount = (maxCount: number | undefined): void => {
+  if (maxCount !== undefined && !(Number.isInteger(maxCount) && maxCount >= 0)) {
+    throw new RangeError(`maxCount must be a whole number >= 0, got ${maxCount}`);
+  }
+};

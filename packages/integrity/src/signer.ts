@@ -132,7 +132,7 @@ export const signingAfter = (
     return result;
   },
   readStream: (name, options) => store.readStream(name, options),
-  readStreamGroup: (root) => store.readStreamGroup(root),
+  readStreamGroup: (root, options) => store.readStreamGroup(root, options),
   readAll: (options) => store.readAll(options),
   headPosition: () => store.headPosition(),
   subscribeToAll: (options) => store.subscribeToAll(options),

@@ -270,19 +270,35 @@ export const createVerifier = (publicKey: KeyObject | undefined, options: Verify
   };
 };
 
-/** Checks a whole log given in global order (a store's `readLog`, or an array of events). */
+/** Events checked between two turns given to the event loop (a few milliseconds of hashing). */
+export const VERIFY_CHUNK = 500;
+
+const giveWay = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Checks a whole log given in global order (a store's `readLog`, or an array of events). It gives the event loop a
+ * turn every `VERIFY_CHUNK` events: a service checking its log goes on answering meanwhile (issue 9, item 4). A
+ * store's reads resolve at once (SQLite is synchronous), so awaiting them alone would never let anything else run.
+ */
 export const verifyLog = async (
   events: AsyncIterable<RecordedEvent> | Iterable<RecordedEvent>,
   publicKey: KeyObject | undefined,
   options: VerifyOptions = {},
 ): Promise<Verdict> => {
   const verifier = createVerifier(publicKey, options);
-  for await (const event of events) if (!verifier.push(event)) break;
+  let sinceTurn = 0;
+  for await (const event of events) {
+    if (!verifier.push(event)) break;
+    if (++sinceTurn >= VERIFY_CHUNK) {
+      sinceTurn = 0;
+      await giveWay();
+    }
+  }
   return verifier.finish();
 };
 
 /** Every event of the store in global order, read in pages so a long log is never held whole. */
-export async function* readLog(store: EventStore, pageSize = 5_000): AsyncGenerator<RecordedEvent> {
+export async function* readLog(store: EventStore, pageSize = 1_000): AsyncGenerator<RecordedEvent> {
   let after: bigint | undefined;
   for (;;) {
     const page = await store.readAll({ after, maxCount: pageSize });

@@ -152,6 +152,19 @@ describe('pnpm ledger verify and export', () => {
     expect((await ledger(['verify', '--file', file])).code).toBe(0);
   });
 
+  // Issue 9, item 5: an instant without an offset was read in the host's time zone, 2025-02-30 became 2 March.
+  it('export --asAt refuses what the query service refuses: no offset, no such date, the future', async () => {
+    for (const [asAt, message] of [
+      ['2025-07-21T12:00:00', /UTC offset/],
+      ['2025-02-30T12:00:00Z', /not a date in the calendar/],
+      ['9999-12-31T23:59:59Z', /in the future/],
+    ] as const) {
+      const r = await ledger(['export', '--contract', CONTRACT_ID, '--asAt', asAt]);
+      expect(r.code, r.stderr).not.toBe(0);
+      expect(r.stderr).toMatch(message);
+    }
+  });
+
   it('verify --file: exit 1 naming the line altered in the file', async () => {
     const lines = readFileSync(exported, 'utf8').trimEnd().split('\n');
     const i = lines.findIndex((l) => l.includes('"netPayablePence":41700000'));

@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { contractStream, isContractId } from '@csu-ledger/domain';
+import { parseInstant } from '@csu-ledger/query-service/time-travel';
 import { defaultStoreSpec, inStreamGroup, openEventStore, type EventStore, type RecordedEvent } from '@csu-ledger/event-store';
 import {
   HEADS_SIGNED,
@@ -79,16 +80,19 @@ export const verifyCommand = async (args: string[], env: CliEnvironment, out: (l
   return verdict.ok ? 0 : 1;
 };
 
+/** The query service's rule for asAt (DOMAIN.md: Limits): an explicit offset, a real instant, never in the future. */
 const asInstant = (text: string): string => {
-  const at = /^\d{4}-\d{2}-\d{2}T/.test(text) ? new Date(text) : undefined;
-  if (!at || Number.isNaN(at.getTime())) throw new Error(`--asAt must be an ISO 8601 instant such as 2025-07-21T12:00:00Z, got ${JSON.stringify(text)}`);
-  return at.toISOString();
+  const at = parseInstant('--asAt', text, new Date());
+  if (!at.ok) throw new Error(at.message);
+  return at.value.iso;
 };
 
 /** The contract's group and the signed heads over it, in global order, as they were recorded by `asAt`. */
 export const contractHistory = async (store: EventStore, contractId: string, asAt?: string): Promise<RecordedEvent[]> => {
   const root = contractStream(contractId);
-  const known = (e: RecordedEvent) => asAt === undefined || e.recordedAt <= asAt;
+  const until = asAt === undefined ? undefined : Date.parse(asAt);
+  // instants compared as instants, not as text
+  const known = (e: RecordedEvent) => until === undefined || Date.parse(e.recordedAt) <= until;
   const group = (await store.readStreamGroup(root)).filter(known);
   const signatures = (await store.readStream(HEADS_STREAM)).filter(
     (e) => known(e) && e.type === HEADS_SIGNED && (parseHeadsSigned(e.data)?.heads.some((h) => inStreamGroup(h.streamName, root)) ?? false),

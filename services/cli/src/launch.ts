@@ -2,7 +2,7 @@
 // runs them and the end-to-end tests exercise them. Each logs "<name> service listening" with its url when ready.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, closeSync, createWriteStream, mkdirSync, openSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../../..');
@@ -32,6 +32,8 @@ export interface LaunchOptions {
   logDir?: string;
   /** Extra Node options for the service processes (e.g. --cpu-prof for a benchmark). */
   nodeArgs?: string[];
+  /** Another checkout to run the services from (a benchmark comparing two versions); default this one. */
+  root?: string;
 }
 
 /** The address a service logged when it began listening: its JSON log line `{"msg":"<name> service listening","url":…}`. */
@@ -59,7 +61,9 @@ export const startService = (name: ServiceName, opts: LaunchOptions): Promise<Ru
   chmodSync(logPath, 0o600);
   const log = createWriteStream(logPath, { flags: 'a' });
   const port = { command: opts.commandPort, query: opts.queryPort, console: opts.consolePort }[name];
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), SERVICE_MAINS[name]], {
+  // another checkout's services (a benchmark comparing commits), at the same paths in it
+  const main = opts.root ? resolve(opts.root, relative(root, SERVICE_MAINS[name])) : SERVICE_MAINS[name];
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), main], {
     env: {
       ...process.env,
       LEDGER_DATA_DIR: opts.dataDir,

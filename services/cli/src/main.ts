@@ -72,7 +72,10 @@ LEDGER_READ_MODELS (default <data dir>/read-models.db), LEDGER_BODY_LIMIT (defau
 LEDGER_RATE_LIMIT_BURST and LEDGER_RATE_LIMIT_PER_SECOND (per caller; burst 0 turns the limit off),
 LEDGER_AUTH_FAILURE_BURST and LEDGER_AUTH_FAILURE_PER_SECOND (requests without a good token per client address;
 burst 0 turns the limit off),
-LEDGER_PROJECTION_SKIP (positions of known-bad events the query service may pass over, logged).
+LEDGER_PROJECTION_SKIP (positions of known-bad events the query service may pass over, logged),
+LEDGER_FOLD_WORKERS (threads for time travel and history, default 1; 0 runs them in the event loop),
+LEDGER_PAST_QUEUE_PER_ORG and LEDGER_PAST_QUEUE (their waiting jobs per organisation, default 8, then 429;
+and in all, default 128, then 503).
 See README.md: Configuration.
 `;
 

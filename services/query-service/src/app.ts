@@ -1,25 +1,19 @@
 // The query service's HTTP app: every GET of API.md, organisation-scoped, with read-your-writes (X-Min-Position).
-import type { Express, Request, RequestHandler } from 'express';
+// Lists and history are paged and every query parameter is checked (query-params.ts). What costs in proportion to a
+// contract's whole log (time travel, history) runs as a job behind a fair, bounded scheduler, in a worker thread in
+// production (past-runner.ts), so that one organisation's heavy reads cannot stall the others'.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { Express, Request, RequestHandler, Response } from 'express';
 import {
-  compareQuarters,
-  contractStream,
-  monthsBetween,
-  quarterOfMonth,
-  eventsAsOf,
-  foldLedger,
   isContractId,
-  isFinancialYear,
-  isIsoDate,
   isOrgCode,
   isQuarterId,
+  lastDayOfQuarter,
   londonDate,
-  performanceView,
-  settlementView,
+  parseChildId,
+  quartersOfYear,
   supportSpend,
-  type AgreedContract,
-  type ContractLedger,
   type IsoDate,
-  type StoredLedgerEvent,
 } from '@csu-ledger/domain';
 import {
   authenticate,
@@ -34,10 +28,17 @@ import { baseApp, finishApp, HttpError, rateLimit, type Logger, type Metrics, ty
 import { verifyStore, type Verdict } from '@csu-ledger/integrity';
 import type { KeyObject } from 'node:crypto';
 import { healthRoute } from './health.ts';
+import { jsonOrThrow, type Job } from './past.ts';
+import { createInlineRunner, type PastRunner } from './past-runner.ts';
+import { compareText, decodeCursor, encodeCursor, pageByKey, type ListName } from './paging.ts';
 import type { Projector } from './projector.ts';
 import { refuseQuarantined } from './quarantine.ts';
-import type { HistoryRow, ReadModels } from './read-models.ts';
-import { challengesView, contractDetail, contractSummary, extrasView } from './views.ts';
+import { parseQuery, querySchemas, type Route } from './query-params.ts';
+import type { ReadModels } from './read-models.ts';
+import { factsOf, nameKnown, namesFrom, registeredKnown, type Names } from './register.ts';
+import type { SummaryScope } from './summaries.ts';
+import type { TimeTravel } from './time-travel.ts';
+import { contractSummary, renderView, type Agreed, type ViewRequest } from './views.ts';
 
 export interface QueryAppOptions {
   /** Request counts and latency, and GET /metrics (issue 10). */
@@ -54,14 +55,72 @@ export interface QueryAppOptions {
   rateLimit?: RateLimitOptions | false | undefined;
   /** The public key that signed chain heads verify with (GET /audit/verify); undefined when there is none yet. */
   integrityKey?: () => Promise<KeyObject | undefined>;
+  /** Where time travel and history run (past-runner.ts); default inline on `store`, one job at a time. */
+  past?: PastRunner;
 }
 
-type Agreed = ContractLedger & { contract: AgreedContract };
+const badCursor = (): never => {
+  throw new HttpError('validation-failed', 'after is not a cursor of this list', {
+    errors: [{ path: 'after', message: "not a cursor of this list: pass the previous page's next as it was given" }],
+  });
+};
+
+/** The key an `after` cursor carries, checked to be a key this list could have written. */
+const cursorKey = (list: ListName, after: string | undefined, valid: (key: string) => boolean): string | undefined => {
+  if (after === undefined) return undefined;
+  const key = decodeCursor(list, after);
+  return key !== undefined && valid(key) ? key : badCursor();
+};
+/** Records a contract's ledger holds (money items, extras, challenges): what its views cost in proportion to. */
+const weights = new WeakMap<Agreed, { position: string; weight: number }>();
+const ledgerWeight = (l: Agreed): number => {
+  // Counted once per position the ledger reaches (the read models change cached ledgers in place).
+  const hit = weights.get(l);
+  if (hit?.position === l.position) return hit.weight;
+  const weight = l.moneyItems.length + Object.keys(l.extras).length + Object.keys(l.challenges).length;
+  weights.set(l, { position: l.position, weight });
+  return weight;
+};
+/** From this many records a contract's views now are jobs too (a few milliseconds each on an idle machine). */
+const HEAVY_LEDGER = 2_000;
+
+/** Names looked up once each within one answer (the same few parties and trusts recur). */
+const onceEach = (names: Names): Names => {
+  const known = new Map<string, string | undefined>();
+  return (code, on) => {
+    const key = `${code}|${on}`;
+    if (!known.has(key)) known.set(key, names(code, on));
+    return known.get(key);
+  };
+};
+
+/** How often the event loop's delay is sampled (monitorEventLoopDelay's resolution). */
+const LOOP_SAMPLE_MS = 10;
+const isPosition = (k: string): boolean => /^(0|[1-9]\d{0,18})$/.test(k);
+
+/** Answers a JSON text made elsewhere (a job's), as res.json would answer the value. */
+const sendJson = (res: Response, json: string): void => {
+  res.type('application/json').send(json);
+};
+
+/** Aborted when the client goes away before its answer is written (a queued job is then dropped). */
+const abandonment = (res: Response): AbortSignal => {
+  const controller = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) controller.abort();
+  });
+  return controller.signal;
+};
 
 export const createQueryApp = (o: QueryAppOptions): Express => {
   const { models, projector, store } = o;
   const clock = o.clock ?? (() => new Date());
+  const past = o.past ?? createInlineRunner(store, {}, models);
+  const params = querySchemas(clock);
   const app = baseApp({ logger: o.logger, metrics: o.metrics });
+  // The event loop's delay, for operators and for `pnpm bench:isolation` (GET /diagnostics/event-loop).
+  const loopDelay = monitorEventLoopDelay({ resolution: LOOP_SAMPLE_MS });
+  loopDelay.enable();
 
   app.get('/health', healthRoute(projector, o.verify));
   app.use(authenticate(o.verify));
@@ -78,65 +137,57 @@ export const createQueryApp = (o: QueryAppOptions): Express => {
         }),
       );
     }
-    projector
-      .waitFor(BigInt(header), o.minPositionWaitMs ?? 5_000)
-      .then(
-        (ok) =>
-          next(
-            ok
-              ? undefined
-              : new HttpError('not-ready', `the read models have not reached position ${header} yet`, {
-                  headers: { 'Retry-After': '1' },
-                }),
-          ),
-        next,
-      );
+    projector.waitFor(BigInt(header), o.minPositionWaitMs ?? 5_000).then(
+      (ok) =>
+        next(
+          ok
+            ? undefined
+            : new HttpError('not-ready', `the read models have not reached position ${header} yet`, {
+                headers: { 'Retry-After': '1' },
+              }),
+        ),
+      next,
+    );
   };
   app.use(minPosition);
   app.use(refuseQuarantined(models)); // a contract whose projection failed: 503 with the reason (quarantine.ts)
 
   const today = (): IsoDate => londonDate(clock());
+  const query = <T>(route: Route<T>, req: Request): T => parseQuery(route, req);
 
-  /** `asOf` and `asAt` (API.md: Time travel), validated; "now" for pending is the asOf date when one is given. */
-  const timeTravel = (req: Request): { asOf?: IsoDate; asAt?: string; now: IsoDate } | undefined => {
-    const { asOf, asAt } = req.query;
-    if (asOf === undefined && asAt === undefined) return undefined;
-    const errors: { path: string; message: string }[] = [];
-    if (asOf !== undefined && !(typeof asOf === 'string' && isIsoDate(asOf)))
-      errors.push({ path: 'asOf', message: 'must be a date YYYY-MM-DD' });
-    const at = typeof asAt === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(asAt) ? new Date(asAt) : undefined;
-    if (asAt !== undefined && (!at || Number.isNaN(at.getTime())))
-      errors.push({ path: 'asAt', message: 'must be an ISO 8601 instant' });
-    if (errors.length > 0) throw new HttpError('validation-failed', 'invalid time-travel parameters', { errors });
-    const asAtIso = at?.toISOString();
-    const now = typeof asOf === 'string' ? asOf : at ? londonDate(at) : today();
-    return { ...(typeof asOf === 'string' ? { asOf } : {}), ...(asAtIso ? { asAt: asAtIso } : {}), now };
-  };
+  /** The register's names as the read models hold them: everything recorded so far. */
+  const currentNames: Names = namesFrom((code) => factsOf(models.organisation(code)));
 
-  /** The contract's ledger as the caller may see it, now or as of a past date/instant (then folded from the log). */
-  const ledgerFor = async (req: Request): Promise<{ ledger: Agreed; now: IsoDate; past?: HistoryRow[] }> => {
+  /** The contract as the read models hold it, if the caller may see it; else 404 (never reveal another's). */
+  const visibleLedger = (req: Request): Agreed => {
     const actor = requireActor(req);
     const id = String(req.params.id);
     const current = isContractId(id) ? models.ledger(id) : undefined;
     if (!current || current.contract.status !== 'agreed' || !canSeeContract(actor, current.contract)) {
       throw new HttpError('not-found', `no contract ${id} that you can see`);
     }
-    const when = timeTravel(req);
-    if (!when) return { ledger: current as Agreed, now: today() };
-    // The past is computed from the log itself, never from read-model rows.
-    const events = eventsAsOf(
-      (await store.readStreamGroup(contractStream(id))) as unknown as StoredLedgerEvent[],
-      when,
-    );
-    const past = foldLedger(events);
-    if (past.contract.status !== 'agreed')
-      throw new HttpError('not-found', `contract ${id} had not been agreed by then`);
-    const rows = events.map((e) => ({
-      ...e,
-      position: e.position.toString(),
-      eventId: (e as unknown as { eventId: string }).eventId,
-    }));
-    return { ledger: past as Agreed, now: when.now, past: rows as unknown as HistoryRow[] };
+    return current as Agreed;
+  };
+
+  /** A job in the caller's organisation's turn (scheduler.ts); its JSON answer, or its problem thrown. */
+  const runPast = async (req: Request, res: Response, job: Job): Promise<void> => {
+    const result = await past.run(requireActor(req).org.toUpperCase(), job, abandonment(res));
+    if (!result.ok && result.log) req.log.error({ failure: result.log }, 'a time-travel or history job failed');
+    sendJson(res, jsonOrThrow(result));
+  };
+
+  /**
+   * A contract view now, from the read models, or at a past moment, from the log (a job). A view of a very large
+   * contract now costs tens of milliseconds or more (a settlement over 10,000 money items, a page of 1,000
+   * challenges): that too is a job, run where the folds run, in its organisation's turn.
+   */
+  const contractView = async (req: Request, res: Response, request: ViewRequest, when: TimeTravel | undefined) => {
+    const ledger = visibleLedger(req);
+    const contractId = ledger.contract.contractId;
+    if (when) return runPast(req, res, { kind: 'view', contractId, when, request });
+    if (ledgerWeight(ledger) >= HEAVY_LEDGER)
+      return runPast(req, res, { kind: 'view-now', contractId, request, now: today() });
+    res.json(renderView(ledger, request, onceEach(currentNames), today()));
   };
 
   const quarterParam = (req: Request): string => {
@@ -148,134 +199,136 @@ export const createQueryApp = (o: QueryAppOptions): Express => {
     return q;
   };
 
-  const orgs = (code: string) => models.organisation(code);
-
   app.get('/contracts', (req, res) => {
     const actor = requireActor(req);
+    const { limit, after } = query(params.list, req);
+    const from = cursorKey('contracts', after, isContractId);
+    // auth's canSeeContract as an index lookup, then checked again row by row
+    const wide = actor.roles.some((r) => r === 'admin' || r === 'auditor');
+    const scope: SummaryScope = wide
+      ? { all: true }
+      : {
+          all: false,
+          ccg: actor.roles.includes('ccg') ? actor.org : undefined,
+          csu: actor.roles.includes('csu') ? actor.org : undefined,
+        };
+    const rows = models.contractSummaries(scope, from, limit + 1);
     const now = today();
-    const visible = models
-      .contracts()
-      .filter((l): l is Agreed => l.contract.status === 'agreed' && canSeeContract(actor, l.contract));
-    res.json({ contracts: visible.map((l) => contractSummary(l, orgs, now)) });
+    const shown = rows.slice(0, limit).filter((r) => canSeeContract(actor, r));
+    const names = onceEach(currentNames);
+    const next = rows.length > limit ? encodeCursor('contracts', rows[limit - 1]!.contractId) : null;
+    res.json({ items: shown.map((r) => contractSummary(r, names, now)), next });
   });
   app.get('/contracts/:id', async (req, res) => {
-    const { ledger, now } = await ledgerFor(req);
-    res.json(contractDetail(ledger, orgs, now));
+    const { when } = query(params.view, req);
+    await contractView(req, res, { view: 'contract' }, when);
   });
   app.get('/contracts/:id/performance/:quarter', async (req, res) => {
-    const q = quarterParam(req);
-    const { ledger, now } = await ledgerFor(req);
-    res.json(performanceView(ledger, q, now));
+    const quarter = quarterParam(req);
+    const { when } = query(params.view, req);
+    await contractView(req, res, { view: 'performance', quarter }, when);
   });
   app.get('/contracts/:id/settlements/:quarter', async (req, res) => {
-    const q = quarterParam(req);
-    const { ledger, now } = await ledgerFor(req);
-    res.json(settlementView(ledger, q, now));
+    const quarter = quarterParam(req);
+    const { when } = query(params.view, req);
+    await contractView(req, res, { view: 'settlement', quarter }, when);
   });
-  // Money items dated in an approved quarter but recorded after its approval, so counted in a later quarter
-  // (DOMAIN.md: Settlement, roll-forward): what arrived late, when, for how much, where it landed and who recorded it.
   app.get('/contracts/:id/settlements/:quarter/late-items', async (req, res) => {
-    const q = quarterParam(req);
-    const { ledger } = await ledgerFor(req);
-    const approved = ledger.contract.approvals[q];
-    res.json({
-      contractId: ledger.contract.contractId,
-      quarter: q,
-      status: approved ? 'approved' : 'open',
-      approvedOn: approved?.businessDate ?? null,
-      items: ledger.moneyItems
-        .filter((i) => i.dueQuarter === q && i.landingQuarter !== q)
-        .map((i) => ({
-          kind: i.kind,
-          id: i.id,
-          eventType: i.eventType,
-          position: i.position,
-          businessDate: i.businessDate,
-          recordedAt: i.recordedAt,
-          amountPence: i.amountPence,
-          landedIn: i.landingQuarter,
-          recordedBy: i.actor,
-        })),
-    });
+    const quarter = quarterParam(req);
+    const { when, limit, after } = query(params.viewList, req);
+    const page = { limit, after: cursorKey('late-items', after, isPosition) };
+    await contractView(req, res, { view: 'late-items', quarter, page }, when);
   });
-  // Every quarter of the term (and any later one a late money item rolled into), for a finance officer's overview.
   app.get('/contracts/:id/settlements', async (req, res) => {
-    const { ledger, now } = await ledgerFor(req);
-    const c = ledger.contract;
-    const quarters = new Set(monthsBetween(c.firstMonth, c.termEndMonth).map(quarterOfMonth));
-    for (const item of ledger.moneyItems) quarters.add(item.landingQuarter);
-    const ordered = [...quarters].sort(compareQuarters);
-    res.json({ contractId: c.contractId, settlements: ordered.map((q) => settlementView(ledger, q, now)) });
+    const { when, limit, after } = query(params.viewList, req);
+    const page = { limit, after: cursorKey('settlements', after, isQuarterId) };
+    await contractView(req, res, { view: 'settlements', page }, when);
   });
   app.get('/contracts/:id/extras', async (req, res) => {
-    const { ledger } = await ledgerFor(req);
-    res.json({ contractId: ledger.contract.contractId, extras: extrasView(ledger) });
+    const { when, limit, after } = query(params.viewList, req);
+    const page = { limit, after: cursorKey('extras', after, (k) => parseChildId(k, 'extra') !== undefined) };
+    await contractView(req, res, { view: 'extras', page }, when);
   });
   app.get('/contracts/:id/challenges', async (req, res) => {
-    const { ledger, now } = await ledgerFor(req);
-    res.json({ contractId: ledger.contract.contractId, challenges: challengesView(ledger, orgs, now) });
+    const { when, limit, after } = query(params.viewList, req);
+    const page = { limit, after: cursorKey('challenges', after, (k) => parseChildId(k, 'challenge') !== undefined) };
+    await contractView(req, res, { view: 'challenges', page }, when);
   });
+  // Now: from the read models' rows, as every other view (history-rows.ts); in the past: from the log (history.ts).
+  // Either way a page at a time, as a job in the caller's organisation's turn.
   app.get('/contracts/:id/history', async (req, res) => {
-    const { ledger, past } = await ledgerFor(req);
-    const id = ledger.contract.contractId;
-    const rows = past ?? models.history(id);
-    res.json({
-      contractId: id,
-      events: rows.map((r) => {
-        const m = r.metadata as { actor?: unknown; correlationId?: string; causationId?: string };
-        return {
-          position: r.position,
-          eventId: r.eventId,
-          streamName: r.streamName,
-          revision: r.revision,
-          type: r.type,
-          businessDate: (r.data as { businessDate?: string }).businessDate ?? null,
-          recordedAt: r.recordedAt,
-          actor: m.actor ?? null,
-          correlationId: m.correlationId ?? null,
-          causationId: m.causationId ?? null,
-          data: r.data,
-        };
-      }),
-    });
+    const { when, limit, after, types, from, to } = query(params.history, req);
+    const key = cursorKey('history', after, isPosition);
+    const ledger = visibleLedger(req);
+    const contractId = ledger.contract.contractId;
+    const q = { contractId, when, types, from, to, limit, after: key === undefined ? undefined : BigInt(key) };
+    await runPast(req, res, when ? { kind: 'history', query: q } : { kind: 'history-now', query: q });
   });
 
   // Any signed-in user may read the register of names and codes (public ODS data); the spend figures are scoped.
-  app.get('/organisations', (_req, res) => {
-    const all = models.organisations().filter((o) => o.status === 'registered');
+  // Bitemporal: names in force at the view's date (asOf, asAt's date, or today) as known at asAt (register.ts).
+  app.get('/organisations', (req, res) => {
+    const { when, limit, after } = query(params.register, req);
+    const from = cursorKey('organisations', after, isOrgCode);
+    const asAtMs = when?.asAt?.ms;
+    const on = when?.now ?? today();
+    const known = models
+      .organisations()
+      .filter((o) => o.status === 'registered' && registeredKnown(factsOf(o), asAtMs));
+    const page = pageByKey(
+      'organisations',
+      known,
+      (o) => (o.status === 'registered' ? o.code : ''),
+      compareText,
+      limit,
+      from,
+    );
     res.json({
-      organisations: all.map((o) => ({
-        code: o.code,
-        kind: o.kind,
-        name: o.names[o.names.length - 1]!.name,
-        names: o.names,
-      })),
+      items: page.items.flatMap((o) => {
+        if (o.status !== 'registered') return [];
+        const facts = factsOf(o).filter(
+          (f) => asAtMs === undefined || f.recordedAt === undefined || Date.parse(f.recordedAt) <= asAtMs,
+        );
+        const name = nameKnown(facts, on, asAtMs);
+        const names = facts.map((f) => ({ from: f.from, name: f.name })).sort((a, b) => compareText(a.from, b.from));
+        return [{ code: o.code, kind: o.kind, ...(name === undefined ? {} : { name }), names }];
+      }),
+      next: page.next,
     });
   });
   app.get('/organisations/:code/support-spend', (req, res) => {
     const actor = requireActor(req);
     const code = String(req.params.code);
-    const year = req.query.year;
-    if (typeof year !== 'string' || !isFinancialYear(year)) {
-      throw new HttpError('validation-failed', 'year must be a financial year such as 2025-26', {
-        errors: [{ path: 'year', message: 'invalid' }],
-      });
-    }
+    const { year } = query(params.supportSpend, req);
     const org = isOrgCode(code) ? models.organisation(code) : undefined;
     if (!org || org.status !== 'registered' || org.kind !== 'ccg' || !canSeeOrganisationSpend(actor, code)) {
       throw new HttpError('not-found', `no commissioner ${code} whose spend you can see`);
     }
-    const contracts = models
-      .contracts()
-      .flatMap((l) => (l.contract.status === 'agreed' && l.contract.ccg === code ? [l.contract] : []));
-    res.json(supportSpend(org, year, contracts));
+    const contracts = models.contractIdsOfCcg(code).flatMap((id) => {
+      const l = models.ledger(id);
+      return l?.contract.status === 'agreed' ? [l.contract] : [];
+    });
+    const spend = supportSpend(org, year, contracts);
+    // Names in force on the year's last day, or today while the year runs (DOMAIN.md: the date a view is about).
+    const yearEnd = lastDayOfQuarter(quartersOfYear(year)[3]!);
+    const on = yearEnd < today() ? yearEnd : today();
+    const name = currentNames(code, on);
+    res.json({
+      ...spend,
+      ...(name === undefined ? {} : { name }),
+      contracts: spend.contracts.map((c) => {
+        const csuName = currentNames(c.csu, on);
+        return csuName === undefined ? c : { ...c, csuName };
+      }),
+    });
   });
 
   // Issue 5: the integrity check of the whole log, for auditors (DOMAIN.md: auditors see integrity checks). Concurrent
-  // requests share one run: it reads every event.
+  // requests share one run: it reads every event, giving way to other requests as it goes (verify.ts).
   let checking: Promise<Verdict> | undefined;
   app.get('/audit/verify', async (req, res) => {
     const actor = requireActor(req);
+    query(params.none, req);
     if (!canVerifyIntegrity(actor))
       throw new HttpError('forbidden', 'only an auditor may check the integrity of the log');
     const key = await o.integrityKey?.();
@@ -299,6 +352,29 @@ export const createQueryApp = (o: QueryAppOptions): Express => {
           }
         : { verdict: 'tampered', problem: { ...verdict.problem, position: verdict.problem.position.toString() } },
     );
+  });
+
+  // For auditors and operators: how long the event loop has had to wait (monitorEventLoopDelay) since the last
+  // `reset=true`, and the queue of time-travel and history jobs per organisation.
+  app.get('/diagnostics/event-loop', (req, res) => {
+    const actor = requireActor(req);
+    const { reset } = query(params.diagnostics, req);
+    if (!canVerifyIntegrity(actor)) throw new HttpError('forbidden', 'only an auditor may read the diagnostics');
+    // The histogram holds the time between its samples, every LOOP_SAMPLE_MS when nothing holds the loop: the delay
+    // is what lies beyond that.
+    const ms = (ns: number) =>
+      loopDelay.count > 0 ? Math.max(0, Math.round((ns / 1e6 - LOOP_SAMPLE_MS) * 100) / 100) : 0;
+    res.json({
+      eventLoopDelay: {
+        samples: loopDelay.count,
+        meanMs: ms(loopDelay.mean),
+        p50Ms: ms(loopDelay.percentile(50)),
+        p99Ms: ms(loopDelay.percentile(99)),
+        maxMs: ms(loopDelay.max),
+      },
+      jobs: past.stats(),
+    });
+    if (reset === 'true') loopDelay.reset();
   });
 
   return finishApp(app, { logger: o.logger });

@@ -28,6 +28,12 @@ const schema = z.object({
   // of LEDGER_INTEGRITY_KEY or <data dir>/integrity-key.pem).
   LEDGER_INTEGRITY_PUBLIC_KEY: z.string().min(1).optional(),
   LEDGER_INTEGRITY_KEY: z.string().min(1).optional(),
+  // Issue 9: time travel and history run in this many worker threads (0: in the event loop's thread, one at a time),
+  // each organisation's turn in a fair queue of which it may fill LEDGER_PAST_QUEUE_PER_ORG places (then 429) and all
+  // together LEDGER_PAST_QUEUE (then 503).
+  LEDGER_FOLD_WORKERS: z.coerce.number().int().min(0).max(64).default(1),
+  LEDGER_PAST_QUEUE_PER_ORG: z.coerce.number().int().min(1).max(10_000).default(8),
+  LEDGER_PAST_QUEUE: z.coerce.number().int().min(1).max(100_000).default(128),
 });
 
 export const loadConfig = (env: NodeJS.ProcessEnv = process.env) => {
@@ -43,5 +49,6 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env) => {
     projectionSkip: (e.LEDGER_PROJECTION_SKIP?.split(',') ?? []).map((p) => BigInt(p.trim())),
     rateLimit: e.LEDGER_RATE_LIMIT_BURST === 0 ? (false as const) : { burst: e.LEDGER_RATE_LIMIT_BURST, perSecond: e.LEDGER_RATE_LIMIT_PER_SECOND },
     integrity: { dataDir: e.LEDGER_DATA_DIR, publicKeyPath: e.LEDGER_INTEGRITY_PUBLIC_KEY, privateKeyPath: e.LEDGER_INTEGRITY_KEY },
+    past: { workers: e.LEDGER_FOLD_WORKERS, perKeyQueue: e.LEDGER_PAST_QUEUE_PER_ORG, totalQueue: e.LEDGER_PAST_QUEUE },
   };
 };

@@ -8,6 +8,7 @@ import { loadPublicKey } from '@csu-ledger/integrity';
 import { createQueryApp } from './app.ts';
 import { loadConfig } from './config.ts';
 import { lockReadModels, ReadModelsLocked } from './lock.ts';
+import { createInlineRunner, createWorkerRunner } from './past-runner.ts';
 import { startProjector } from './projector.ts';
 import { openReadModels, READ_MODEL_VERSION } from './read-models.ts';
 
@@ -52,7 +53,13 @@ metrics.gauge('ledger_projection_quarantined', 'Contracts and register entries w
 metrics.gauge('ledger_projection_stopped', '1 while the projection as a whole is stopped or its subscription is down', () => (projector.status().failure ? 1 : 0));
 const verify = await verifierFromSettings(config.auth);
 // Read on each check: the command service creates the key on its first start, which may come after ours.
-const app = createQueryApp({ store, models, projector, verify, logger, metrics, rateLimit: config.rateLimit, integrityKey: () => loadPublicKey(config.integrity) });
+// Time travel and history: folded in worker threads that open the store themselves (past-runner.ts).
+const { workers, perKeyQueue, totalQueue } = config.past;
+const past =
+  workers > 0
+    ? createWorkerRunner({ storeSpec: config.store, readModels: config.readModels, workers, perKeyQueue, totalQueue, logger })
+    : createInlineRunner(store, { perKeyQueue, totalQueue }, models);
+const app = createQueryApp({ store, models, projector, verify, logger, metrics, rateLimit: config.rateLimit, integrityKey: () => loadPublicKey(config.integrity), past });
 const server = app.listen(config.port, config.host, () => {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -67,6 +74,7 @@ const stop = (signal: string) => {
   logger.info({ signal }, 'stopping');
   projector.stop();
   server.close(() => {
+    void past.close();
     models.close();
     lock.release();
     void store.close().then(() => process.exit(0));

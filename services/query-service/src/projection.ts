@@ -15,6 +15,7 @@ import {
 } from '@csu-ledger/domain';
 import type { RecordedEvent } from '@csu-ledger/event-store';
 import type { Quarantine, ReadModelBatch } from './read-models.ts';
+import { withFact } from './register.ts';
 
 export type WorkingSet = ReadModelBatch;
 
@@ -69,7 +70,8 @@ export const projectEvent: ProjectEvent = (set, lookup, recorded) => {
   if (ORGANISATION_TYPES.has(recorded.type)) {
     const code = (event.data as { code: string }).code;
     const before = set.organisations.get(code) ?? lookup.organisation(code) ?? initialOrganisationState();
-    set.organisations.set(code, evolveOrganisation(before, event as unknown as OrganisationEvent));
+    // with the fact and its recorded time, so the register's views can be bitemporal (register.ts)
+    set.organisations.set(code, withFact(before, evolveOrganisation(before, event as unknown as OrganisationEvent), recorded));
     return;
   }
   const contractId = contractIdOfStream(recorded.streamName);

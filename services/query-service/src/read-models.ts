@@ -4,6 +4,8 @@
 // transaction as the checkpoint that passes it, so the failure is never forgotten and a rebuild reproduces it.
 import Database from 'better-sqlite3';
 import type { ContractLedger, OrganisationState, StoredLedgerEvent } from '@csu-ledger/domain';
+import { historyRowsReader, type HistoryRowsReader } from './history-rows.ts';
+import { openSummaries, type SummaryScope, type SummarySource } from './summaries.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS checkpoint (id INTEGER PRIMARY KEY CHECK (id = 1), position TEXT NOT NULL);
@@ -72,6 +74,12 @@ export interface ReadModels {
   quarantined(unit: string): Quarantine | undefined;
   /** Every quarantine, in log order. */
   quarantines(): Quarantine[];
+  /** A page of contract summary rows in contract-id order (summaries.ts), for `/contracts`. */
+  contractSummaries(scope: SummaryScope, after: string | undefined, limit: number): SummarySource[];
+  /** Ids of a commissioner's agreed contracts, for its support spend. */
+  contractIdsOfCcg(ccg: string): string[];
+  /** A page of a contract's history rows (history-rows.ts). */
+  historyPage: HistoryRowsReader;
   /** Writes one batch's changes and the new checkpoint atomically. */
   commit(batch: ReadModelBatch): void;
   /** Forgets in-memory copies (after a failed batch, whose working set may have changed them). */
@@ -108,11 +116,12 @@ const fromRow = (r: QuarantineRow): Quarantine => ({
 /**
  * The shape of these read models. Rows written by a service of another version are not read as if they were ours:
  * the file is emptied and the projection starts again from the log (which always holds everything). Bump it whenever
- * a stored row's shape changes. 2: measurements and deliveries carry their provenance (issue 10).
+ * a stored row's shape changes. 2: measurements and deliveries carry their provenance (issue 10). 3: contract summary
+ * rows, the register's recorded times, invoices and recovery queries in the ledger (issues 9 and 13).
  */
-export const READ_MODEL_VERSION = 2;
+export const READ_MODEL_VERSION = 3;
 
-const TABLES = ['checkpoint', 'contracts', 'organisations', 'history', 'quarantine'];
+const TABLES = ['checkpoint', 'contracts', 'organisations', 'history', 'quarantine', 'contract_summaries'];
 
 export interface OpenReadModelsOptions {
   /**
@@ -147,6 +156,7 @@ export const openReadModels = (path: string, options: OpenReadModelsOptions = {}
   db.pragma('busy_timeout = 5000');
   resetIfOtherVersion(db, path, options);
   db.exec(SCHEMA);
+  const summaries = openSummaries(db);
   const q = {
     checkpoint: db.prepare<[], { position: string }>('SELECT position FROM checkpoint WHERE id = 1'),
     ledger: db.prepare<[string], { ledger: string }>('SELECT ledger FROM contracts WHERE contract_id = ?'),
@@ -181,6 +191,7 @@ export const openReadModels = (path: string, options: OpenReadModelsOptions = {}
       const c = ledger.contract;
       if (c.status !== 'agreed') continue;
       q.putContract.run(id, c.ccg, c.csu, ledger.position, JSON.stringify(ledger));
+      summaries.put(ledger);
     }
     for (const [code, org] of batch.organisations) q.putOrganisation.run(code, JSON.stringify(org));
     for (const unit of batch.released) q.release.run(unit);
@@ -189,6 +200,7 @@ export const openReadModels = (path: string, options: OpenReadModelsOptions = {}
     }
     q.putCheckpoint.run(batch.position.toString());
   });
+  const idsOfCcg = db.prepare<[string], string>('SELECT contract_id FROM contracts WHERE ccg = ? ORDER BY contract_id').pluck();
   return {
     checkpoint: () => BigInt(q.checkpoint.get()?.position ?? '0'),
     ledger: (id) => {
@@ -219,6 +231,9 @@ export const openReadModels = (path: string, options: OpenReadModelsOptions = {}
       })),
     quarantined: (unit) => quarantined.get(unit),
     quarantines: () => [...quarantined.values()],
+    contractSummaries: (scope, after, limit) => summaries.page(scope, after, limit),
+    contractIdsOfCcg: (ccg) => idsOfCcg.all(ccg),
+    historyPage: historyRowsReader(db),
     commit: (batch) => {
       try {
         commit(batch);
@@ -236,6 +251,7 @@ export const openReadModels = (path: string, options: OpenReadModelsOptions = {}
       for (const r of db.prepare<[], { contract_id: string; ledger: string }>('SELECT contract_id, ledger FROM contracts ORDER BY contract_id').iterate()) {
         yield `contract:${r.contract_id}:${r.ledger}`;
       }
+      yield* summaries.canonicalRows();
       for (const r of db.prepare<[], { code: string; state: string }>('SELECT code, state FROM organisations ORDER BY code').iterate()) {
         yield `organisation:${r.code}:${r.state}`;
       }

@@ -1,68 +1,79 @@
-// How the read models look to a reader (API.md: Query service). Pure functions of a ledger and the date that "now"
-// means; the figures themselves come from the domain package.
+// How the read models look to a reader (API.md: Query service). Pure functions of a ledger, the date that "now"
+// means and the register's names (register.ts: as known at the view's asAt); the figures come from the domain.
+// Every list view costs time linear in the ledger, whatever its page.
 import {
   compareMonths,
-  inTerm,
+  compareQuarters,
   isOverdue,
-  responseDeadline,
   lastDayOfMonth,
   monthOfDate,
-  nameAt,
+  monthsBetween,
+  performanceView,
+  quarterOfMonth,
+  responseDeadline,
+  settlementView,
   termsAt,
   type AgreedContract,
   type ContractLedger,
   type IsoDate,
-  type OrganisationState,
+  type MonthId,
+  type QuarterId,
 } from '@csu-ledger/domain';
+import { HttpError } from '@csu-ledger/http';
+import { comparePositions, pageByKey, pageByPlace, type Page } from './paging.ts';
+import type { Names } from './register.ts';
+import { summarySource, type SummarySource } from './summaries.ts';
 
-export type OrgLookup = (code: string) => OrganisationState | undefined;
+export type Agreed = ContractLedger & { contract: AgreedContract };
 
-const party = (code: string, orgs: OrgLookup, on: IsoDate) => {
-  const o = orgs(code);
-  // DOMAIN.md: a contract may name organisations not in the register; views then show the code alone.
-  return o?.status === 'registered' ? { code, name: nameAt(o, on) } : { code };
+/** DOMAIN.md: a contract may name organisations not in the register (or not yet): views then show the code alone. */
+export const party = (code: string, names: Names, on: IsoDate): { code: string; name?: string } => {
+  const name = names(code, on);
+  return name === undefined ? { code } : { code, name };
 };
 
 export const contractStatus = (
-  c: AgreedContract,
+  c: { firstMonth: MonthId; termEndMonth: MonthId; breakNoticeServed: boolean },
   today: IsoDate,
 ): 'not-started' | 'active' | 'notice-served' | 'ended' => {
   const month = monthOfDate(today);
   if (compareMonths(month, c.firstMonth) < 0) return 'not-started';
   if (compareMonths(month, c.termEndMonth) > 0) return 'ended';
-  return c.breakNotice ? 'notice-served' : 'active';
+  return c.breakNoticeServed ? 'notice-served' : 'active';
 };
 
 /** The month whose terms a view shows: today's, or the term's first or last month when today lies outside it. */
-const shownMonth = (c: AgreedContract, today: IsoDate): string => {
+const shownMonth = (c: { firstMonth: MonthId; termEndMonth: MonthId }, today: IsoDate): MonthId => {
   const month = monthOfDate(today);
-  return inTerm(c, month) ? month : compareMonths(month, c.firstMonth) < 0 ? c.firstMonth : c.termEndMonth;
+  if (compareMonths(month, c.firstMonth) < 0) return c.firstMonth;
+  return compareMonths(month, c.termEndMonth) > 0 ? c.termEndMonth : month;
 };
 
-export const contractSummary = (l: ContractLedger & { contract: AgreedContract }, orgs: OrgLookup, today: IsoDate) => {
-  const c = l.contract;
-  const current = shownMonth(c, today);
+/** A contract as `/contracts` lists it, from its summary row (summaries.ts) or its ledger. */
+export const contractSummary = (s: SummarySource, names: Names, today: IsoDate) => {
+  const current = shownMonth(s, today);
+  let fee = s.fees[0]!.annualFeePence;
+  for (const f of s.fees) if (compareMonths(f.from, current) <= 0) fee = f.annualFeePence;
   return {
-    contractId: c.contractId,
-    ccg: party(c.ccg, orgs, today),
-    csu: party(c.csu, orgs, today),
-    vehicle: c.vehicle ?? null,
-    firstMonth: c.firstMonth,
-    lastMonth: c.lastMonth,
-    termEndMonth: c.termEndMonth,
-    termEnd: lastDayOfMonth(c.termEndMonth),
-    status: contractStatus(c, today),
-    annualFeePence: termsAt(c, current).annualFeePence,
-    position: l.position,
+    contractId: s.contractId,
+    ccg: party(s.ccg, names, today),
+    csu: party(s.csu, names, today),
+    vehicle: s.vehicle,
+    firstMonth: s.firstMonth,
+    lastMonth: s.lastMonth,
+    termEndMonth: s.termEndMonth,
+    termEnd: lastDayOfMonth(s.termEndMonth),
+    status: contractStatus(s, today),
+    annualFeePence: fee,
+    position: s.position,
   };
 };
 
-export const contractDetail = (l: ContractLedger & { contract: AgreedContract }, orgs: OrgLookup, today: IsoDate) => {
+export const contractDetail = (l: Agreed, names: Names, today: IsoDate) => {
   const c = l.contract;
-  const summary = contractSummary(l, orgs, today);
   const current = shownMonth(c, today);
   return {
-    ...summary,
+    ...contractSummary(summarySource(l), names, today),
     agreedOn: c.agreedOn,
     terms: termsAt(c, current),
     termsInForceFrom: [...c.versions].reverse().find((v) => compareMonths(v.from, current) <= 0)?.from ?? c.firstMonth,
@@ -82,36 +93,73 @@ export const contractDetail = (l: ContractLedger & { contract: AgreedContract },
   };
 };
 
-export const extrasView = (l: ContractLedger) =>
-  Object.values(l.extras).map((x) => {
-    const item = [...l.moneyItems].reverse().find((i) => i.kind === 'extra' && i.id === x.extraId);
-    return {
-      extraId: x.extraId,
-      status: x.status,
-      raisedOn: x.raisedOn,
-      description: x.description,
-      serviceLine: x.serviceLine,
-      requestedBy: x.requestedBy,
-      originalPence: x.originalPence,
-      amountPence: x.amountPence,
-      payablePence: x.payablePence ?? null,
-      disputeReason: x.disputeReason ?? null,
-      settledInQuarter: item?.landingQuarter ?? null,
-      lastChangedOn: x.lastChangedOn,
-    };
-  });
+/** Where each extra's or challenge's last money item landed, indexed once per view (not searched per item). */
+const landingQuarters = (l: ContractLedger, kind: 'extra' | 'challenge'): Map<string, QuarterId> => {
+  const landed = new Map<string, QuarterId>();
+  for (const i of l.moneyItems) if (i.kind === kind) landed.set(i.id, i.landingQuarter);
+  return landed;
+};
 
-export const challengesView = (l: ContractLedger & { contract: AgreedContract }, orgs: OrgLookup, today: IsoDate) =>
-  Object.values(l.challenges).map((ch) => {
-    const deadline = responseDeadline(ch, termsAt(l.contract, monthOfDate(ch.raisedOn)).trustResponseWorkingDays);
-    const item = [...l.moneyItems].reverse().find((i) => i.kind === 'challenge' && i.id === ch.challengeId);
+export interface PageRequest {
+  limit: number;
+  /** The key the `after` cursor carried (paging.ts), already decoded. */
+  after?: string | undefined;
+}
+
+const unknownCursor = (): never => {
+  throw new HttpError('validation-failed', 'after does not name an item of this list', {
+    errors: [{ path: 'after', message: 'not a cursor of this list: start again without it' }],
+  });
+};
+
+/** Extras in the order they were raised. */
+export const extrasView = (l: ContractLedger, page: PageRequest): Page<ReturnType<typeof extraItem>> => {
+  const shown =
+    pageByPlace('extras', Object.values(l.extras), (x) => x.extraId, page.limit, page.after) ?? unknownCursor();
+  const landed = landingQuarters(l, 'extra');
+  return { items: shown.items.map((x) => extraItem(x, landed)), next: shown.next };
+};
+
+const extraItem = (x: ContractLedger['extras'][string], landed: Map<string, QuarterId>) => ({
+  extraId: x.extraId,
+  status: x.status,
+  raisedOn: x.raisedOn,
+  description: x.description,
+  serviceLine: x.serviceLine,
+  requestedBy: x.requestedBy,
+  originalPence: x.originalPence,
+  amountPence: x.amountPence,
+  payablePence: x.payablePence ?? null,
+  disputeReason: x.disputeReason ?? null,
+  settledInQuarter: landed.get(x.extraId) ?? null,
+  lastChangedOn: x.lastChangedOn,
+});
+
+/** Challenges in the order they were raised. */
+export const challengesView = (l: Agreed, names: Names, today: IsoDate, page: PageRequest) => {
+  const shown =
+    pageByPlace('challenges', Object.values(l.challenges), (ch) => ch.challengeId, page.limit, page.after) ??
+    unknownCursor();
+  const landed = landingQuarters(l, 'challenge');
+  // Working days are counted once per raising date (a holiday calendar walk each: most of a long page's cost).
+  const deadlines = new Map<IsoDate, IsoDate>();
+  const deadlineOf = (ch: (typeof shown.items)[number]): IsoDate => {
+    let d = deadlines.get(ch.raisedOn);
+    if (d === undefined) {
+      d = responseDeadline(ch, termsAt(l.contract, monthOfDate(ch.raisedOn)).trustResponseWorkingDays);
+      deadlines.set(ch.raisedOn, d);
+    }
+    return d;
+  };
+  const items = shown.items.map((ch) => {
+    const deadline = deadlineOf(ch);
     const latest = ch.responses[ch.responses.length - 1];
     return {
       challengeId: ch.challengeId,
       status: ch.status,
       trust: ch.trust,
       // The trust's name when the challenge was raised (DOMAIN.md: names in force at the date a view is about).
-      trustName: party(ch.trust, orgs, ch.raisedOn).name ?? null,
+      trustName: names(ch.trust, ch.raisedOn) ?? null,
       activityMonth: ch.activityMonth,
       category: ch.category,
       activityLines: ch.activityLines,
@@ -122,8 +170,85 @@ export const challengesView = (l: ContractLedger & { contract: AgreedContract },
       rejectedPence: latest?.rejectedPence ?? null,
       responses: ch.responses,
       recoveredPence: ch.recoveredPence ?? null,
-      settledInQuarter: item?.landingQuarter ?? null,
+      settledInQuarter: landed.get(ch.challengeId) ?? null,
       responseDeadline: deadline,
       overdue: isOverdue(ch, deadline, today),
     };
   });
+  return { items, next: shown.next };
+};
+
+/** Every quarter of the term, and any later one a late money item rolled into, in order. */
+export const settlementsView = (l: Agreed, today: IsoDate, page: PageRequest) => {
+  const c = l.contract;
+  const quarters = new Set(monthsBetween(c.firstMonth, c.termEndMonth).map(quarterOfMonth));
+  for (const item of l.moneyItems) quarters.add(item.landingQuarter);
+  const ordered = [...quarters].sort(compareQuarters);
+  const shown = pageByKey('settlements', ordered, (q) => q, compareQuarters, page.limit, page.after);
+  return { items: shown.items.map((q) => settlementView(l, q, today)), next: shown.next };
+};
+
+/**
+ * Money items dated in an approved quarter but recorded after its approval, so counted in a later quarter
+ * (DOMAIN.md: Settlement, roll-forward): what arrived late, when, for how much, where it landed and who recorded it.
+ */
+export const lateItemsView = (l: Agreed, q: QuarterId, page: PageRequest) => {
+  const approved = l.contract.approvals[q];
+  const late = l.moneyItems.filter((i) => i.dueQuarter === q && i.landingQuarter !== q);
+  const shown = pageByKey('late-items', late, (i) => i.position, comparePositions, page.limit, page.after);
+  return {
+    quarter: q,
+    status: approved ? 'approved' : 'open',
+    approvedOn: approved?.businessDate ?? null,
+    items: shown.items.map((i) => ({
+      kind: i.kind,
+      id: i.id,
+      eventType: i.eventType,
+      position: i.position,
+      businessDate: i.businessDate,
+      recordedAt: i.recordedAt,
+      amountPence: i.amountPence,
+      landedIn: i.landingQuarter,
+      recordedBy: i.actor,
+    })),
+    next: shown.next,
+  };
+};
+
+/** One view of a contract, by name: what both the current read models and the past (past.ts) answer with. */
+export type ViewRequest =
+  | { view: 'contract' }
+  | { view: 'performance' | 'settlement'; quarter: QuarterId }
+  | { view: 'settlements' | 'extras' | 'challenges'; page: PageRequest }
+  | { view: 'late-items'; quarter: QuarterId; page: PageRequest };
+
+export const renderView = (l: Agreed, request: ViewRequest, names: Names, today: IsoDate): unknown => {
+  const contractId = l.contract.contractId;
+  switch (request.view) {
+    case 'contract':
+      return contractDetail(l, names, today);
+    case 'performance':
+      return performanceView(l, request.quarter, today);
+    case 'settlement':
+      return settlementView(l, request.quarter, today);
+    case 'settlements':
+      return { contractId, ...settlementsView(l, today, request.page) };
+    case 'extras':
+      return { contractId, ...extrasView(l, request.page) };
+    case 'challenges':
+      return { contractId, ...challengesView(l, names, today, request.page) };
+    case 'late-items':
+      return { contractId, ...lateItemsView(l, request.quarter, request.page) };
+    default: {
+      const never: never = request;
+      return never;
+    }
+  }
+};
+
+/** Codes whose names a view may show: its parties and, for challenges, the trusts. */
+export const codesShown = (l: Agreed, request: ViewRequest): string[] => {
+  const codes = new Set([l.contract.ccg, l.contract.csu]);
+  if (request.view === 'challenges') for (const ch of Object.values(l.challenges)) codes.add(ch.trust);
+  return [...codes];
+};

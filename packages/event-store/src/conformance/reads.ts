@@ -41,6 +41,65 @@ export const readTests = (subject: Subject): void => {
     expect(await store.readStreamGroup(uniqueName('nothing'))).toEqual([]);
   });
 
+  it('reads a stream group in pages: after a position and up to a count, each page the next slice of the group', async () => {
+    const { store } = subject();
+    const root = uniqueName('paged');
+    const start = await store.headPosition();
+    for (let i = 0; i < 7; i += 1) {
+      await store.appendToStream(`${root}X.extra-${i}`, [newEvent()], { expectedRevision: 'any' }); // a look-alike
+      await store.appendToStream(i % 2 === 0 ? root : `${root}.extra-${i}`, [newEvent(), newEvent()], {
+        expectedRevision: 'any',
+      });
+    }
+    const whole = await store.readStreamGroup(root);
+    expect(whole).toHaveLength(14);
+    for (const maxCount of [1, 2, 3, 5, 14, 100]) {
+      const pages: RecordedEvent[][] = [];
+      let after = start;
+      for (;;) {
+        const page = await store.readStreamGroup(root, { after, maxCount });
+        expect(page.length).toBeLessThanOrEqual(maxCount);
+        if (page.length === 0) break;
+        pages.push(page);
+        after = page.at(-1)!.position;
+      }
+      expect(ids(pages.flat())).toEqual(ids(whole));
+      expect(pages.slice(0, -1).every((p) => p.length === maxCount)).toBe(true);
+    }
+    // After any position, group member or not; and without a count, the rest of the group.
+    const third = whole[2]!.position;
+    expect(ids(await store.readStreamGroup(root, { after: third + 1n, maxCount: 4 }))).toEqual(
+      ids(whole.filter((e) => e.position > third + 1n).slice(0, 4)),
+    );
+    expect(ids(await store.readStreamGroup(root, { after: third }))).toEqual(ids(whole.slice(3)));
+    expect(await store.readStreamGroup(root, { after: whole.at(-1)!.position, maxCount: 10 })).toEqual([]);
+    expect(await store.readStreamGroup(root, { maxCount: 0 })).toEqual([]);
+    for (const bad of [-1, 1.5, Number.NaN]) {
+      expect(await rejectionOf(store.readStreamGroup(root, { maxCount: bad }))).toBeInstanceOf(RangeError);
+    }
+  });
+
+  it('pages a sparse group across a long stretch of other streams’ events', async () => {
+    const { store } = subject();
+    const root = uniqueName('sparse');
+    const first = await store.appendToStream(root, [newEvent('First')], { expectedRevision: 'no-stream' });
+    const other = uniqueName('busy');
+    for (let batch = 0; batch < 50; batch += 1) {
+      const events = Array.from({ length: 100 }, () => newEvent('Busy'));
+      await store.appendToStream(other, events, { expectedRevision: batch === 0 ? 'no-stream' : batch * 100 - 1 });
+    }
+    const later = await store.appendToStream(`${root}.extra-1`, [newEvent('Later'), newEvent('Later')], {
+      expectedRevision: 'no-stream',
+    });
+    const last = await store.appendToStream(root, [newEvent('Last')], { expectedRevision: 0 });
+    const expected = ids([...first.events, ...later.events, ...last.events]);
+    const start = first.events[0]!.position - 1n;
+    const page1 = await store.readStreamGroup(root, { after: start, maxCount: 2 });
+    const page2 = await store.readStreamGroup(root, { after: page1.at(-1)!.position, maxCount: 2 });
+    const page3 = await store.readStreamGroup(root, { after: page2.at(-1)!.position, maxCount: 2 });
+    expect([ids(page1), ids(page2), ids(page3)]).toEqual([expected.slice(0, 2), expected.slice(2, 4), []]);
+  });
+
   it('refuses an append guarded by unchangedGroup once the group changed after the position', async () => {
     const { store } = subject();
     const root = uniqueName('contract');

@@ -6,6 +6,7 @@
 // store opened on an older server fails every call, saying so.
 import { Observable } from 'rxjs';
 import {
+  checkMaxCount,
   ConcurrencyError,
   inStreamGroup,
   type AppendOptions,
@@ -185,9 +186,11 @@ export const createEsdbEventStore = (connectionString: string, options: EsdbEven
     readStream: (name, readOptions = {}) =>
       track(async () => readStream(await connecting, name, readOptions.fromRevision)),
 
-    // The root and each child the index lists, read stream by stream and merged by position.
-    readStreamGroup: (root) =>
+    // The root and each child the index lists, read stream by stream and merged by position; a page of it when asked.
+    readStreamGroup: (root, groupOptions = {}) =>
       track(async () => {
+        const { after = 0n, maxCount } = groupOptions;
+        checkMaxCount(maxCount);
         const c = await connecting;
         const index = await readGroupIndex(c, prefix, root);
         const streams = await mapLimited([root, ...index.members], READ_CONCURRENCY, (name) =>
@@ -197,15 +200,14 @@ export const createEsdbEventStore = (connectionString: string, options: EsdbEven
           const [p, q] = [a.position?.commit ?? 0n, b.position?.commit ?? 0n];
           return p < q ? -1 : p > q ? 1 : 0;
         });
-        return (await recorded(c, merged)).filter((e) => inStreamGroup(e.streamName, root));
+        const group = (await recorded(c, merged)).filter((e) => inStreamGroup(e.streamName, root) && e.position > after);
+        return maxCount === undefined ? group : group.slice(0, maxCount);
       }),
 
     readAll: (readOptions = {}) =>
       track(async () => {
         const { after = 0n, maxCount } = readOptions;
-        if (maxCount !== undefined && !(Number.isInteger(maxCount) && maxCount >= 0)) {
-          throw new RangeError(`maxCount must be a whole number >= 0, got ${maxCount}`);
-        }
+        checkMaxCount(maxCount);
         const c = await connecting;
         return recorded(c, await c.readAll(ours, after, maxCount ?? Infinity));
       }),

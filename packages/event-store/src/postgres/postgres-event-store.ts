@@ -18,7 +18,7 @@
 // an idle client; and each process commits all the appends that queued meanwhile in that one statement (group
 // commit), so N concurrent writers of a process share one flush (PERFORMANCE.md's 8-writer row).
 import pg from 'pg';
-import type { AppendResult, EventStore, RecordedEvent } from '../port.ts';
+import { checkMaxCount, type AppendResult, type EventStore, type RecordedEvent } from '../port.ts';
 import { createBatchCommitter, type PendingAppend } from './append-batch.ts';
 import { startListener, type Listener } from './listener.ts';
 import { assertSchemaName, migrate, notifyChannel, schemaVersion } from './migrations.ts';
@@ -87,6 +87,10 @@ export const createPostgresEventStore = async (
   const streamQuery = query('stream', 'WHERE stream = $1 AND revision >= $2 ORDER BY revision');
   // The range, not LIKE: no wildcard or escape pitfalls, and exact bytes thanks to COLLATE "C" on the column.
   const groupQuery = query('group', 'WHERE stream = $1 OR (stream >= $2 AND stream < $3) ORDER BY position');
+  const groupPageQuery = query(
+    'group-page',
+    'WHERE (stream = $1 OR (stream >= $2 AND stream < $3)) AND position > $4 ORDER BY position LIMIT $5',
+  );
   // LIMIT NULL is no limit. The primary key serves it: no sort, however large the log (PERFORMANCE.md).
   const afterQuery = query('after', 'WHERE position > $1 ORDER BY position LIMIT $2');
   const headQuery = {
@@ -158,13 +162,16 @@ export const createPostgresEventStore = async (
 
     readStream: (streamName, readOptions = {}) => select(streamQuery, [streamName, readOptions.fromRevision ?? 0]),
 
-    readStreamGroup: (root) => select(groupQuery, [root, `${root}.`, `${root}/`]),
+    readStreamGroup: async (root, groupOptions = {}) => {
+      const { after = 0n, maxCount } = groupOptions;
+      checkMaxCount(maxCount);
+      if (after === 0n && maxCount === undefined) return select(groupQuery, [root, `${root}.`, `${root}/`]);
+      return select(groupPageQuery, [root, `${root}.`, `${root}/`, String(after), maxCount ?? null]);
+    },
 
     readAll: async (readOptions = {}) => {
       const { after = 0n, maxCount } = readOptions;
-      if (maxCount !== undefined && !(Number.isInteger(maxCount) && maxCount >= 0)) {
-        throw new RangeError(`maxCount must be a whole number >= 0, got ${maxCount}`);
-      }
+      checkMaxCount(maxCount);
       return readAfter(after, maxCount ?? null);
     },
 

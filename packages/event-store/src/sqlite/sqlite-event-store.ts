@@ -1,5 +1,5 @@
 // The embedded event store: one SQLite file, one long-lived writer connection per process, group commit.
-import type { AppendResult, EventStore, RecordedEvent } from '../port.ts';
+import { checkMaxCount, type AppendResult, type EventStore, type RecordedEvent } from '../port.ts';
 import { prepareBatchCommitter, type PendingAppend } from './append-batch.ts';
 import {
   eventColumns,
@@ -67,10 +67,36 @@ export const createSqliteEventStore = (path: string, options: SqliteEventStoreOp
     reader.prepare<unknown[], EventRow>(`SELECT ${eventColumns} FROM events ${where}`).raw(true);
   const streamQuery = select('WHERE stream = ? AND revision >= ? ORDER BY revision');
   const groupQuery = select(`WHERE ${groupCondition} ORDER BY position`);
+  const groupAfterQuery = select(`WHERE ${groupCondition} AND position > ? ORDER BY position LIMIT ?`);
+  // NOT INDEXED: walk the table itself in position order over a bounded range (the rowid range still applies).
+  const groupWalkQuery = reader
+    .prepare<unknown[], EventRow>(
+      `SELECT ${eventColumns} FROM events NOT INDEXED WHERE position > ? AND position <= ? AND ${groupCondition} ORDER BY position LIMIT ?`,
+    )
+    .raw(true);
   const afterQuery = select('WHERE position > ? ORDER BY position LIMIT ?');
   const headQuery = reader.prepare<[], bigint | null>('SELECT max(position) FROM events').pluck();
   const readAfter = (after: bigint, maxCount: number): RecordedEvent[] =>
     afterQuery.all(after, maxCount).map(toRecordedEvent);
+
+  /**
+   * One page of a group. The (stream, revision) index finds a group's events but not in position order: a page of a
+   * long group through it costs a scan and sort of the whole group (60 ms for 200,000 events). A busy group's next
+   * events are usually near `after` in the log, so first walk the log itself over a bounded window (cost: the
+   * window), and only for what that does not fill turn to the index (cost: the rest of the group, small when the
+   * group is sparse, which is when the window fails).
+   */
+  const readGroupPage = (root: string, after: bigint, maxCount: number): RecordedEvent[] => {
+    const bounds = groupBounds(root);
+    if (maxCount === 0) return [];
+    const windowEnd = after + BigInt(Math.min(Math.max(8 * maxCount, 4_096), 65_536));
+    const walked = groupWalkQuery.all(after, windowEnd, ...bounds, maxCount);
+    const rest =
+      walked.length < maxCount && windowEnd < (headQuery.get() ?? 0n)
+        ? groupAfterQuery.all(...bounds, windowEnd, maxCount - walked.length)
+        : [];
+    return [...walked, ...rest].map(toRecordedEvent);
+  };
 
   const subscriptions = createSubscriptions({ readAfter, pollIntervalMs: options.pollIntervalMs ?? 5 });
 
@@ -158,14 +184,19 @@ export const createSqliteEventStore = (path: string, options: SqliteEventStoreOp
     readStream: (streamName, readOptions = {}) =>
       settled(() => streamQuery.all(streamName, readOptions.fromRevision ?? 0).map(toRecordedEvent)),
 
-    readStreamGroup: (root) => settled(() => groupQuery.all(...groupBounds(root)).map(toRecordedEvent)),
+    readStreamGroup: (root, groupOptions = {}) =>
+      settled(() => {
+        const { after = 0n, maxCount } = groupOptions;
+        checkMaxCount(maxCount);
+        if (maxCount !== undefined) return readGroupPage(root, after, maxCount);
+        const rows = after === 0n ? groupQuery.all(...groupBounds(root)) : groupAfterQuery.all(...groupBounds(root), after, -1);
+        return rows.map(toRecordedEvent);
+      }),
 
     readAll: (readOptions = {}) =>
       settled(() => {
         const { after = 0n, maxCount } = readOptions;
-        if (maxCount !== undefined && !(Number.isInteger(maxCount) && maxCount >= 0)) {
-          throw new RangeError(`maxCount must be a whole number >= 0, got ${maxCount}`);
-        }
+        checkMaxCount(maxCount);
         return readAfter(after, maxCount ?? -1); // LIMIT -1: no limit
       }),
 

@@ -1,0 +1,173 @@
+// The past, computed from the log itself (never from read-model rows): a contract's views asOf a business date or
+// asAt an instant, and its history a page at a time. Each is a job: plain data in, a JSON body (or a problem) out,
+// so that it can run in a worker thread (worker-pool.ts) as well as here (past-runner.ts).
+import {
+  contractStream,
+  evolveLedger,
+  initialLedger,
+  organisationStream,
+  toExactJson,
+  type ContractLedger,
+  type IsoDate,
+  type StoredLedgerEvent,
+} from '@csu-ledger/domain';
+import type { EventStore, RecordedEvent } from '@csu-ledger/event-store';
+import { HttpError, type FieldProblem, type ProblemCode } from '@csu-ledger/http';
+import { historyPage, type HistoryQuery } from './history.ts';
+import type { CurrentReader } from './current-reader.ts';
+import { factOf, factsOf, namesFrom, type RegisterFact } from './register.ts';
+import type { SnapshotCache } from './snapshots.ts';
+import type { TimeTravel } from './time-travel.ts';
+import { codesShown, renderView, type Agreed, type ViewRequest } from './views.ts';
+
+export type Job =
+  | { kind: 'view'; contractId: string; when: TimeTravel; request: ViewRequest }
+  /** The history in the past, from the log. */
+  | { kind: 'history'; query: HistoryQuery }
+  /** The history now, from the read models' rows (history-rows.ts). */
+  | { kind: 'history-now'; query: HistoryQuery }
+  /** A view of a very large contract as it stands, from the read models, with `now` the service's date. */
+  | { kind: 'view-now'; contractId: string; request: ViewRequest; now: IsoDate };
+
+export type JobResult =
+  | { ok: true; json: string }
+  | { ok: false; status: number; code: ProblemCode; detail: string; errors?: FieldProblem[] | undefined; log?: string };
+
+export interface PastOptions {
+  /** Called between pages of the log, so that a long fold can give way (to the event loop, when run inline). */
+  pause?: () => Promise<void>;
+  /** Ledgers at earlier positions, from which an `asAt` fold may start instead of from the first event. */
+  snapshots?: SnapshotCache | undefined;
+  /** The read models, for `history-now` and `view-now` jobs. */
+  current?: CurrentReader | undefined;
+}
+
+const PAGE = 2_000;
+
+/**
+ * The contract's ledger from what the log held at `when`: `asAt` keeps the events recorded by then (a prefix of the
+ * group, since recorded times never decrease with position: reading stops at the first later one), `asOf` those
+ * dated on or before it, in recorded order either way (DOMAIN.md: Time travel).
+ */
+export const foldPast = async (
+  store: EventStore,
+  contractId: string,
+  when: TimeTravel,
+  options: PastOptions = {},
+): Promise<ContractLedger> => {
+  const root = contractStream(contractId);
+  const asAtMs = when.asAt?.ms;
+  const asOf = when.asOf;
+  // A prefix of the log (asAt alone) may start from a snapshot and leave new ones behind; an asOf fold skips events.
+  const prefix = asOf === undefined ? options.snapshots : undefined;
+  const start = prefix?.latest(contractId, asAtMs);
+  let ledger = start?.ledger ?? initialLedger();
+  let after = start?.position ?? 0n;
+  let lastMs = start?.recordedMs ?? 0;
+  let sinceSnapshot = 0;
+  const done = (): ContractLedger => {
+    // The end of a long fold is worth keeping too: the same asAt asked again starts there.
+    if (prefix && sinceSnapshot >= prefix.every / 4) prefix.offer(contractId, after, lastMs, ledger);
+    return ledger;
+  };
+  for (;;) {
+    const events: RecordedEvent[] = await store.readStreamGroup(root, { after, maxCount: PAGE });
+    for (const e of events) {
+      const recordedMs = Date.parse(e.recordedAt);
+      if (asAtMs !== undefined && recordedMs > asAtMs) return done();
+      after = e.position;
+      lastMs = recordedMs;
+      const stored = e as unknown as StoredLedgerEvent;
+      if (asOf === undefined || stored.data.businessDate <= asOf) ledger = evolveLedger(ledger, stored);
+      if (prefix && ++sinceSnapshot >= prefix.every) {
+        prefix.offer(contractId, after, lastMs, ledger);
+        sinceSnapshot = 0;
+      }
+    }
+    if (events.length < PAGE) return done();
+    await options.pause?.();
+  }
+};
+
+/** The register's facts of these organisations, from their streams, as the log holds them now. */
+const registerFacts = async (store: EventStore, codes: string[]): Promise<Map<string, RegisterFact[]>> => {
+  const facts = new Map<string, RegisterFact[]>();
+  for (const code of codes) {
+    const events = await store.readStream(organisationStream(code));
+    facts.set(
+      code,
+      events.flatMap((e) => factOf(e) ?? []),
+    );
+  }
+  return facts;
+};
+
+const viewOfThePast = async (
+  store: EventStore,
+  job: Extract<Job, { kind: 'view' }>,
+  options: PastOptions,
+): Promise<unknown> => {
+  const ledger = await foldPast(store, job.contractId, job.when, options);
+  if (ledger.contract.status !== 'agreed') {
+    throw new HttpError('not-found', `contract ${job.contractId} had not been agreed by then`);
+  }
+  const agreed = ledger as Agreed;
+  const facts = await registerFacts(store, codesShown(agreed, job.request));
+  const names = namesFrom((code) => facts.get(code) ?? [], job.when.asAt?.ms);
+  return renderView(agreed, job.request, names, job.when.now);
+};
+
+const history = async (
+  store: EventStore,
+  job: Extract<Job, { kind: 'history' | 'history-now' }>,
+  options: PastOptions,
+): Promise<unknown> => {
+  if (job.kind === 'history')
+    return { contractId: job.query.contractId, ...(await historyPage(store, job.query, options.pause)) };
+  if (!options.current) throw new Error('no read models to read the history from');
+  return { contractId: job.query.contractId, ...options.current.historyPage(job.query) };
+};
+
+const viewNow = (job: Extract<Job, { kind: 'view-now' }>, options: PastOptions): unknown => {
+  const current = options.current;
+  if (!current) throw new Error('no read models to read the contract from');
+  const ledger = current.ledger(job.contractId);
+  if (ledger?.contract.status !== 'agreed') throw new HttpError('not-found', `no contract ${job.contractId}`);
+  const known = new Map<string, RegisterFact[]>();
+  const names = namesFrom((code) => {
+    let facts = known.get(code);
+    if (!facts) known.set(code, (facts = factsOf(current.organisation(code))));
+    return facts;
+  });
+  return renderView(ledger as Agreed, job.request, names, job.now);
+};
+
+/** Runs a job; never throws: a refusal or a failure is its result. */
+export const runJob = async (store: EventStore, job: Job, options: PastOptions = {}): Promise<JobResult> => {
+  try {
+    const body =
+      job.kind === 'view'
+        ? await viewOfThePast(store, job, options)
+        : job.kind === 'view-now'
+          ? viewNow(job, options)
+          : await history(store, job, options);
+    return { ok: true, json: toExactJson(body) }; // bigint sums with every digit, as res.json writes them
+  } catch (err) {
+    if (err instanceof HttpError) {
+      return { ok: false, status: err.status, code: err.code, detail: err.detail ?? err.code, errors: err.errors };
+    }
+    return {
+      ok: false,
+      status: 500,
+      code: 'internal',
+      detail: 'Something went wrong on our side; quote the correlation id when reporting it.',
+      log: err instanceof Error ? (err.stack ?? err.message) : String(err),
+    };
+  }
+};
+
+/** The result as the HTTP edge throws it (a problem), or its JSON text. */
+export const jsonOrThrow = (result: JobResult): string => {
+  if (result.ok) return result.json;
+  throw new HttpError(result.code, result.detail, { status: result.status, errors: result.errors });
+};

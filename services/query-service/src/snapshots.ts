@@ -1,0 +1,84 @@
+// Snapshots of contract ledgers for `asAt` views (issue 9, item 4). A view asAt an instant folds a prefix of the
+// contract's group in recorded order, so a ledger folded up to position P, whose last event was recorded by the
+// instant, is where any later asAt fold may start. Kept in memory (the worker's, when folds run in one), bounded by
+// a budget on what they hold, least recently used dropped first. The ledgers kept are copies nobody mutates.
+import type { ContractLedger } from '@csu-ledger/domain';
+
+export interface Snapshot {
+  /** The group's last event folded in. */
+  position: bigint;
+  /** When it was recorded (ms): the snapshot serves any asAt at or after it. */
+  recordedMs: number;
+  ledger: ContractLedger;
+}
+
+export interface SnapshotCache {
+  /** Events folded between two snapshots of one contract. */
+  readonly every: number;
+  /** The latest snapshot that an asAt fold (undefined: now) may start from, as a copy the caller may mutate. */
+  latest(contractId: string, asAtMs: number | undefined): Snapshot | undefined;
+  /** A ledger folded from the first event up to `position`; kept (copied) if it is new. */
+  offer(contractId: string, position: bigint, recordedMs: number, ledger: ContractLedger): void;
+  stats(): { contracts: number; snapshots: number; weight: number };
+}
+
+/** A rough measure of a ledger's size: the records it holds. */
+const weightOf = (l: ContractLedger): number => {
+  const c = l.contract;
+  const inContract = c.status === 'agreed' ? Object.keys(c.deliveries).length + Object.keys(c.measurements).length : 0;
+  return 1 + inContract + Object.keys(l.extras).length + Object.keys(l.challenges).length + l.moneyItems.length;
+};
+
+export const createSnapshotCache = ({ every = 10_000, budget = 400_000 } = {}): SnapshotCache => {
+  // Map order is recency: a contract is re-inserted when used.
+  const byContract = new Map<string, Snapshot[]>();
+  const weights = new WeakMap<Snapshot, number>();
+  let weight = 0;
+
+  const touch = (id: string, list: Snapshot[]): void => {
+    byContract.delete(id);
+    byContract.set(id, list);
+  };
+  const evict = (keep: string): void => {
+    for (const [id, list] of byContract) {
+      if (weight <= budget) return;
+      if (id === keep) continue;
+      for (const s of list) weight -= weights.get(s) ?? 0;
+      byContract.delete(id);
+    }
+    // Still over budget with one contract alone: drop its oldest snapshots.
+    const own = byContract.get(keep) ?? [];
+    while (weight > budget && own.length > 1) weight -= weights.get(own.shift()!) ?? 0;
+  };
+
+  return {
+    every,
+    latest: (id, asAtMs) => {
+      const list = byContract.get(id);
+      if (!list) return undefined;
+      touch(id, list);
+      for (let i = list.length - 1; i >= 0; i -= 1) {
+        const s = list[i]!;
+        if (asAtMs === undefined || s.recordedMs <= asAtMs) return { ...s, ledger: structuredClone(s.ledger) };
+      }
+      return undefined;
+    },
+    offer: (id, position, recordedMs, ledger) => {
+      const list = byContract.get(id) ?? [];
+      if (list.some((s) => s.position === position)) return;
+      const snapshot: Snapshot = { position, recordedMs, ledger: structuredClone(ledger) };
+      const w = weightOf(ledger);
+      weights.set(snapshot, w);
+      weight += w;
+      list.push(snapshot);
+      list.sort((a, b) => (a.position < b.position ? -1 : a.position > b.position ? 1 : 0));
+      touch(id, list);
+      evict(id);
+    },
+    stats: () => ({
+      contracts: byContract.size,
+      snapshots: [...byContract.values()].reduce((n, l) => n + l.length, 0),
+      weight,
+    }),
+  };
+};
