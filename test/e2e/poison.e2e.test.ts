@@ -196,9 +196,9 @@ describe('an event the projection cannot apply', () => {
 
   it('keeps the other organisations’ reads live and current, read-your-writes included', async () => {
     expect(await delivered(tokens.ccg, 'HEALTHY', after)).toEqual(['2025-26-M01', '2025-26-M02', '2025-26-M03']);
-    const history = await get<{ events: { position: string }[] }>(tokens.ccg, '/contracts/HEALTHY/history', after);
+    const history = await get<{ items: { position: string }[] }>(tokens.ccg, '/contracts/HEALTHY/history', after);
     expect(history.status).toBe(200);
-    expect(history.body.events.map((e) => e.position)).toContain(after.toString());
+    expect(history.body.items.map((e) => e.position)).toContain(after.toString());
     const next = await deliver('HEALTHY', '2025-26-M04');
     expect((await get(tokens.ccg, '/contracts/HEALTHY', next)).status).toBe(200);
   });
