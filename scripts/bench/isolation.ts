@@ -5,7 +5,7 @@
 // as `pnpm ledger start` runs them. Prints the victim's p50/p99 alone and under attack, and the query service's
 // event-loop delay (monitorEventLoopDelay, GET /diagnostics/event-loop) in each phase. Target: victim p99 < 50 ms.
 // Usage: pnpm bench:isolation [--events 100000] [--seconds 20] [--rate 100] [--attackers 32] [--workers 1]
-//        [--ignore-retry-after] [--root <another checkout, to measure it the same way>]
+//        [--ignore-retry-after] [--attacker-nice 0..19] [--root <another checkout, to measure it the same way>]
 // The services run as deployed, with the per-caller rate limit on; the attacker waits Retry-After when refused,
 // as HTTP clients do, unless --ignore-retry-after (then the refusals themselves are the load).
 // The heavy contract's events are appended to the store directly (the command path is not what is measured); they
@@ -32,6 +32,9 @@ const { values } = parseArgs({
     workers: { type: 'string' },
     root: { type: 'string' },
     'ignore-retry-after': { type: 'boolean', default: false },
+    // The attacking clients' own CPU priority (nice). They stand for callers on other machines; on this one machine
+    // they otherwise compete with the service for its two cores. 0 runs them as any process; both are worth seeing.
+    'attacker-nice': { type: 'string', default: '0' },
     // a CPU profile of each service (and worker thread) in this folder
     profile: { type: 'string' },
   },
@@ -273,9 +276,11 @@ const caughtUpSeconds = (Date.now() - caughtUpStarted) / 1000;
 
 // ---- The phases.
 type Result = Record<string, unknown>;
-const generator = (args: string[]): Promise<Result> =>
+const generator = (args: string[], nice = 0): Promise<Result> =>
   new Promise((done, fail) => {
-    const child = spawn(process.execPath, [join(here, 'isolation-load.ts'), ...args], {
+    const command = [process.execPath, join(here, 'isolation-load.ts'), ...args];
+    const [file, ...rest] = nice === 0 ? command : ['nice', '-n', String(nice), ...command];
+    const child = spawn(file!, rest, {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';
@@ -345,7 +350,7 @@ const phase = async (name: string, withAttack: boolean): Promise<void> => {
   await diagnostics(true);
   const [v, a] = await Promise.all([
     generator(victimArgs),
-    withAttack ? generator(attackerArgs) : Promise.resolve(undefined),
+    withAttack ? generator(attackerArgs, Number(values['attacker-nice'])) : Promise.resolve(undefined),
   ]);
   const d = await diagnostics(false);
   const reads = v.reads as { n: number; p50: number; p99: number; max: number };
