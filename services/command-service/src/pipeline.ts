@@ -69,19 +69,25 @@ const eventId = (ctx: RequestContext, i: number, unique?: string): string => {
   return ctx.idempotencyKey === undefined ? crypto.randomUUID() : deterministicUuid(`${idempotencyScope(ctx.caller, ctx.idempotencyKey)}\u0000event\u0000${i}`);
 };
 
+/** The idempotency mark a stored event carries (EventMetadata.idempotency), read without trusting its shape. */
+const idempotencyOf = (metadata: Record<string, unknown>): { scope: string; requestHash: string } | undefined => {
+  const mark = metadata.idempotency as { scope?: unknown; requestHash?: unknown } | undefined;
+  return typeof mark?.scope === 'string' && typeof mark.requestHash === 'string' ? { scope: mark.scope, requestHash: mark.requestHash } : undefined;
+};
+
 const earlierAnswer = (ctx: RequestContext, events: RecordedEvent[], unique?: string): RecordedEvent[] | undefined => {
   if (ctx.idempotencyKey === undefined) return undefined;
   const first = eventId(ctx, 0, unique);
   const at = events.findIndex((e) => e.eventId === first);
   if (at < 0) return undefined;
-  const meta = events[at]!.metadata as unknown as EventMetadata;
+  const meta = { idempotency: idempotencyOf(events[at]!.metadata) };
   // A unique first id is the same for anyone recording that fact: recorded under another key, it is not our answer.
   if (unique !== undefined && meta.idempotency?.scope !== idempotencyScope(ctx.caller, ctx.idempotencyKey)) return undefined;
   if (meta.idempotency?.requestHash !== ctx.requestHash) {
     throw new HttpError('idempotency-key-reused', 'this Idempotency-Key was already used for a different request');
   }
   const scope = meta.idempotency.scope;
-  return events.filter((e) => (e.metadata as unknown as EventMetadata).idempotency?.scope === scope);
+  return events.filter((e) => idempotencyOf(e.metadata)?.scope === scope);
 };
 
 export type Execute = <S>(ctx: RequestContext, exec: Execution<S>) => Promise<RecordedEvent[]>;
