@@ -4,14 +4,14 @@
 // unit is quarantined and its later events held back, while every other unit goes on (projectBatch).
 import {
   contractIdOfStream,
+  decodeLedgerEvent,
   evolveLedger,
   evolveOrganisation,
   initialLedger,
   initialOrganisationState,
+  isOrganisationEvent,
   type ContractLedger,
-  type OrganisationEvent,
   type OrganisationState,
-  type StoredLedgerEvent,
 } from '@csu-ledger/domain';
 import type { RecordedEvent } from '@csu-ledger/event-store';
 import type { Quarantine, ReadModelBatch } from './read-models.ts';
@@ -64,18 +64,23 @@ export const emptyWorkingSet = (position: bigint): WorkingSet => ({
   position,
 });
 
+/**
+ * Applies one recorded event. Every event of a unit of ours passes the one decode step (issue 12) first: a record
+ * that is not a readable version of a ledger event throws its located DecodeError here, which quarantines its unit
+ * (projectBatch), never a crash deep in a fold.
+ */
 export const projectEvent: ProjectEvent = (set, lookup, recorded) => {
-  const event = recorded as unknown as StoredLedgerEvent;
   set.position = recorded.position;
-  if (ORGANISATION_TYPES.has(recorded.type)) {
-    const code = (event.data as { code: string }).code;
+  if (unitOf(recorded) === undefined) return; // another application's stream (signed heads among them): not ours
+  const event = decodeLedgerEvent(recorded);
+  if (isOrganisationEvent(event)) {
+    const code = event.data.code;
     const before = set.organisations.get(code) ?? lookup.organisation(code) ?? initialOrganisationState();
     // with the fact and its recorded time, so the register's views can be bitemporal (register.ts)
-    set.organisations.set(code, withFact(before, evolveOrganisation(before, event as unknown as OrganisationEvent), recorded));
+    set.organisations.set(code, withFact(before, evolveOrganisation(before, event), event));
     return;
   }
-  const contractId = contractIdOfStream(recorded.streamName);
-  if (contractId === undefined) return; // another application's stream, or a later event kind: not ours to show
+  const contractId = contractIdOfStream(recorded.streamName)!; // unitOf found it
   const ledger = set.ledgers.get(contractId) ?? lookup.ledger(contractId) ?? initialLedger();
   set.ledgers.set(contractId, evolveLedger(ledger, event));
   set.history.push({ contractId, event, eventId: recorded.eventId });

@@ -5,6 +5,7 @@ import type {
   ContractEvent,
   ContractTerms,
   IsoDate,
+  MeasurementEvidence,
   MonthId,
   Provenance,
   QuarterId,
@@ -29,6 +30,8 @@ export interface LatestDelivery {
 export interface LatestMeasurement {
   achievedBp: number;
   reportedOn: IsoDate;
+  /** What the report rests on (version 1 reports: their note alone, lifted by the decode step). */
+  evidence?: MeasurementEvidence | undefined;
   recorded?: Provenance | undefined;
 }
 /** An approval as it stands in the contract: the event's data, and who recorded it when. */
@@ -133,8 +136,8 @@ export const evolveContract = (state: ContractState, event: ContractEvent, recor
       return c;
     }
     case 'MeasurementReported': {
-      const { kpiId, month, achievedBp, businessDate } = event.data;
-      c.measurements[kpiMonthKey(kpiId, month)] = { achievedBp, reportedOn: businessDate, recorded };
+      const { kpiId, month, achievedBp, businessDate, evidence } = event.data;
+      c.measurements[kpiMonthKey(kpiId, month)] = { achievedBp, reportedOn: businessDate, ...(evidence ? { evidence } : {}), recorded };
       return c;
     }
     case 'SettlementApproved':
