@@ -40,7 +40,10 @@ const gatedStore = () => {
           streamName,
           events,
           options,
-          release: (fail) => (fail ? reject(fail) : real.appendToStream(streamName, events, options).then(resolve, reject)),
+          release: (fail) => {
+            if (fail) reject(fail);
+            else real.appendToStream(streamName, events, options).then(resolve, reject);
+          },
         });
         for (const w of waiters.splice(0)) w();
       }),
