@@ -5,8 +5,8 @@ import {
   contractStream,
   DecodeError,
   decodeLedgerEvent,
-  evolveLedger,
   initialLedger,
+  ledgerFold,
   isLedgerRecord,
   isOrganisationEvent,
   organisationStream,
@@ -65,6 +65,8 @@ export const foldPast = async (
   const prefix = asOf === undefined ? options.snapshots : undefined;
   const start = prefix?.latest(contractId, asAtMs);
   let ledger = start?.ledger ?? initialLedger();
+  // One fold until a snapshot is offered: a snapshot is kept as it is, so the steps after it start a fold of their own.
+  let fold = ledgerFold();
   let after = start?.position ?? 0n;
   let lastMs = start?.recordedMs ?? 0;
   let sinceSnapshot = 0;
@@ -82,9 +84,10 @@ export const foldPast = async (
       lastMs = recordedMs;
       // The one decode step (issue 12): a record that cannot be read fails the job with its DecodeError's location.
       const stored = decodeLedgerEvent(e);
-      if (asOf === undefined || stored.data.businessDate <= asOf) ledger = evolveLedger(ledger, stored);
+      if (asOf === undefined || stored.data.businessDate <= asOf) ledger = fold(ledger, stored);
       if (prefix && ++sinceSnapshot >= prefix.every) {
         prefix.offer(contractId, after, lastMs, ledger);
+        fold = ledgerFold();
         sinceSnapshot = 0;
       }
     }
