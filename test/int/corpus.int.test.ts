@@ -1,5 +1,5 @@
 // Issue 12: the ledger reads every event it ever wrote. The corpus (test/fixtures/events/) holds every event type in
-// every version it has had, as stored; here it is written to each real store the suite runs, read back as the
+// every version it has had, as stored; here it is written to each store the suite runs, read back as the
 // services read it (the log in order, the contract's stream group), decoded through the one decode step and folded,
 // and the contract must settle to the figures worked by hand in the corpus's README. A change that cannot read
 // yesterday's events fails here.
@@ -19,7 +19,8 @@ import {
   type OrganisationState,
   type QuarterId,
 } from '@csu-ledger/domain';
-import { createPostgresEventStore, createSqliteEventStore, type EventStore, type RecordedEvent } from '@csu-ledger/event-store';
+import { createEsdbEventStore, createPostgresEventStore, createSqliteEventStore, type EventStore, type RecordedEvent } from '@csu-ledger/event-store';
+import { startFakeKurrentDB, type FakeKurrentDB } from '../../packages/event-store/src/esdb/fake-server/index.ts';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../../packages/event-store/src/postgres/embedded-server.ts';
 import { parseNdjsonLine, verifyNdjson } from '../../packages/integrity/src/ndjson.ts';
 
@@ -106,6 +107,24 @@ describe('the stored events corpus', () => {
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
     it('reads back, decodes and settles to the figures', async () => {
       const store = createSqliteEventStore(join(dir, 'events.db'));
+      try {
+        await readsBack(store);
+      } finally {
+        await store.close();
+      }
+    });
+  });
+
+  // The KurrentDB adapter and its real client (client.ts) against the fake gRPC server: a TEST DOUBLE, not a real
+  // KurrentDB (packages/event-store/src/esdb/fake-server). The real server's suite runs wherever a container engine does.
+  describe('on KurrentDB through a FAKE gRPC server (test double, not a real server)', () => {
+    let fake: FakeKurrentDB | undefined;
+    beforeAll(async () => {
+      fake = await startFakeKurrentDB();
+    }, 60_000);
+    afterAll(() => fake?.stop(), 60_000);
+    it('reads back, decodes and settles to the figures', async () => {
+      const store = createEsdbEventStore(fake!.url);
       try {
         await readsBack(store);
       } finally {
