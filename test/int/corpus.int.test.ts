@@ -16,12 +16,15 @@ import {
   isLedgerRecord,
   isOrganisationEvent,
   settlementView,
+  type ContractLedger,
   type OrganisationState,
   type QuarterId,
 } from '@csu-ledger/domain';
 import { createEsdbEventStore, createPostgresEventStore, createSqliteEventStore, type EventStore, type RecordedEvent } from '@csu-ledger/event-store';
 import { startFakeKurrentDB, type FakeKurrentDB } from '../../packages/event-store/src/esdb/fake-server/index.ts';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../../packages/event-store/src/postgres/embedded-server.ts';
+import { openReadModels, rebuildReadModels } from '@csu-ledger/query-service';
+import { foldPast } from '../../services/query-service/src/past.ts';
 import { parseNdjsonLine, verifyNdjson } from '../../packages/integrity/src/ndjson.ts';
 
 const folder = new URL('../fixtures/events/', import.meta.url);
@@ -40,6 +43,10 @@ const expected = JSON.parse(readFileSync(new URL('expected.json', folder), 'utf8
   organisations: Record<string, string[]>;
   versions: Record<string, number[]>;
 };
+
+const dir = mkdtempSync(join(tmpdir(), 'csu-ledger-corpus-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let opened = 0;
 
 /** Writes the corpus as it was stored: each event to its stream at its revision, in global order. */
 const load = async (store: EventStore): Promise<void> => {
@@ -71,9 +78,22 @@ const readsBack = async (store: EventStore): Promise<void> => {
     expect(org?.status === 'registered' ? org.names.map((n) => n.name) : []).toEqual(names);
   }
 
-  // The contract, from its stream group as the command loaders and time travel read it.
+  // The contract, from its stream group as the command loaders read it; by time travel (now); and projected into
+  // read models from the log, as the query service does.
   const group = (await store.readStreamGroup(contractStream(expected.contractId))).map(decodeLedgerEvent);
-  const ledger = foldLedger(group);
+  settlesToTheFigures(foldLedger(group));
+  settlesToTheFigures(await foldPast(store, expected.contractId, { now: expected.today }));
+  const models = openReadModels(join(dir, `read-models-${++opened}.db`));
+  try {
+    await rebuildReadModels(store, models);
+    expect(models.quarantines()).toEqual([]);
+    settlesToTheFigures(models.ledger(expected.contractId)!);
+  } finally {
+    models.close();
+  }
+};
+
+const settlesToTheFigures = (ledger: ContractLedger): void => {
   const c = ledger.contract;
   if (c.status !== 'agreed') throw new Error('the corpus contract did not fold to an agreed contract');
   expect(c.termEndMonth).toBe(expected.termEndMonth);
@@ -103,8 +123,6 @@ describe('the stored events corpus', () => {
   });
 
   describe('on SQLite', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'csu-ledger-corpus-'));
-    afterAll(() => rmSync(dir, { recursive: true, force: true }));
     it('reads back, decodes and settles to the figures', async () => {
       const store = createSqliteEventStore(join(dir, 'events.db'));
       try {
