@@ -53,5 +53,12 @@ describe('CSU Ledger on PostgreSQL', () => {
     expect(past).toEqual(history.slice(0, history.indexOf(approval)));
     const asOf = await sys.get(auditor, `/contracts/${CONTRACT_ID}/settlements/2025-26-Q1?asOf=2025-05-31`);
     expect(asOf.status).toBe(200);
+    // Issue 14: the settlement diff is a job of the same fold worker: across the approval, only the status moved.
+    const to = new Date().toISOString();
+    const diff = await sys.get<{ changes: { type: string; figures: { figure: string }[] }[] }>(
+      auditor,
+      `/contracts/${CONTRACT_ID}/settlements/2025-26-Q1/diff?from=${before}&to=${to}`,
+    );
+    expect(diff.body.changes.map((c) => [c.type, c.figures.map((f) => f.figure)])).toEqual([['SettlementApproved', ['status']]]);
   });
 });

@@ -27,6 +27,7 @@ import type { EventStore } from '@csu-ledger/event-store';
 import { baseApp, finishApp, HttpError, rateLimit, type Logger, type Metrics, type RateLimitOptions } from '@csu-ledger/http';
 import type { KeyObject } from 'node:crypto';
 import { mountAudit } from './audit.ts';
+import { mountSettlementDiff } from './diff.ts';
 import { healthRoute } from './health.ts';
 import { jsonOrThrow, type Job } from './past.ts';
 import { createInlineRunner, type PastRunner } from './past-runner.ts';
@@ -233,6 +234,7 @@ export const createQueryApp = (o: QueryAppOptions): Express => {
     const { when } = query(params.view, req);
     await contractView(req, res, { view: 'settlement', quarter }, when);
   });
+  mountSettlementDiff(app, { models, past, clock }); // issue 14: …/settlements/{quarter}/diff (diff.ts)
   app.get('/contracts/:id/settlements/:quarter/late-items', async (req, res) => {
     const quarter = quarterParam(req);
     const { when, limit, after } = query(params.viewList, req);
