@@ -29,8 +29,8 @@ const WHO_MAY_DO_WHAT = `
 | role | may | sees |
 | --- | --- | --- |
 | \`admin\` | register and rename organisations, agree and vary contracts | all |
-| \`csu\` | deliveries, measurements, raise/revise/withdraw/escalate extras, raise/record responses to/escalate/resolve/withdraw challenges, serve break notice | contracts where its organisation is the CSU |
-| \`ccg\` | reject deliveries, accept/dispute/resolve/escalate extras, approve settlements, serve break notice | contracts where its organisation is the CCG |
+| \`csu\` | deliveries, measurements, raise/revise/withdraw/escalate extras, raise/record responses to/escalate/resolve/withdraw challenges, submit/withdraw invoices, serve break notice | contracts where its organisation is the CSU |
+| \`ccg\` | reject deliveries, accept/dispute/resolve/escalate extras, query/confirm recoveries, dispute/pay invoices, approve settlements, serve break notice | contracts where its organisation is the CCG |
 | \`auditor\` | nothing | everything, including history as of any time and integrity checks |
 `;
 
@@ -103,7 +103,7 @@ interface Prepared {
   path: string;
   body: Json;
   /** The contract (and extra or challenge) the path names, for the "same answer as a missing one" check. */
-  names?: { contractId: string; childId?: string; kind?: 'extra' | 'challenge' };
+  names?: { contractId: string; childId?: string; kind?: 'extra' | 'challenge' | 'invoice' };
 }
 
 interface CommandEndpoint {
@@ -139,6 +139,21 @@ const extraAct = (verb: string, state: 'awaiting-ccg' | 'disputed', body: Json) 
   onExtra(await extraIn(h, CONTRACT[scope], PARTIES[scope], state), CONTRACT[scope], verb, body);
 const challengeAct = (verb: string, body: Json) => async (scope: Scope) =>
   onChallenge(await challengeIn(h, CONTRACT[scope], PARTIES[scope], 'raised'), CONTRACT[scope], verb, body);
+/** A challenge resolved by its CSU (and, for `queried`, its recovery queried by its CCG): ready to query or confirm. */
+const recoveryAct = (verb: string, state: 'resolved' | 'queried', body: Json) => async (scope: Scope) => {
+  const id = await challengeIn(h, CONTRACT[scope], PARTIES[scope], 'raised');
+  must(await h.post(await h.token('csu', PARTIES[scope].csu), `/challenges/${id}/resolve`, { businessDate: ACT_ON, recoveredPence: 1_000_000 }));
+  if (state === 'queried') must(await h.post(await h.token('ccg', PARTIES[scope].ccg), `/challenges/${id}/query`, { businessDate: ACT_ON, reason: 'no credit note' }));
+  return onChallenge(id, CONTRACT[scope], verb, body);
+};
+let invoiceNumber = 0;
+/** An invoice submitted by the contract's CSU, ready to dispute, pay or withdraw. */
+const invoiceAct = (verb: string, body: Json) => async (scope: Scope): Promise<Prepared> => {
+  const csu = await h.token('csu', PARTIES[scope].csu);
+  const { body: created } = must(await h.post<{ invoiceId: string }>(csu, `/contracts/${CONTRACT[scope]}/invoices`, invoiceBody(`M-${++invoiceNumber}`)));
+  return { path: `/invoices/${created.invoiceId}/${verb}`, body, names: { contractId: CONTRACT[scope], childId: created.invoiceId, kind: 'invoice' } };
+};
+const invoiceBody = (invoiceNumber: string): Json => ({ businessDate: ACT_ON, invoiceNumber, quarter: '2025-26-Q1', kind: 'core', amountPence: 13_333_333, vatPence: 2_666_667 });
 
 const COMMANDS: CommandEndpoint[] = [
   {
@@ -263,6 +278,19 @@ const COMMANDS: CommandEndpoint[] = [
   { route: 'POST /challenges/{id}/escalate', action: 'escalate challenges', apiRoles: ['csu'], scoped: true, creates: false, prepare: challengeAct('escalate', { businessDate: ACT_ON }) },
   { route: 'POST /challenges/{id}/resolve', action: 'resolve challenges', apiRoles: ['csu'], scoped: true, creates: false, prepare: challengeAct('resolve', { businessDate: ACT_ON, recoveredPence: 3_000_000 }) },
   { route: 'POST /challenges/{id}/withdraw', action: 'withdraw challenges', apiRoles: ['csu'], scoped: true, creates: false, prepare: challengeAct('withdraw', { businessDate: ACT_ON }) },
+  { route: 'POST /challenges/{id}/query', action: 'query recoveries', apiRoles: ['ccg'], scoped: true, creates: false, prepare: recoveryAct('query', 'resolved', { businessDate: ACT_ON, reason: 'no credit note yet' }) },
+  { route: 'POST /challenges/{id}/confirm', action: 'confirm recoveries', apiRoles: ['ccg'], scoped: true, creates: false, prepare: recoveryAct('confirm', 'queried', { businessDate: ACT_ON }) },
+  {
+    route: 'POST /contracts/{id}/invoices',
+    action: 'submit invoices',
+    apiRoles: ['csu'],
+    scoped: true,
+    creates: true,
+    prepare: (scope) => Promise.resolve(onContract(CONTRACT[scope], '/invoices', invoiceBody(`S-${++invoiceNumber}`))),
+  },
+  { route: 'POST /invoices/{id}/dispute', action: 'dispute invoices', apiRoles: ['ccg'], scoped: true, creates: false, prepare: invoiceAct('dispute', { businessDate: ACT_ON, reason: 'billed twice' }) },
+  { route: 'POST /invoices/{id}/pay', action: 'pay invoices', apiRoles: ['ccg'], scoped: true, creates: false, prepare: invoiceAct('pay', { paidOn: ACT_ON, amountPence: 16_000_000 }) },
+  { route: 'POST /invoices/{id}/withdraw', action: 'withdraw invoices', apiRoles: ['csu'], scoped: true, creates: false, prepare: invoiceAct('withdraw', { businessDate: ACT_ON }) },
 ];
 
 const expectedFor = (role: Role, endpoint: CommandEndpoint, scope: Scope): Outcome => {
@@ -397,6 +425,11 @@ describe('queries: role × endpoint × own/other organisation', () => {
     { route: 'GET /contracts/{id}/challenges', path: (id) => `/contracts/${id}/challenges` },
     { route: 'GET /contracts/{id}/history', path: (id) => `/contracts/${id}/history` },
     { route: 'GET /contracts/{id}/history?asOf&asAt', path: (id) => `/contracts/${id}/history${TIME_TRAVEL}` },
+    { route: 'GET /contracts/{id}/settlements/{quarter}/statement', path: (id) => `/contracts/${id}/settlements/2025-26-Q1/statement` },
+    { route: 'GET /contracts/{id}/settlements/{quarter}/reconciliation', path: (id) => `/contracts/${id}/settlements/2025-26-Q1/reconciliation` },
+    { route: 'GET /contracts/{id}/settlements/{quarter}/what-if', path: (id) => `/contracts/${id}/settlements/2025-26-Q1/what-if` },
+    { route: 'GET /contracts/{id}/break-clause', path: (id) => `/contracts/${id}/break-clause?servedOn=2025-08-31` },
+    { route: 'GET /contracts/{id}/invoices', path: (id) => `/contracts/${id}/invoices` },
   ];
   const cases = GETS.flatMap((g) => ROLES.flatMap((role) => SCOPES.map((scope) => ({ g, role, scope, seen: visible(role, PARTIES[scope]) }))));
 
@@ -434,16 +467,20 @@ describe('queries: role × endpoint × own/other organisation', () => {
       return { role, scope, code, seen };
     }),
   );
-  it.each(spendCases.map((x) => [`GET /organisations/${x.code}/support-spend as ${x.role} → ${x.seen ? 200 : 404}`, x] as const))('%s', async (_name, { role, code, seen }) => {
+  it.each(
+    spendCases.flatMap((x) =>
+      ['support-spend', 'payment-performance'].map((what) => [`GET /organisations/${x.code}/${what} as ${x.role} → ${x.seen ? 200 : 404}`, { ...x, what }] as const),
+    ),
+  )('%s', async (_name, { role, code, seen, what }) => {
     const token = await tokenOf(role);
-    const r = await h.get(token, `/organisations/${code}/support-spend?year=2025-26`);
+    const r = await h.get(token, `/organisations/${code}/${what}?year=2025-26`);
     if (seen) {
       expect(r.status, r.text).toBe(200);
       return;
     }
     expectProblem(r, 404, 'not-found');
     // no more said than for a code that is not registered at all
-    const twin = await h.get(token, '/organisations/ZZZ/support-spend?year=2025-26');
+    const twin = await h.get(token, `/organisations/ZZZ/${what}?year=2025-26`);
     expect(withoutIds(r.text, [code])).toBe(withoutIds(twin.text, ['ZZZ']));
     expect(withoutIds(r.text, [code])).not.toMatch(/1500000|2200/);
   });

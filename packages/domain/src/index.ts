@@ -26,3 +26,4 @@ export * from './statement.ts';
 export * from './stored/decode.ts';
 export { currentVersion, UPCASTERS, type Upcaster } from './stored/versions.ts';
 export * from './json.ts';
+export * from './what-if.ts';

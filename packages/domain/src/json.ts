@@ -15,3 +15,14 @@ export const exactJsonReplacer = (_key: string, value: unknown): unknown =>
 
 /** JSON text of a value that may hold bigints. */
 export const toExactJson = (value: unknown): string => JSON.stringify(value, exactJsonReplacer);
+
+/**
+ * JSON text back to values with every `…Pence` number as a bigint, read from its literal's text (so nothing beyond
+ * 2^53 is rounded): the inverse of toExactJson for answers the domain writes with bigint money (a statement, figures).
+ */
+export const parsePenceJson = (text: string): unknown =>
+  JSON.parse(text, (key: string, value: unknown, context?: { source?: string }) =>
+    typeof value === 'number' && key.endsWith('Pence') && context?.source !== undefined && /^-?\d+$/.test(context.source)
+      ? BigInt(context.source)
+      : value,
+  );

@@ -8,7 +8,7 @@ import type { RaisedChallenge } from './challenge/model.ts';
 import { evolveChallenge, initialChallengeState } from './challenge/model.ts';
 import type { ContractState } from './contract/model.ts';
 import { evolveContract, initialContractState } from './contract/model.ts';
-import type { ChallengeEvent, ContractEvent, ExtraEvent, InvoiceEvent, IsoDate, Provenance, QuarterId, StoredLedgerEvent } from './events.ts';
+import type { ChallengeEvent, ContractEvent, ExtraEvent, InvoiceEvent, IsoDate, OrganisationEvent, Provenance, QuarterId, StoredLedgerEvent } from './events.ts';
 import { evolveInvoice, initialInvoiceState, type SubmittedInvoice } from './invoice/model.ts';
 import type { RaisedExtra } from './extra/model.ts';
 import { evolveExtra, initialExtraState } from './extra/model.ts';
@@ -55,6 +55,17 @@ export const initialLedger = (): ContractLedger => ({
   position: '0',
 });
 
+const EXTRA_TYPES = new Set<string>(['ExtraRaised', 'ExtraAccepted', 'ExtraDisputed', 'ExtraRevised', 'ExtraWithdrawn', 'ExtraResolved', 'ExtraEscalated'] satisfies ExtraEvent['type'][]);
+const CHALLENGE_TYPES = new Set<string>([
+  'ChallengeRaised',
+  'TrustResponded',
+  'ChallengeEscalated',
+  'ChallengeResolved',
+  'ChallengeWithdrawn',
+  'RecoveryQueried',
+  'RecoveryConfirmed',
+] satisfies ChallengeEvent['type'][]);
+const INVOICE_TYPES = new Set<string>(['InvoiceSubmitted', 'InvoiceDisputed', 'InvoicePaid', 'InvoiceWithdrawn'] satisfies InvoiceEvent['type'][]);
 const CONTRACT_TYPES = new Set<string>([
   'ContractAgreed',
   'ContractVaried',
@@ -64,11 +75,13 @@ const CONTRACT_TYPES = new Set<string>([
   'MeasurementReported',
   'SettlementApproved',
 ]);
-const isContractEvent = (e: StoredLedgerEvent): e is StoredLedgerEvent & ContractEvent => CONTRACT_TYPES.has(e.type);
-const isExtraEvent = (e: StoredLedgerEvent): e is StoredLedgerEvent & ExtraEvent => e.type.startsWith('Extra');
-const isInvoiceEvent = (e: StoredLedgerEvent): e is StoredLedgerEvent & InvoiceEvent => e.type.startsWith('Invoice');
-const isChallengeEvent = (e: StoredLedgerEvent): e is StoredLedgerEvent & ChallengeEvent =>
-  e.type.startsWith('Challenge') || e.type === 'TrustResponded' || e.type.startsWith('Recovery');
+// Which aggregate an event belongs to: exact sets, not name prefixes, so a new event type cannot slip into the wrong one.
+export const isContractEvent = (e: StoredLedgerEvent): e is StoredLedgerEvent & ContractEvent => CONTRACT_TYPES.has(e.type);
+export const isExtraEvent = (e: StoredLedgerEvent): e is StoredLedgerEvent & ExtraEvent => EXTRA_TYPES.has(e.type);
+export const isInvoiceEvent = (e: StoredLedgerEvent): e is StoredLedgerEvent & InvoiceEvent => INVOICE_TYPES.has(e.type);
+export const isChallengeEvent = (e: StoredLedgerEvent): e is StoredLedgerEvent & ChallengeEvent => CHALLENGE_TYPES.has(e.type);
+export const isOrganisationEvent = (e: StoredLedgerEvent): e is StoredLedgerEvent & OrganisationEvent =>
+  e.type === 'OrganisationRegistered' || e.type === 'OrganisationRenamed';
 
 /** The provenance of a stored event: what statements and views trace a figure to. */
 export const provenanceOf = (e: StoredLedgerEvent): Provenance => ({

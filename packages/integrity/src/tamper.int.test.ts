@@ -10,7 +10,7 @@ import { newSigningKey } from './fixtures.ts';
 import { HEADS_STREAM, signHeads, type ChainHead } from './heads.ts';
 import { createHeadSigner, signingAfter } from './signer.ts';
 import type { EventStore } from '@csu-ledger/event-store';
-import { appendChained, openStore, tempDir } from './store-fixtures.ts';
+import { appendChained, openStore, steppingClock, tempDir } from './store-fixtures.ts';
 import { verifyStore, type Problem, type Verdict } from './verify.ts';
 
 const key = newSigningKey();
@@ -25,8 +25,12 @@ const dirs: string[] = [];
 //  9 integrity-heads r1 (the contract's group, signed after the approval) · 10 organisation-08J r1
 beforeAll(async () => {
   template = await tempDir('integrity-tamper');
-  const store = openStore(template);
-  const signer = createHeadSigner({ store, key });
+  // Each event a second after the one before: which check names a moved event must not depend on whether two
+  // appends fell in the same millisecond (they do on a quiet machine, and did not on a busy CI run).
+  const clock = steppingClock();
+  const store = openStore(template, clock);
+  // The signer on the same clock: the times its heads were signed sit among the events' recorded times.
+  const signer = createHeadSigner({ store, key, clock });
   const recording = signingAfter(store, signer, ['SettlementApproved'], (e) => {
     throw e;
   });
@@ -48,7 +52,16 @@ afterAll(async () => {
   for (const d of [template, ...dirs]) await rm(d, { recursive: true, force: true });
 });
 
-/** A copy of the history, changed with SQL (and JavaScript, for an attacker who recomputes hashes), then verified. */
+/** The verification time: this long after the last event the store holds (recorded times are the test's, not now). */
+const afterLast = (ms: number) => async (store: EventStore) => {
+  const last = (await store.readAll()).at(-1)!;
+  return new Date(Date.parse(last.recordedAt) + ms);
+};
+
+/**
+ * A copy of the history, changed with SQL (and JavaScript, for an attacker who recomputes hashes), then verified at
+ * `now` (default: a second after the last event it holds).
+ */
 const verifyAfter = async (tamper: (db: Database.Database) => void, now?: (store: EventStore) => Promise<Date>): Promise<Verdict> => {
   const dir = await tempDir('integrity-tampered');
   dirs.push(dir);
@@ -61,7 +74,7 @@ const verifyAfter = async (tamper: (db: Database.Database) => void, now?: (store
   }
   const store = openStore(dir);
   try {
-    return await verifyStore(store, key.publicKey, now ? { now: await now(store) } : {});
+    return await verifyStore(store, key.publicKey, { now: await (now ?? afterLast(1_000))(store) });
   } finally {
     await store.close();
   }
@@ -202,12 +215,6 @@ describe('verifying a real SQLite store', () => {
 
 // Issue 14: what an attacker did next, once a signature could no longer be forged: remove signatures, or stop them.
 describe('missing and stale signatures in a real SQLite store', () => {
-  /** The verification time: this long after the last event the store holds. */
-  const afterLast = (ms: number) => async (store: EventStore) => {
-    const last = (await store.readAll()).at(-1)!;
-    return new Date(Date.parse(last.recordedAt) + ms);
-  };
-
   it('names the first event when the heads stream is deleted, after an approval was altered and its stream re-hashed', async () => {
     const verdict = await verifyAfter((db) => {
       db.prepare(`UPDATE events SET data = json_set(data, '$.netPayablePence', 51700000) WHERE position = 8`).run();

@@ -41,10 +41,12 @@ export const createCommandApp = ({ store, verify, logger, clock = () => new Date
   const recording = signer
     ? signingAfter(store, signer, ['SettlementApproved'], (err) => logger.error({ err }, 'signing the chain heads after an approval failed'))
     : store;
+  const pipeline = createPipeline(recording);
   const deps = {
-    store: recording,
+    // Commands read their streams as the pipeline sees them: with the events of appends still in flight.
+    store: pipeline.store,
     today: () => londonDate(clock()),
-    execute: createPipeline(recording),
+    execute: pipeline.execute,
     receipt: signer && ((event: RecordedEvent, root: string, subject: ReceiptSubject) => signer.receiptFor(event, root, subject)),
   };
   app.use(organisationRoutes(deps));

@@ -2,11 +2,14 @@
 // a contract the caller's organisation may not see is 404, exactly like one that does not exist.
 import {
   contractStream,
+  decodeLedgerEvent,
   evolveContract,
   foldLedger,
   initialContractState,
+  isContractEvent,
+  isLedgerRecord,
+  provenanceOf,
   type AgreedContract,
-  type ContractEvent,
   type ContractLedger,
   type ContractState,
   type StoredLedgerEvent,
@@ -17,11 +20,16 @@ import type { Actor } from '@csu-ledger/domain';
 import type { EventStore, RecordedEvent } from '@csu-ledger/event-store';
 import { HttpError } from '@csu-ledger/http';
 
-export const asLedgerEvents = (events: RecordedEvent[]): StoredLedgerEvent[] =>
-  events as unknown as StoredLedgerEvent[];
+/**
+ * The one decode step (issue 12): stored records become domain events only through decodeLedgerEvent, which
+ * validates each and lifts older versions; a record that is not one of ours (a signed head) is left out.
+ */
+export const decoded = (records: RecordedEvent[]): StoredLedgerEvent[] => records.filter(isLedgerRecord).map(decodeLedgerEvent);
 
-export const foldContract = (events: RecordedEvent[]): ContractState =>
-  asLedgerEvents(events).reduce((s, e) => evolveContract(s, e as unknown as ContractEvent), initialContractState());
+export const foldContract = (records: RecordedEvent[]): ContractState =>
+  decoded(records)
+    .filter(isContractEvent)
+    .reduce<ContractState>((s, e) => evolveContract(s, e, provenanceOf(e)), initialContractState());
 
 /**
  * 403 when no role of the caller may ever do this, before anything about the target is looked up. Records the role
@@ -67,7 +75,7 @@ export const loadLedger = async (
 ): Promise<{ ledger: ContractLedger; position: bigint; events: RecordedEvent[] }> => {
   const events = await store.readStreamGroup(contractStream(contractId));
   return {
-    ledger: foldLedger(asLedgerEvents(events)),
+    ledger: foldLedger(decoded(events)),
     position: events.length === 0 ? 0n : events[events.length - 1]!.position,
     events,
   };

@@ -12,9 +12,14 @@ import {
   londonDate,
   parseChildId,
   quartersOfYear,
+  parsePenceJson,
+  paymentPerformance,
   supportSpend,
+  toExactJson,
   type IsoDate,
+  type Statement,
 } from '@csu-ledger/domain';
+import { statementCsv, statementXlsx } from '@csu-ledger/reports';
 import {
   authenticate,
   canSeeContract,
@@ -99,6 +104,13 @@ const onceEach = (names: Names): Names => {
 const LOOP_SAMPLE_MS = 10;
 const isPosition = (k: string): boolean => /^(0|[1-9]\d{0,18})$/.test(k);
 
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+/** The statement's format from Accept (API.md: Statements), JSON unless CSV or XLSX is asked for. */
+const statementFormat = (req: Request): 'json' | 'csv' | 'xlsx' => {
+  const best = req.accepts(['application/json', 'text/csv', XLSX]);
+  return best === 'text/csv' ? 'csv' : best === XLSX ? 'xlsx' : 'json';
+};
+
 /** Answers a JSON text made elsewhere (a job's), as res.json would answer the value. */
 const sendJson = (res: Response, json: string): void => {
   res.type('application/json').send(json);
@@ -170,26 +182,28 @@ export const createQueryApp = (o: QueryAppOptions): Express => {
     return current as Agreed;
   };
 
-  /** A job in the caller's organisation's turn (scheduler.ts); its JSON answer, or its problem thrown. */
-  const runPast = async (req: Request, res: Response, job: Job): Promise<void> => {
+  /** A job in the caller's organisation's turn (scheduler.ts); its JSON text, or its problem thrown. */
+  const pastJson = async (req: Request, res: Response, job: Job): Promise<string> => {
     const result = await past.run(requireActor(req).org.toUpperCase(), job, abandonment(res));
     if (!result.ok && result.log) req.log.error({ failure: result.log }, 'a time-travel or history job failed');
-    sendJson(res, jsonOrThrow(result));
+    return jsonOrThrow(result);
   };
+  const runPast = async (req: Request, res: Response, job: Job): Promise<void> => sendJson(res, await pastJson(req, res, job));
 
   /**
-   * A contract view now, from the read models, or at a past moment, from the log (a job). A view of a very large
-   * contract now costs tens of milliseconds or more (a settlement over 10,000 money items, a page of 1,000
+   * A contract view now, from the read models, or at a past moment, from the log (a job), as JSON text. A view of a
+   * very large contract now costs tens of milliseconds or more (a settlement over 10,000 money items, a page of 1,000
    * challenges): that too is a job, run where the folds run, in its organisation's turn.
    */
-  const contractView = async (req: Request, res: Response, request: ViewRequest, when: TimeTravel | undefined) => {
+  const contractViewJson = async (req: Request, res: Response, request: ViewRequest, when: TimeTravel | undefined): Promise<string> => {
     const ledger = visibleLedger(req);
     const contractId = ledger.contract.contractId;
-    if (when) return runPast(req, res, { kind: 'view', contractId, when, request });
-    if (ledgerWeight(ledger) >= HEAVY_LEDGER)
-      return runPast(req, res, { kind: 'view-now', contractId, request, now: today() });
-    res.json(renderView(ledger, request, onceEach(currentNames), today()));
+    if (when) return pastJson(req, res, { kind: 'view', contractId, when, request });
+    if (ledgerWeight(ledger) >= HEAVY_LEDGER) return pastJson(req, res, { kind: 'view-now', contractId, request, now: today() });
+    return toExactJson(renderView(ledger, request, onceEach(currentNames), today()));
   };
+  const contractView = async (req: Request, res: Response, request: ViewRequest, when: TimeTravel | undefined) =>
+    sendJson(res, await contractViewJson(req, res, request, when));
 
   const quarterParam = (req: Request): string => {
     const q = String(req.params.quarter);
@@ -240,6 +254,43 @@ export const createQueryApp = (o: QueryAppOptions): Express => {
     const { when, limit, after } = query(params.viewList, req);
     const page = { limit, after: cursorKey('late-items', after, isPosition) };
     await contractView(req, res, { view: 'late-items', quarter, page }, when);
+  });
+  // Issue 10: the quarter's statement, every line traced to its events: JSON, or by Accept or ?format= CSV or XLSX.
+  app.get('/contracts/:id/settlements/:quarter/statement', async (req, res) => {
+    const quarter = quarterParam(req);
+    const { when, format } = query(params.statement, req);
+    const wanted = format ?? statementFormat(req);
+    const json = await contractViewJson(req, res, { view: 'statement', quarter }, when);
+    if (wanted === 'json') return sendJson(res, json);
+    const statement = parsePenceJson(json) as Statement;
+    const name = `${statement.contractId}-${quarter}-statement`;
+    if (wanted === 'csv') {
+      res.type('text/csv; charset=utf-8').attachment(`${name}.csv`).send(statementCsv(statement));
+    } else {
+      res.type(XLSX).attachment(`${name}.xlsx`).send(await statementXlsx(statement));
+    }
+  });
+  // Issue 13: what the CSU billed for the quarter against what the ledger settles, per component.
+  app.get('/contracts/:id/settlements/:quarter/reconciliation', async (req, res) => {
+    const quarter = quarterParam(req);
+    const { when } = query(params.view, req);
+    await contractView(req, res, { view: 'reconciliation', quarter }, when);
+  });
+  // Issue 11: the quarter's N if open extras were resolved and open challenges recovered as assumed; nothing stored.
+  app.get('/contracts/:id/settlements/:quarter/what-if', async (req, res) => {
+    const quarter = quarterParam(req);
+    const assumptions = query(params.whatIf, req);
+    await contractView(req, res, { view: 'what-if', quarter, assumptions }, undefined);
+  });
+  // Issue 11: if notice were served on a date, when the term would end and what core fee would remain.
+  app.get('/contracts/:id/break-clause', async (req, res) => {
+    const { servedOn } = query(params.breakClause, req);
+    await contractView(req, res, { view: 'break-clause', servedOn }, undefined);
+  });
+  app.get('/contracts/:id/invoices', async (req, res) => {
+    const { when, limit, after } = query(params.viewList, req);
+    const page = { limit, after: cursorKey('invoices', after, (k) => parseChildId(k, 'invoice') !== undefined) };
+    await contractView(req, res, { view: 'invoices', page }, when);
   });
   app.get('/contracts/:id/settlements', async (req, res) => {
     const { when, limit, after } = query(params.viewList, req);
@@ -323,6 +374,19 @@ export const createQueryApp = (o: QueryAppOptions): Express => {
         return csuName === undefined ? c : { ...c, csuName };
       }),
     });
+  });
+
+  // Issue 13: how promptly the commissioner pays (the Better Payment Practice Code: 30 days), over its contracts' invoices.
+  app.get('/organisations/:code/payment-performance', (req, res) => {
+    const actor = requireActor(req);
+    const code = String(req.params.code);
+    const { year } = query(params.supportSpend, req);
+    const org = isOrgCode(code) ? models.organisation(code) : undefined;
+    if (!org || org.status !== 'registered' || org.kind !== 'ccg' || !canSeeOrganisationSpend(actor, code)) {
+      throw new HttpError('not-found', `no commissioner ${code} whose payments you can see`);
+    }
+    const invoices = models.contractIdsOfCcg(code).flatMap((id) => Object.values(models.ledger(id)?.invoices ?? {}));
+    res.json(paymentPerformance(code, year, invoices, today()));
   });
 
   // Issue 5 and 14: the integrity check of the whole log, or of a receipt, for auditors (audit.ts).

@@ -12,7 +12,7 @@ export interface Page<T> {
 
 /** The lists that page; a cursor names one of them. */
 export type ListName =
-  'contracts' | 'extras' | 'challenges' | 'history' | 'organisations' | 'settlements' | 'late-items';
+  'contracts' | 'extras' | 'challenges' | 'invoices' | 'history' | 'organisations' | 'settlements' | 'late-items';
 
 const MAX_CURSOR_LENGTH = 400;
 

@@ -2,7 +2,7 @@
 // parameters are 400, never silently ignored). Each refusal names its parameter; all are reported at once.
 import type { Request } from 'express';
 import { z } from 'zod';
-import { isFinancialYear, londonDate, type IsoDate } from '@csu-ledger/domain';
+import { EARLIEST_DATE, isFinancialYear, isLedgerDate, londonDate, MAX_AMOUNT_PENCE, type IsoDate, type WhatIfAssumptions } from '@csu-ledger/domain';
 import { HttpError } from '@csu-ledger/http';
 import { HISTORY_TYPES, type HistoryType } from './history.ts';
 import { LIMIT_DEFAULT, LIMIT_MAX } from './paging.ts';
@@ -63,6 +63,12 @@ export interface QuerySchemas {
   supportSpend: Route<{ year: string }>;
   /** The diagnostics: reset. */
   diagnostics: Route<{ reset?: 'true' | undefined }>;
+  /** A statement: asOf, asAt, format. */
+  statement: Route<When & { format?: 'json' | 'csv' | 'xlsx' | undefined }>;
+  /** What-if: extras and challenges as id:pence pairs. */
+  whatIf: Route<WhatIfAssumptions>;
+  /** The break-clause calculator: servedOn. */
+  breakClause: Route<{ servedOn: IsoDate }>;
   /** No parameters at all. */
   none: Route<Record<string, never>>;
 }
@@ -125,6 +131,21 @@ export const querySchemas = (clock: () => Date): QuerySchemas => {
   const list = z.strictObject(listShape).transform((v) => ({ ...paged(v), after: v.after }));
   const spendShape = { year: once('year').refine(isFinancialYear, 'year must be a financial year such as 2025-26') };
   const diagnosticsShape = { reset: z.enum(['true'], { error: 'reset may only be true' }).optional() };
+  const statementShape = { ...viewShape, format: z.enum(['json', 'csv', 'xlsx'], { error: 'format must be json, csv or xlsx' }).optional() };
+  /** `id:pence,id:pence`: what-if assumptions, each amount whole pence within the Limits. */
+  const assumed = (name: string, field: 'agreedPence' | 'recoveredPence', idKey: 'extraId' | 'challengeId') =>
+    once(name).transform((text, ctx) => {
+      const items = text.split(',').map((pair) => /^([A-Za-z0-9._-]{1,100}):(0|[1-9]\d{0,11})$/.exec(pair.trim()));
+      if (items.some((m) => m === null || Number(m[2]) > MAX_AMOUNT_PENCE)) {
+        ctx.addIssue({ code: 'custom', message: `${name} must be id:pence pairs separated by commas, each at most ${MAX_AMOUNT_PENCE} pence` });
+        return z.NEVER;
+      }
+      return items.map((m) => ({ [idKey]: m![1]!, [field]: Number(m![2]) }) as { extraId: string; agreedPence: number } & { challengeId: string; recoveredPence: number });
+    });
+  const whatIfShape = { extras: assumed('extras', 'agreedPence', 'extraId').optional(), challenges: assumed('challenges', 'recoveredPence', 'challengeId').optional() };
+  const whatIf = z.strictObject(whatIfShape).transform((v) => ({ extras: v.extras ?? [], challenges: v.challenges ?? [] }));
+  // A notice that might be served: a real date from the ledger's earliest, in the future too (it is a what-if).
+  const breakClauseShape = { servedOn: once('servedOn').refine(isLedgerDate, `servedOn must be a real date YYYY-MM-DD, not before ${EARLIEST_DATE}`) };
   return {
     view: route(view, viewShape),
     viewList: route(viewList, viewListShape),
@@ -133,6 +154,9 @@ export const querySchemas = (clock: () => Date): QuerySchemas => {
     history: route(history, historyShape),
     supportSpend: route(z.strictObject(spendShape), spendShape),
     diagnostics: route(z.strictObject(diagnosticsShape), diagnosticsShape),
+    statement: route(z.strictObject(statementShape).transform(withWhen), statementShape),
+    whatIf: route(whatIf, whatIfShape),
+    breakClause: route(z.strictObject(breakClauseShape), breakClauseShape),
     none: route(z.strictObject({}), {}),
   };
 };

@@ -7,12 +7,19 @@ import {
   isOverdue,
   lastDayOfMonth,
   monthOfDate,
-  monthsBetween,
   performanceView,
-  quarterOfMonth,
   responseDeadline,
+  settlementQuarters,
+  settlementStatement,
   settlementView,
   termsAt,
+  whatIf,
+  addDays,
+  breakNoticeEffect,
+  grossPence,
+  PAYMENT_DAYS,
+  reconcile,
+  type WhatIfAssumptions,
   type AgreedContract,
   type ContractLedger,
   type IsoDate,
@@ -96,7 +103,7 @@ export const contractDetail = (l: Agreed, names: Names, today: IsoDate) => {
 /** Where each extra's or challenge's last money item landed, indexed once per view (not searched per item). */
 const landingQuarters = (l: ContractLedger, kind: 'extra' | 'challenge'): Map<string, QuarterId> => {
   const landed = new Map<string, QuarterId>();
-  for (const i of l.moneyItems) if (i.kind === kind) landed.set(i.id, i.landingQuarter);
+  for (const i of l.moneyItems) if (i.kind === kind && i.state !== 'superseded') landed.set(i.id, i.landingQuarter);
   return landed;
 };
 
@@ -170,6 +177,9 @@ export const challengesView = (l: Agreed, names: Names, today: IsoDate, page: Pa
       rejectedPence: latest?.rejectedPence ?? null,
       responses: ch.responses,
       recoveredPence: ch.recoveredPence ?? null,
+      creditNoteReference: ch.creditNoteReference ?? null,
+      // DOMAIN.md: a recovery CCG finance has queried leaves V until confirmed or recorded again
+      recoveryQuery: ch.query ?? null,
       settledInQuarter: landed.get(ch.challengeId) ?? null,
       responseDeadline: deadline,
       overdue: isOverdue(ch, deadline, today),
@@ -180,10 +190,7 @@ export const challengesView = (l: Agreed, names: Names, today: IsoDate, page: Pa
 
 /** Every quarter of the term, and any later one a late money item rolled into, in order. */
 export const settlementsView = (l: Agreed, today: IsoDate, page: PageRequest) => {
-  const c = l.contract;
-  const quarters = new Set(monthsBetween(c.firstMonth, c.termEndMonth).map(quarterOfMonth));
-  for (const item of l.moneyItems) quarters.add(item.landingQuarter);
-  const ordered = [...quarters].sort(compareQuarters);
+  const ordered = settlementQuarters(l);
   const shown = pageByKey('settlements', ordered, (q) => q, compareQuarters, page.limit, page.after);
   return { items: shown.items.map((q) => settlementView(l, q, today)), next: shown.next };
 };
@@ -215,12 +222,43 @@ export const lateItemsView = (l: Agreed, q: QuarterId, page: PageRequest) => {
   };
 };
 
+/** Invoices in the order they were submitted (DOMAIN.md: Invoices and payment), each with its gross and its state. */
+export const invoicesView = (l: Agreed, page: PageRequest) => {
+  const shown =
+    pageByPlace('invoices', Object.values(l.invoices), (i) => i.invoiceId, page.limit, page.after) ?? unknownCursor();
+  return {
+    items: shown.items.map((i) => ({
+      invoiceId: i.invoiceId,
+      invoiceNumber: i.invoiceNumber,
+      status: i.status,
+      quarter: i.quarter,
+      kind: i.kind,
+      extraId: i.extraId ?? null,
+      amountPence: i.amountPence,
+      vatPence: i.vatPence,
+      grossPence: grossPence(i),
+      receivedOn: i.receivedOn,
+      dueBy: addDays(i.receivedOn, PAYMENT_DAYS),
+      disputed: i.disputed,
+      disputeReason: i.disputeReason ?? null,
+      paidOn: i.paidOn ?? null,
+      paidPence: i.paidPence ?? null,
+      lastChangedOn: i.lastChangedOn,
+    })),
+    next: shown.next,
+  };
+};
+
 /** One view of a contract, by name: what both the current read models and the past (past.ts) answer with. */
 export type ViewRequest =
   | { view: 'contract' }
   | { view: 'performance' | 'settlement'; quarter: QuarterId }
   | { view: 'settlements' | 'extras' | 'challenges'; page: PageRequest }
-  | { view: 'late-items'; quarter: QuarterId; page: PageRequest };
+  | { view: 'late-items'; quarter: QuarterId; page: PageRequest }
+  | { view: 'statement' | 'reconciliation'; quarter: QuarterId }
+  | { view: 'invoices'; page: PageRequest }
+  | { view: 'what-if'; quarter: QuarterId; assumptions: WhatIfAssumptions }
+  | { view: 'break-clause'; servedOn: IsoDate };
 
 export const renderView = (l: Agreed, request: ViewRequest, names: Names, today: IsoDate): unknown => {
   const contractId = l.contract.contractId;
@@ -239,6 +277,16 @@ export const renderView = (l: Agreed, request: ViewRequest, names: Names, today:
       return { contractId, ...challengesView(l, names, today, request.page) };
     case 'late-items':
       return { contractId, ...lateItemsView(l, request.quarter, request.page) };
+    case 'statement':
+      return settlementStatement(l, request.quarter, today, names);
+    case 'reconciliation':
+      return reconcile(l, request.quarter, today);
+    case 'invoices':
+      return { contractId, ...invoicesView(l, request.page) };
+    case 'what-if':
+      return { contractId, ...whatIf(l, request.quarter, today, request.assumptions) };
+    case 'break-clause':
+      return { contractId, ...breakNoticeEffect(l.contract, request.servedOn) };
     default: {
       const never: never = request;
       return never;

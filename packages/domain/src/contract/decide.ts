@@ -9,7 +9,6 @@ import {
   lastDayOfMonth,
   monthInWords,
   lastDayOfQuarter,
-  monthOfDate,
   monthsBetween,
   monthsOfQuarter,
   quarterOfDate,
@@ -32,7 +31,7 @@ import type {
 } from '../events.ts';
 import { figuresToRecord } from '../settlement.ts';
 import { checkTerms } from './terms.ts';
-import { inTerm, kpiMonthKey, termsAt, type AgreedContract, type ContractState } from './model.ts';
+import { inTerm, kpiMonthKey, termEndAfterNotice, termsAt, type AgreedContract, type ContractState } from './model.ts';
 
 /** Every command says when it happened (businessDate) and what today is in England (from the service's clock). */
 interface Dated {
@@ -110,10 +109,7 @@ const serveBreakNotice = (state: ContractState, cmd: Extract<ContractCommand, { 
   notBeforeAgreement(c, cmd);
   if (c.breakNotice) refuse('break-notice-already-served', `notice was already served on ${formatDate(c.breakNotice.businessDate)}; the term ends with ${formatMonth(c.termEndMonth)}`);
   if (cmd.businessDate > lastDayOfMonth(c.termEndMonth)) refuse('term-ended', `the term ended on ${formatDate(lastDayOfMonth(c.termEndMonth))}`, 'businessDate');
-  // DOMAIN.md: the term ends on the last day of the month in which D + notice months falls, never later than agreed.
-  const notice = termsAt(c, monthOfDate(cmd.businessDate)).breakNoticeMonths;
-  const byNotice = addMonths(monthOfDate(cmd.businessDate), notice);
-  const termEndMonth = compareMonths(byNotice, c.termEndMonth) < 0 ? byNotice : c.termEndMonth;
+  const termEndMonth = termEndAfterNotice(c, cmd.businessDate);
   const cut = monthsBetween(addMonths(termEndMonth, 1), c.termEndMonth).find((m) => c.approvals[quarterOfMonth(m)]);
   if (cut) refuse('quarter-closed', `${formatQuarter(quarterOfMonth(cut))} is approved; the term cannot end before it`, 'businessDate');
   return [

@@ -1,5 +1,5 @@
 // Contract aggregate: its events' effect on state (DOMAIN.md: Contract terms; Delivery and performance).
-import { compareMonths, firstDayOfMonth, monthsOfQuarter } from '../calendar.ts';
+import { addMonths, compareMonths, firstDayOfMonth, monthOfDate, monthsOfQuarter } from '../calendar.ts';
 import type {
   BreakNoticeServed,
   ContractEvent,
@@ -154,4 +154,14 @@ export const evolveContract = (state: ContractState, event: ContractEvent, recor
 export const contractActiveFrom = (c: AgreedContract): IsoDate => {
   const start = firstDayOfMonth(c.firstMonth);
   return start < c.agreedOn ? start : c.agreedOn;
+};
+
+/**
+ * DOMAIN.md, BreakNoticeServed: the term ends on the last day of the calendar month that lies the notice period's
+ * number of months (the terms in force when it is served) after the notice's month, never later than it ends now.
+ */
+export const termEndAfterNotice = (c: AgreedContract, servedOn: IsoDate): MonthId => {
+  const month = monthOfDate(servedOn);
+  const byNotice = addMonths(month, termsAt(c, month).breakNoticeMonths);
+  return compareMonths(byNotice, c.termEndMonth) < 0 ? byNotice : c.termEndMonth;
 };

@@ -6,18 +6,18 @@ import {
   initialOrganisationState,
   isOrgCode,
   organisationStream,
-  type OrganisationEvent,
+  isOrganisationEvent,
   type OrganisationState,
 } from '@csu-ledger/domain';
 import type { RecordedEvent } from '@csu-ledger/event-store';
 import { parseBody, requestContext } from '../context.ts';
-import { loadStream, notFound, requirePermission } from '../loaders.ts';
+import { decoded, loadStream, notFound, requirePermission } from '../loaders.ts';
 import * as s from '../schemas.ts';
 import { command } from './respond.ts';
 import type { Deps } from '../deps.ts';
 
-const fold = (events: RecordedEvent[]): OrganisationState =>
-  events.reduce((st, e) => evolveOrganisation(st, e as unknown as OrganisationEvent), initialOrganisationState());
+const fold = (records: RecordedEvent[]): OrganisationState =>
+  decoded(records).filter(isOrganisationEvent).reduce<OrganisationState>(evolveOrganisation, initialOrganisationState());
 
 export const organisationRoutes = (deps: Deps): Router => {
   const { store } = deps;
