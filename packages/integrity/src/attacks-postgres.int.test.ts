@@ -37,6 +37,9 @@ const tamperer = (sql: pg.Client): Tamperer => ({
     if (values.data !== undefined) await sql.query('UPDATE ledger.events SET data = $1::json WHERE position = $2', [JSON.stringify(values.data), position.toString()]);
     if (values.metadata !== undefined) await sql.query('UPDATE ledger.events SET metadata = $1::json WHERE position = $2', [JSON.stringify(values.metadata), position.toString()]);
   },
+  stamp: async (position, recordedAt) => {
+    await sql.query('UPDATE ledger.events SET recorded_at = $1::timestamptz WHERE position = $2', [recordedAt, position.toString()]);
+  },
   remove: async (what) => {
     if ('stream' in what) await sql.query('DELETE FROM ledger.events WHERE stream = $1', [what.stream]);
     else if ('fromPosition' in what) await sql.query('DELETE FROM ledger.events WHERE position >= $1', [what.fromPosition.toString()]);

@@ -38,6 +38,10 @@ const tamperer = (db: Database.Database): Tamperer => ({
     if (values.metadata !== undefined) db.prepare('UPDATE events SET metadata = ? WHERE position = ?').run(JSON.stringify(values.metadata), position);
     return Promise.resolve();
   },
+  stamp: (position, recordedAt) => {
+    db.prepare('UPDATE events SET recorded_at = ? WHERE position = ?').run(recordedAt, position);
+    return Promise.resolve();
+  },
   remove: (what) => {
     if ('stream' in what) db.prepare('DELETE FROM events WHERE stream = ?').run(what.stream);
     else if ('fromPosition' in what) db.prepare('DELETE FROM events WHERE position >= ?').run(what.fromPosition);

@@ -11,7 +11,7 @@ import type { SigningKey } from './keys.ts';
 import { verifyReceipt, type Receipt, type ReceiptVerdict } from './receipt.ts';
 import { signRotation } from './rotation.ts';
 import { createHeadSigner, signingAfter } from './signer.ts';
-import { appendChained } from './store-fixtures.ts';
+import { appendChained, steppingClock } from './store-fixtures.ts';
 import { verifyStore, type Problem, type Verdict } from './verify.ts';
 
 /** A stored row as an attacker with SQL sees it. */
@@ -28,6 +28,8 @@ export interface Row {
 export interface Tamperer {
   rows(stream?: string): Promise<Row[]>;
   update(position: bigint, values: { data?: unknown; metadata?: Record<string, unknown> }): Promise<void>;
+  /** Sets an event's recorded time (the suite fixes every recorded time before the attack: see `fixTimes`). */
+  stamp(position: bigint, recordedAt: string): Promise<void>;
   /** Deletes the events of a stream, every event from a position on, or the events at these positions. */
   remove(what: { stream: string } | { fromPosition: bigint } | { positions: bigint[] }): Promise<void>;
   close(): Promise<void>;
@@ -44,6 +46,8 @@ export const C1 = 'contract-C1';
 export const EXTRA = 'contract-C1.extra-aaaaaaaaaaaa';
 const first = newSigningKey();
 const second = newSigningKey();
+/** The history's first instant: the signer's clock steps on a second at a time from it, and events are recorded a second apart from it. */
+const T0 = Date.parse('2026-04-01T09:00:00.000Z');
 
 /**
  * The history, by position:
@@ -52,7 +56,7 @@ const second = newSigningKey();
  *  receipt's) · 11 organisation-08J r1 · 12 C1 r4 · 13 heads r3 (periodic)
  */
 const writeHistory = async (store: EventStore): Promise<Receipt> => {
-  const signer = createHeadSigner({ store, key: first, intervalMs: INTERVAL_MS });
+  const signer = createHeadSigner({ store, key: first, intervalMs: INTERVAL_MS, clock: steppingClock(T0) });
   const recording = signingAfter(store, signer, ['SettlementApproved'], (e) => {
     throw e;
   });
@@ -70,6 +74,15 @@ const writeHistory = async (store: EventStore): Promise<Receipt> => {
   await appendChained(recording, C1, 'MeasurementReported', { kpiId: 'K3', month: '2025-26-M04', achievedBp: 9400 });
   await signer.signChanged();
   return receipt;
+};
+
+/**
+ * Fixes every recorded time to a second after the one before (position p at T0 + p seconds): the verdicts then do not
+ * depend on the machine's speed, nor on PostgreSQL stamping times with its own clock. Heads were signed on the
+ * suite's clock from T0 too, so a signing time lies among the events' recorded times, within seconds.
+ */
+const fixTimes = async (t: Tamperer): Promise<void> => {
+  for (const row of await t.rows()) await t.stamp(row.position, new Date(T0 + Number(row.position) * 1_000).toISOString());
 };
 
 /** Recomputes every hash of a stream, in revision order, as a capable attacker would after changing it. */
@@ -108,7 +121,7 @@ const afterLast = async (store: EventStore, ms: number): Promise<Date> => {
 };
 
 export const describeAttacks = (s: AttackStore): void => {
-  /** A fresh history, changed by `attack`, then the log verified (at `at`, or now) and the receipt checked. */
+  /** A fresh history, its times fixed, changed by `attack`, then the log verified (at `at`, or a second after its last event) and the receipt checked. */
   const attacked = async (
     attack: (t: Tamperer) => Promise<void>,
     at?: (store: EventStore) => Promise<Date>,
@@ -117,13 +130,14 @@ export const describeAttacks = (s: AttackStore): void => {
     const receipt = await writeHistory(written);
     const { tamperer, reopen } = await s.tamper(written);
     try {
+      await fixTimes(tamperer);
       await attack(tamperer);
     } finally {
       await tamperer.close();
     }
     const store = await reopen();
     try {
-      const now = at ? await at(store) : new Date();
+      const now = await (at ?? ((written) => afterLast(written, 1_000)))(store);
       // The receipt as the CCG keeps it: a JSON file.
       const kept = JSON.parse(JSON.stringify(receipt)) as Receipt;
       return { log: await verifyStore(store, first.publicKey, { now }), receipt: await verifyReceipt(store, kept, first.publicKey) };
@@ -135,6 +149,8 @@ export const describeAttacks = (s: AttackStore): void => {
   it('finds the history as written intact, its receipt holding, under a key changed on the way', async () => {
     const { log, receipt } = await attacked(() => Promise.resolve());
     expect(log).toMatchObject({ ok: true, summary: { events: 13, signatures: 3, awaitingSignature: 0, keys: [first.keyId, second.keyId] } });
+    // Signed on the suite's clock, not the machine's: the verdicts below do not depend on how fast it wrote.
+    expect(log.ok && log.summary.latestSignedAt).toMatch(/^2026-04-01T09:00:/);
     expect(receipt).toMatchObject({ ok: true, summary: { streams: 2, events: 6, signedHeadInLog: true, keys: [first.keyId, second.keyId] } });
   });
 
@@ -168,8 +184,12 @@ export const describeAttacks = (s: AttackStore): void => {
   });
 
   it('stopping the signer and writing: unsigned once two intervals old', async () => {
-    const written = await s.fresh();
-    await writeHistory(written);
+    const fresh = await s.fresh();
+    await writeHistory(fresh);
+    const { tamperer, reopen } = await s.tamper(fresh);
+    await fixTimes(tamperer).finally(() => tamperer.close());
+    // The service goes on writing with no signer running (recorded on the store's own clock: later than the fixed times).
+    const written = await reopen();
     const late = await appendChained(written, C1, 'MeasurementReported', { kpiId: 'K3', month: '2025-26-M05', achievedBp: 9000 });
     await appendChained(written, 'organisation-08J', 'OrganisationRenamed', { code: '08J', name: 'Someone else' });
     const soon = await verifyStore(written, first.publicKey, { now: new Date(Date.parse(late.recordedAt) + 1_000) });
@@ -188,7 +208,7 @@ export const describeAttacks = (s: AttackStore): void => {
     // The real key change replaced by one to the forger's key, which only the forger signed; later heads re-signed.
     const changed = await attacked(async (t) => {
       await alterApproval(t);
-      await t.update(7n, { data: { ...signRotation(forger, forger, new Date()), previousKeyId: first.keyId } });
+      await t.update(7n, { data: { ...signRotation(forger, forger, new Date(T0)), previousKeyId: first.keyId } });
       await resign(t, forger, [10n, 13n]);
     });
     expect(where(problemOf(changed.log))).toEqual({ kind: 'bad-signature', streamName: HEADS_STREAM, revision: 1, position: 7n });
@@ -196,7 +216,7 @@ export const describeAttacks = (s: AttackStore): void => {
     // Every head re-signed with the forger's key, the key files swapped: not the key the auditor trusts.
     const swapped = await attacked(async (t) => {
       await alterApproval(t);
-      await t.update(7n, { data: signRotation(forger, newSigningKey(), new Date()) });
+      await t.update(7n, { data: signRotation(forger, newSigningKey(), new Date(T0)) });
       await resign(t, forger, [6n, 10n, 13n]);
     });
     expect(where(problemOf(swapped.log))).toEqual({ kind: 'unsigned-key', streamName: HEADS_STREAM, revision: 0, position: 6n });
