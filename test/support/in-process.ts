@@ -88,6 +88,8 @@ export interface InProcessOptions {
   storeClock?: () => Date;
   /** Wraps the query app's read models (to watch what a route reads); default as they are. */
   wrapModels?: (models: ReadModels) => ReadModels;
+  /** The command app's chain-head signer on the store (issue 14: approvals then answer with a receipt); default none. */
+  signer?: (store: EventStore) => Parameters<typeof createCommandApp>[0]['signer'];
   /** Where time travel and history run (the query app's `past`); default inline on the store. */
   past?: (ctx: { store: EventStore; storePath: string | undefined; models: ReadModels; modelsPath: string }) => PastRunner;
 }
@@ -171,7 +173,11 @@ export const startInProcess = async (options: InProcessOptions = {}): Promise<In
   const clock = () => new Date(FIXED_NOW);
   const limits = options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit };
   const authFailureLimit = options.authFailureLimit ?? (options.rateLimit === false ? false : undefined);
-  const command = await listen(createCommandApp({ store: commandStore, metrics: metrics.command, verify, logger, clock, ...limits, authFailureLimit }), options.serverTimeouts);
+  const signer = options.signer?.(commandStore);
+  const command = await listen(
+    createCommandApp({ store: commandStore, metrics: metrics.command, verify, logger, clock, ...limits, authFailureLimit, ...(signer ? { signer } : {}) }),
+    options.serverTimeouts,
+  );
   const past = options.past?.({ store, storePath, models, modelsPath });
   const query = await listen(
     createQueryApp({
