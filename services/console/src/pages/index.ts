@@ -2,6 +2,7 @@
 import { Router } from 'express';
 import { page, type PageContext } from '../app.ts';
 import { actionHandler } from './actions.ts';
+import { changesPage } from './changes.ts';
 import { contractPage } from './contract.ts';
 import { historyPage, timeTravelPicker, verifyAgain } from './history.ts';
 import { homePage } from './home.ts';
@@ -17,6 +18,7 @@ export const pageRoutes = (ctx: PageContext): Router => {
   r.get('/contracts/:id/challenges', page(challengesPage(ctx)));
   r.get('/contracts/:id/settlements/:quarter', page(settlementPage(ctx)));
   r.get('/contracts/:id/settlements/:quarter/receipt', receiptDownload);
+  r.get('/contracts/:id/settlements/:quarter/changes', page(changesPage(ctx)));
   r.get('/contracts/:id/history', page(historyPage(ctx)));
   r.get('/contracts/:id/time-travel', timeTravelPicker(ctx));
   r.post('/contracts/:id/history/verify', page(verifyAgain(ctx)));

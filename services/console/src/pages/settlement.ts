@@ -4,6 +4,7 @@
 import type { Request, Response } from 'express';
 import { formatQuarter, isQuarterId, lastDayOfQuarter } from '@csu-ledger/domain';
 import { actionForm, roleMay } from '../actions.ts';
+import { query } from '../api.ts';
 import { readOpts, userOf, type PageContext } from '../app.ts';
 import { waterfallChart } from '../charts.ts';
 import { money } from '../format.ts';
@@ -65,6 +66,8 @@ export const settlementPage = (ctx: PageContext) => async (req: Request, res: Re
     ended,
     approval,
     // Issue 14: the receipt of an approval made in this session, to download and keep outside the ledger.
+    // Issue 14: seen as at a past moment, what moved the figures since (the settlement diff).
+    changesHref: t.asAt !== undefined && t.asOf === undefined ? query(contractPath(id, `/settlements/${q}/changes`), { from: t.asAt }) : undefined,
     receiptHref: !travelling && s.status === 'approved' && req.session?.receipts?.[receiptKey(id, q)] !== undefined ? contractPath(id, `/settlements/${q}/receipt`) : undefined,
     staleFigure: flash?.staleFigure,
     chart: waterfallChart('settlement-waterfall', `${formatQuarter(q)}: from the quarter's fee to the net payable`, [

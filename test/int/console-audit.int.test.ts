@@ -1,4 +1,5 @@
-// Issue 14: the console offers the approval's receipt as a download, for the CCG to keep with its own records. Real
+// Issue 14 in the console: the approval's receipt offered as a download, for the CCG to keep with its own records, and
+// what changed a settlement's figures since a past moment (the settlement diff). Real
 // services in this process (signing chain heads, so an approval answers with its receipt), the real console over
 // HTTP with the development sign-in, a user's approval posted through the console's form as a browser would.
 import { generateKeyPairSync } from 'node:crypto';
@@ -19,6 +20,7 @@ const Q1 = '2025-26-Q1';
 const { privateKey, publicKey } = generateKeyPairSync('ed25519');
 const key = { privateKey, publicKey, keyId: keyIdOf(publicKey) };
 let h: InProcess;
+let signer: ReturnType<typeof createHeadSigner> | undefined;
 let dataDir: string;
 let web: { url: string; server: Server };
 
@@ -26,13 +28,14 @@ beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'csu-ledger-console-receipt-'));
   // The console signs users in with the development key the services verify: the one in the data folder.
   const secret = await loadOrCreateDevSecret(dataDir);
-  h = await startInProcess({ secret, signer: (store) => createHeadSigner({ store, key }) });
+  h = await startInProcess({ secret, signer: (store, clock) => (signer = createHeadSigner({ store, key, clock })), integrityKey: () => Promise.resolve(publicKey) });
   const saved = new Map<string, string>();
   for (const r of workedExample) {
     const path = r.path.replace(/\{(\w+)\}/g, (_, k: string) => saved.get(k) ?? k);
     const { body } = must(await h.post<Record<string, string>>(await h.token(r.as.role, r.as.org, r.as.sub), path, r.body));
     if (r.saveAs) saved.set(r.saveAs, body.extraId ?? body.challengeId ?? '');
   }
+  await signer!.signChanged(); // as the service's interval would: the whole log signed before the approval
   const config = loadConfig({ LEDGER_DATA_DIR: dataDir });
   const app = createConsoleApp({
     api: createApi({ commandUrl: h.commandUrl, queryUrl: h.queryUrl }),
@@ -113,5 +116,36 @@ describe('the console offers the approval’s receipt as a download', () => {
     expect((await auditor.go(`${page}/receipt`)).status).toBe(404);
     await ccg.signIn('auditor', 'NAO', 'ada');
     expect((await ccg.go(`${page}/receipt`)).status).toBe(404);
+  });
+});
+
+// After the approval above (the tests of a file run in order).
+describe('what changed in a settlement since a past moment', () => {
+  it("goes from the history's 'just before' the approval to the figures then and now, and the approval that changed the status", async () => {
+    const auditor = browser();
+    await auditor.signIn('auditor', 'NAO', 'ada');
+    const history = await (await auditor.go(`/contracts/${CONTRACT_ID}/history`)).text();
+    const before = /href="([^"]+)">2025\/26 Q1 as recorded just before this/.exec(history)?.[1]?.replace(/&amp;/g, '&');
+    expect(before).toBeDefined();
+    // The auditor's integrity card (GET /audit/verify): intact, the events after the last signing awaiting one.
+    expect(history.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ')).toMatch(/Intact Every event's hash chain and every signed head checked out.*signed heads, vouching through position \d+; \d+ later events chained, recorded within two signing intervals, awaiting a signature/);
+    const then = await (await auditor.go(before!)).text();
+    const changes = /<a href="([^"]+)">What changed since then<\/a>/.exec(then)?.[1]?.replace(/&amp;/g, '&');
+    expect(changes).toMatch(/\/settlements\/2025-26-Q1\/changes\?from=/);
+    const res = await auditor.go(changes!);
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    const text = html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+    expect(text).toContain('Net payable (N) £417,000.00 £417,000.00');
+    expect(text).toContain('Status Open Approved changed');
+    expect(text).toMatch(/SettlementApproved fin-08j-1 CCG, 08J Status: Open → Approved/);
+  });
+
+  it("answers the service's refusal of an instant as a problem with the address", async () => {
+    const auditor = browser();
+    await auditor.signIn('auditor', 'NAO', 'ada');
+    const res = await auditor.go(`/contracts/${CONTRACT_ID}/settlements/${Q1}/changes?from=2999-01-01T00:00:00Z`);
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain('in the future');
   });
 });
