@@ -25,7 +25,8 @@ import { startFakeKurrentDB, type FakeKurrentDB } from '../../packages/event-sto
 import { startEmbeddedPostgres, type EmbeddedServer } from '../../packages/event-store/src/postgres/embedded-server.ts';
 import { openReadModels, rebuildReadModels } from '@csu-ledger/query-service';
 import { foldPast } from '../../services/query-service/src/past.ts';
-import { parseNdjsonLine, verifyNdjson } from '../../packages/integrity/src/ndjson.ts';
+import { eventHash, integrityOf } from '../../packages/integrity/src/chain.ts';
+import { parseNdjsonLine } from '../../packages/integrity/src/ndjson.ts';
 
 const folder = new URL('../fixtures/events/', import.meta.url);
 const lines = readFileSync(new URL('corpus.ndjson', folder), 'utf8').split('\n').filter((l) => l.trim() !== '');
@@ -119,7 +120,14 @@ describe('the stored events corpus', () => {
       const found = corpus.filter((e) => e.type === type).map((e) => (e.metadata.schemaVersion as number | undefined) ?? 1);
       expect([...new Set(found)].sort()).toEqual(versions);
     }
-    expect(await verifyNdjson(lines, undefined)).toMatchObject({ ok: true, summary: { events: corpus.length } });
+    // Each stream's hash chain is whole (the corpus holds no signed heads: what is checked is that no line was edited).
+    const last = new Map<string, string>();
+    for (const e of corpus) {
+      const integrity = integrityOf(e.metadata);
+      expect(integrity?.previous ?? null).toBe(last.get(e.streamName) ?? null);
+      expect(integrity?.hash).toBe(eventHash(e, last.get(e.streamName) ?? null));
+      last.set(e.streamName, integrity!.hash);
+    }
   });
 
   describe('on SQLite', () => {
