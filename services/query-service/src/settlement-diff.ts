@@ -110,6 +110,8 @@ export const settlementDiff = async (
   /** The contract's ledger as the log held it at a past moment (past.ts's foldPast). */
   fold: (when: TimeTravel) => Promise<ContractLedger>,
   pause: () => Promise<void> = () => Promise.resolve(),
+  /** The window's bounds (tests make them small). */
+  limits: { events: number; work: number } = { events: DIFF_EVENT_LIMIT, work: DIFF_WORK_LIMIT },
 ): Promise<unknown> => {
   const { contractId, quarter, from, to } = job;
   const fromDate = londonDate(new Date(from.ms));
@@ -135,18 +137,18 @@ export const settlementDiff = async (
         done = true;
         break;
       }
-      if (++examined > DIFF_EVENT_LIMIT) {
-        throw new HttpError('validation-failed', `more than ${DIFF_EVENT_LIMIT} events of this contract were recorded between from and to`, {
-          errors: [{ path: 'from', message: `the window holds more than ${DIFF_EVENT_LIMIT} events of this contract; narrow it` }],
+      if (++examined > limits.events) {
+        throw new HttpError('validation-failed', `more than ${limits.events} events of this contract were recorded between from and to`, {
+          errors: [{ path: 'from', message: `the window holds more than ${limits.events} events of this contract; narrow it` }],
         });
       }
       after = e.position;
       evolveLedger(ledger, e as unknown as StoredLedgerEvent);
       if (cannotMove(e, ledger, months, lastDay) && current !== null) continue;
       work += 1 + ledger.moneyItems.length + Object.keys(ledger.extras).length + Object.keys(ledger.challenges).length;
-      if (work > DIFF_WORK_LIMIT) {
+      if (work > limits.work) {
         throw new HttpError('validation-failed', 'the events between from and to are too many for one comparison over a contract this large', {
-          errors: [{ path: 'from', message: `comparing after each event of this window would visit more than ${DIFF_WORK_LIMIT} records of this contract; narrow it` }],
+          errors: [{ path: 'from', message: `comparing after each event of this window would visit more than ${limits.work} records of this contract; narrow it` }],
         });
       }
       const next = viewOn(ledger, quarter, toDate);
