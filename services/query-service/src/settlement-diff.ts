@@ -7,8 +7,10 @@
 // of its own, `elapsed`, before the events.
 import {
   contractStream,
-  evolveLedger,
+  decodeLedgerEvent,
+  isInvoiceEvent,
   lastDayOfQuarter,
+  ledgerFold,
   londonDate,
   monthsOfQuarter,
   settlementView,
@@ -18,7 +20,7 @@ import {
   type SettlementView,
   type StoredLedgerEvent,
 } from '@csu-ledger/domain';
-import type { EventStore, RecordedEvent } from '@csu-ledger/event-store';
+import type { EventStore } from '@csu-ledger/event-store';
 import { HttpError } from '@csu-ledger/http';
 import { historyItem } from './history.ts';
 import type { Instant, TimeTravel } from './time-travel.ts';
@@ -89,14 +91,13 @@ const changed = (before: SettlementView | null, after: SettlementView | null) =>
  * events of extras and challenges raised after the quarter ended (they land in a later quarter, never an earlier one,
  * and count as open only in quarters they were raised by; gain share looks only at earlier quarters).
  */
-const cannotMove = (e: RecordedEvent, ledger: ContractLedger, months: readonly string[], lastDay: IsoDate): boolean => {
-  if (e.type.startsWith('Invoice')) return true;
+const cannotMove = (e: StoredLedgerEvent, ledger: ContractLedger, months: readonly string[], lastDay: IsoDate): boolean => {
+  if (isInvoiceEvent(e)) return true;
   const child = e.streamName.startsWith('contract-') ? e.streamName.slice('contract-'.length) : '';
   const item = ledger.extras[child] ?? ledger.challenges[child];
   if (item !== undefined && item.raisedOn > lastDay) return true;
   if (e.type === 'DeliverableDelivered' || e.type === 'DeliverableRejected' || e.type === 'MeasurementReported') {
-    const month = (e.data as { month?: unknown } | null)?.month;
-    return typeof month === 'string' && !months.includes(month);
+    return !months.includes(e.data.month);
   }
   return false;
 };
@@ -116,7 +117,7 @@ export const settlementDiff = async (
   const { contractId, quarter, from, to } = job;
   const fromDate = londonDate(new Date(from.ms));
   const toDate = londonDate(new Date(to.ms));
-  const ledger = await fold({ asAt: from, now: fromDate });
+  let ledger = await fold({ asAt: from, now: fromDate });
   const atFrom = viewOn(ledger, quarter, fromDate);
   let current = viewOn(ledger, quarter, toDate);
   const changes: unknown[] = [];
@@ -129,6 +130,8 @@ export const settlementDiff = async (
   const root = contractStream(contractId);
   let after = BigInt(ledger.position);
   let examined = 0;
+  // One fold from here on: only the latest ledger is kept, so its steps share their copies (issue 12: pure folds).
+  const step = ledgerFold();
   for (let done = false; !done; ) {
     const page = await store.readStreamGroup(root, { after, maxCount: PAGE });
     for (const e of page) {
@@ -143,8 +146,10 @@ export const settlementDiff = async (
         });
       }
       after = e.position;
-      evolveLedger(ledger, e as unknown as StoredLedgerEvent);
-      if (cannotMove(e, ledger, months, lastDay) && current !== null) continue;
+      // The one decode step (issue 12): a record this code cannot read fails the job with its location.
+      const event = decodeLedgerEvent(e);
+      ledger = step(ledger, event);
+      if (cannotMove(event, ledger, months, lastDay) && current !== null) continue;
       work += 1 + ledger.moneyItems.length + Object.keys(ledger.extras).length + Object.keys(ledger.challenges).length;
       if (work > limits.work) {
         throw new HttpError('validation-failed', 'the events between from and to are too many for one comparison over a contract this large', {
@@ -154,8 +159,8 @@ export const settlementDiff = async (
       const next = viewOn(ledger, quarter, toDate);
       const moved = changed(current, next);
       if (moved.length > 0) {
-        const { data: _data, correlationId: _c, causationId: _k, ...event } = historyItem(e);
-        changes.push({ cause: 'event', ...event, figures: moved });
+        const { data: _data, correlationId: _c, causationId: _k, ...item } = historyItem(event);
+        changes.push({ cause: 'event', ...item, figures: moved });
       }
       current = next;
     }

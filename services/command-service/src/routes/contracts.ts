@@ -118,9 +118,11 @@ export const contractRoutes = (deps: Deps): Router => {
     ...b,
     today: deps.today(),
   }));
-  onContract('/contracts/:id/measurements', 'report-measurement', s.measurement, (b) => ({
+  onContract('/contracts/:id/measurements', 'report-measurement', s.measurement, ({ note, evidence, ...b }) => ({
     type: 'ReportMeasurement',
     ...b,
+    // The older request's note is the evidence's note (MeasurementReported version 2).
+    evidence: note === undefined ? evidence : { ...evidence, note },
     today: deps.today(),
   }));
 
