@@ -28,7 +28,7 @@ if (points.length === 0) throw new Error(`${input} has no scale points: run pnpm
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
 const W = 380;
 const H = 260;
-const M = { left: 58, right: 14, top: 34, bottom: 44 };
+const M = { left: 58, right: 14, top: 52, bottom: 44 };
 interface Series {
   label: string;
   colour: string;
@@ -70,9 +70,10 @@ const panel = (title: string, unit: string, series: Series[], target?: { value: 
       `<polyline fill="none" stroke="${s.colour}" stroke-width="2" points="${pts.map(([a, b]) => `${x(a)},${y(b)}`).join(' ')}"/>`,
       ...pts.map(([a, b]) => `<circle cx="${x(a)}" cy="${y(b)}" r="3.5" fill="${s.colour}"/>`),
     );
+    // the legend in one row under the title, clear of the lines and the target
     if (series.length > 1)
       parts.push(
-        `<rect x="${M.left + 8}" y="${M.top + 4 + i * 16}" width="10" height="10" fill="${s.colour}"/><text x="${M.left + 22}" y="${M.top + 13 + i * 16}" font-size="11">${esc(s.label)}</text>`,
+        `<rect x="${M.left + i * 150}" y="28" width="10" height="10" fill="${s.colour}"/><text x="${M.left + 14 + i * 150}" y="37" font-size="11">${esc(s.label)}</text>`,
       );
   });
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="Arial, sans-serif" font-size="13">${parts.join('')}</svg>`;
