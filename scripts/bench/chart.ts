@@ -2,9 +2,10 @@
 // against rebuild time, settlement p99 and the services' peak resident memory, as a PNG. The chart is an SVG drawn
 // here and photographed by Debian's chromium through playwright-core, as the console's browser tests drive it
 // (never a browser download; LEDGER_CHROMIUM names another binary).
-// Usage: pnpm bench:chart [bench-results/latest.json] [--out docs/performance/scaling.png]
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+// Usage: pnpm bench:chart [a result file; default the newest in bench-results/ with scale points]
+//        [--out docs/performance/scaling.png]
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
 import { ROOT } from './harness.ts';
@@ -14,7 +15,20 @@ const { values, positionals } = parseArgs({
   options: { out: { type: 'string', default: 'docs/performance/scaling.png' } },
   allowPositionals: true,
 });
-const input = resolve(ROOT, positionals[0] ?? 'bench-results/latest.json');
+/** The newest result in bench-results/ that has scale points (a run with --only may have none). */
+const newestWithScale = (): string => {
+  const dir = resolve(ROOT, 'bench-results');
+  const files = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => /^bench-.*\.json$/.test(f))
+        .sort()
+        .reverse()
+    : [];
+  const found = files.find((f) => readFileSync(join(dir, f), 'utf8').includes('"rebuildSeconds"'));
+  if (found === undefined) throw new Error(`no result with scale points in ${dir}: run pnpm bench (or --only scale)`);
+  return join(dir, found);
+};
+const input = positionals[0] ? resolve(positionals[0]) : newestWithScale();
 const result = JSON.parse(readFileSync(input, 'utf8')) as {
   quick: boolean;
   startedAt: string;

@@ -33,7 +33,7 @@ const tempJson = (): { file: string; read: <T>() => T; remove: () => void } => {
 };
 const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
 /** How long a generator waits for answers after its schedule (then the rest count as unanswered). */
-const drain = (ctx: RunContext): number => (ctx.quick ? 5 : 30);
+const drain = (ctx: RunContext): number => (ctx.quick ? 3 : 30);
 const CSU_ACTOR = { sub: 'bench-seed', org: '0AX', role: 'csu' };
 
 // ---- store: our SQLite and PostgreSQL adapters against their raw drivers, Emmett beside them.
@@ -172,11 +172,11 @@ export const queries = async (ctx: RunContext): Promise<ScenarioResult> => {
     const admin = await s.sign('bench-admin', 'NHS', 'admin');
     const csu = await Promise.all(ids('bench-csu', 8).map((sub) => s.sign(sub, '0AX', 'csu')));
     const reader = await s.sign('bench-reader', '0AX', 'csu');
-    const contracts = ids('MIXED', 36);
+    const contracts = ids('MIXED', ctx.quick ? 16 : 36);
     await createContracts(s.command!.url, admin, contracts);
     // A few hundred events per contract, so a settlement has something to add up.
     const log = createSqliteEventStore(join(s.dataDir, 'events.db'));
-    for (const c of contracts) await seedContract(log, c, 200, CSU_ACTOR);
+    for (const c of contracts) await seedContract(log, c, ctx.quick ? 100 : 200, CSU_ACTOR);
     const head = await log.headPosition();
     await log.close();
     await caughtUp(s.query!.url, admin, head);
