@@ -55,7 +55,12 @@ const git = (...args: string[]): string => {
 };
 /** A dependency's version as installed for the bench package (or the root). */
 const version = (pkg: string): string => {
-  for (const dir of ['scripts/bench/node_modules', 'node_modules', 'packages/event-store/node_modules']) {
+  for (const dir of [
+    'scripts/bench/node_modules',
+    'node_modules',
+    'packages/event-store/node_modules',
+    'services/command-service/node_modules',
+  ]) {
     try {
       return (JSON.parse(readFileSync(join(ROOT, dir, pkg, 'package.json'), 'utf8')) as { version: string }).version;
     } catch {
