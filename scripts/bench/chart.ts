@@ -42,7 +42,7 @@ if (points.length === 0) throw new Error(`${input} has no scale points: run pnpm
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
 const W = 380;
 const H = 260;
-const M = { left: 58, right: 14, top: 52, bottom: 44 };
+const M = { left: 58, right: 24, top: 52, bottom: 44 };
 interface Series {
   label: string;
   colour: string;
@@ -66,7 +66,7 @@ const panel = (title: string, unit: string, series: Series[], target?: { value: 
     ),
     ...points.map(
       (p) =>
-        `<text x="${x(Math.log10(p.events))}" y="${H - M.bottom + 16}" text-anchor="middle" font-size="11">${p.events >= 1e6 ? `${p.events / 1e6}M` : `${Math.round(p.events / 1e3)}k`}</text>`,
+        `<text x="${x(Math.log10(p.events))}" y="${H - M.bottom + 16}" text-anchor="middle" font-size="11">${p.events >= 1e6 ? `${Math.round(p.events / 1e5) / 10}M` : `${Math.round(p.events / 1e3)}k`}</text>`,
     ),
     `<text x="${(M.left + W - M.right) / 2}" y="${H - 8}" text-anchor="middle" font-size="11">events in the log</text>`,
     `<text x="14" y="${(M.top + H - M.bottom) / 2}" font-size="11" transform="rotate(-90 14 ${(M.top + H - M.bottom) / 2})" text-anchor="middle">${esc(unit)}</text>`,
