@@ -36,6 +36,8 @@ const peerEvent = (i: number): PeerEvent => {
   return { type, data, metadata };
 };
 let runs = 0;
+/** The longest one peer workload may take (the slowest seen: Emmett's PostgreSQL store, ~25 s for 1,000 appends). */
+const PEER_TIMEOUT_S = 180;
 
 // A peer's driver can also fail outside any promise: Emmett's SQLite store runs on `sqlite3`, which emits an
 // unhandled 'error' event on a statement under 8 writers, and that would end this process. Such an error fails the
@@ -75,11 +77,17 @@ export const peerWorkloads = (open: () => Promise<PeerStore | string>) => {
       let crash: ((e: Error) => void) | undefined;
       const crashed = new Promise<never>((_, reject) => (crash = reject));
       onPeerCrash = crash;
+      // A peer that stops making progress (busy waits that never end) must not stall the whole benchmark.
+      let timer: NodeJS.Timeout | undefined;
+      const stalled = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no result after ${PEER_TIMEOUT_S} s`)), PEER_TIMEOUT_S * 1000);
+      });
       try {
-        return await Promise.race([work(store, `p${(runs += 1)}-`), crashed]);
+        return await Promise.race([work(store, `p${(runs += 1)}-`), crashed, stalled]);
       } catch (e) {
         return `failed: ${(e as Error).message.split('\n')[0]?.slice(0, 120) ?? 'error'}`;
       } finally {
+        clearTimeout(timer);
         onPeerCrash = undefined;
         await store.close();
       }
