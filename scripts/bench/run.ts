@@ -1,6 +1,6 @@
 // `pnpm bench`: every benchmark scenario in one run, a table of figures against the targets of PERFORMANCE.md, and
 // the whole result as JSON (machine, versions, commit) in bench-results/.
-// Usage: pnpm bench [--quick] [--only store,commands,queries,time-travel,rebuild,scale] [--seconds N]
+// Usage: pnpm bench [--quick] [--only store,commands,queries,fold,time-travel,rebuild,scale] [--seconds N]
 //        [--scale-max 1000000] [--profile <dir>] [--out bench-results]
 // --quick is the ~2-minute smoke pass (.ci/run runs it): smaller workloads, short phases. The run exits non-zero
 // only when a scenario fails to run, never because a figure misses its target: figures on a shared machine drift.
@@ -11,12 +11,13 @@ import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { met, ROOT, type Figure, type RunContext, type ScenarioResult } from './harness.ts';
-import { commands, queries, rebuild, scale, store, timeTravel } from './scenarios.ts';
+import { commands, fold, queries, rebuild, scale, store, timeTravel } from './scenarios.ts';
 
 const SCENARIOS: Record<string, (ctx: RunContext) => Promise<ScenarioResult>> = {
   store,
   commands,
   queries,
+  fold,
   'time-travel': timeTravel,
   rebuild,
   scale,

@@ -265,6 +265,27 @@ export const queries = async (ctx: RunContext): Promise<ScenarioResult> => {
   }
 };
 
+// ---- fold: one contract's records decoded and folded into a ledger in memory (bench:fold, no store, no HTTP): the
+// floor under every read that folds a contract, such as time travel's (its budget: 50 ms at 10,000 events).
+export const fold = async (ctx: RunContext): Promise<ScenarioResult> => {
+  const sizes = ctx.quick ? [10_000] : [10_000, 100_000];
+  const out = await runNode('scripts/bench/fold.ts', ['--events', sizes.join(','), '--runs', ctx.quick ? '3' : '7']);
+  const figures: Figure[] = [];
+  const points: { events: number; decodeMs: number; foldMs: number }[] = [];
+  for (const m of out.matchAll(/^([\d,]+) events: decode ([\d.]+) ms, fold ([\d.]+) ms/gm)) {
+    const point = { events: Number(m[1]!.replace(/,/g, '')), decodeMs: Number(m[2]), foldMs: Number(m[3]) };
+    points.push(point);
+    figures.push({
+      name: `decode + fold one contract of ${m[1]} events (median)`,
+      value: point.decodeMs + point.foldMs,
+      unit: 'ms',
+      note: `decode ${point.decodeMs} ms, fold ${point.foldMs} ms`,
+    });
+  }
+  if (points.length !== sizes.length) throw new Error('bench:fold did not print a line per size');
+  return { figures, details: { points } };
+};
+
 // ---- time travel: settlements asOf a business date and asAt an instant on a contract of 10,000 events.
 export const timeTravel = async (ctx: RunContext): Promise<ScenarioResult> => {
   const s = await services(ctx, 'time-travel');
