@@ -133,7 +133,7 @@ beforeAll(async () => {
 
   const store = createSqliteEventStore(join(dataDir, 'events.db'));
   const metadata = {
-    actor: { sub: 'legacy-import', org: 'NHS', role: 'admin' },
+    actor: { sub: 'legacy-import', name: 'Legacy import', org: 'NHS', role: 'admin' },
     correlationId: 'poison',
     causationId: 'poison',
   };
