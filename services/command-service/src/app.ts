@@ -9,6 +9,7 @@ import { signingAfter, type HeadSigner } from '@csu-ledger/integrity';
 import { childRoutes } from './routes/children.ts';
 import { contractRoutes } from './routes/contracts.ts';
 import { organisationRoutes } from './routes/organisations.ts';
+import { commandOpenApi } from './openapi.ts';
 
 export interface CommandAppOptions {
   /** Request counts and latency, and GET /metrics (issue 10). */
@@ -27,7 +28,8 @@ export interface CommandAppOptions {
 }
 
 export const createCommandApp = ({ store, verify, logger, clock = () => new Date(), bodyLimit, signer, rateLimit: limit, authFailureLimit, metrics }: CommandAppOptions): Express => {
-  const app = baseApp({ logger, metrics });
+  // GET /openapi.json and /docs come before authentication (API.md: no token needed).
+  const app = baseApp({ logger, metrics, apiDocs: { document: commandOpenApi, title: 'CSU Ledger: command service' } });
   app.get('/health', (_req, res) => {
     store.headPosition().then(
       (position) => res.json({ status: 'ok', service: 'command', position: position.toString() }),

@@ -33,6 +33,7 @@ import { baseApp, finishApp, HttpError, rateLimit, type Logger, type Metrics, ty
 import { verifyStore, type Verdict } from '@csu-ledger/integrity';
 import type { KeyObject } from 'node:crypto';
 import { healthRoute } from './health.ts';
+import { queryOpenApi } from './openapi.ts';
 import { jsonOrThrow, type Job } from './past.ts';
 import { createInlineRunner, type PastRunner } from './past-runner.ts';
 import { compareText, decodeCursor, encodeCursor, pageByKey, type ListName } from './paging.ts';
@@ -129,7 +130,8 @@ export const createQueryApp = (o: QueryAppOptions): Express => {
   const clock = o.clock ?? (() => new Date());
   const past = o.past ?? createInlineRunner(store, {}, models);
   const params = querySchemas(clock);
-  const app = baseApp({ logger: o.logger, metrics: o.metrics });
+  // GET /openapi.json and /docs come before authentication (API.md: no token needed).
+  const app = baseApp({ logger: o.logger, metrics: o.metrics, apiDocs: { document: queryOpenApi, title: 'CSU Ledger: query service' } });
   // The event loop's delay, for operators and for `pnpm bench:isolation` (GET /diagnostics/event-loop).
   const loopDelay = monitorEventLoopDelay({ resolution: LOOP_SAMPLE_MS });
   loopDelay.enable();
