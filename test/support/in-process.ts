@@ -15,6 +15,7 @@ import { applyServerTimeouts, createLogger, createMetrics, type Logger, type Rat
 import { createCommandApp } from '../../services/command-service/src/app.ts';
 import { createQueryApp } from '../../services/query-service/src/app.ts';
 import type { PastRunner } from '../../services/query-service/src/past-runner.ts';
+import { conform } from './openapi.ts';
 import { startProjector } from '../../services/query-service/src/projector.ts';
 import { openReadModels, type ReadModels } from '../../services/query-service/src/read-models.ts';
 
@@ -105,11 +106,15 @@ export interface InProcess {
   logger: Logger;
   commandUrl: string;
   queryUrl: string;
+  /** The express apps the servers run (to walk their routes). */
+  apps: { command: ReturnType<typeof createCommandApp>; query: ReturnType<typeof createQueryApp> };
   /** A development token for this identity (cached per role, org and subject). */
   token(role: Role, org: string, sub?: string): Promise<string>;
-  /** POST to the command service; `token` undefined sends no Authorization header. */
+  /** POST to the command service; `token` undefined sends no Authorization header. Every answer must be one the
+   * command service's OpenAPI document gives (openapi.ts: `conform`), or the call throws. */
   post<T = Json>(token: string | undefined, path: string, body?: unknown, options?: PostOptions): Promise<Reply<T>>;
-  /** GET from the query service, waiting (X-Min-Position) until the read models include every write so far. */
+  /** GET from the query service, waiting (X-Min-Position) until the read models include every write so far; the
+   * answer is held to the query service's OpenAPI document like `post`'s. */
   get<T = Json>(token: string | undefined, path: string, options?: GetOptions): Promise<Reply<T>>;
   /** Highest global position any successful command answered with ('0' before the first). */
   position(): string;
@@ -171,10 +176,10 @@ export const startInProcess = async (options: InProcessOptions = {}): Promise<In
   const clock = () => new Date(FIXED_NOW);
   const limits = options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit };
   const authFailureLimit = options.authFailureLimit ?? (options.rateLimit === false ? false : undefined);
-  const command = await listen(createCommandApp({ store: commandStore, metrics: metrics.command, verify, logger, clock, ...limits, authFailureLimit }), options.serverTimeouts);
+  const commandApp = createCommandApp({ store: commandStore, metrics: metrics.command, verify, logger, clock, ...limits, authFailureLimit });
+  const command = await listen(commandApp, options.serverTimeouts);
   const past = options.past?.({ store, storePath, models, modelsPath });
-  const query = await listen(
-    createQueryApp({
+  const queryApp = createQueryApp({
       store,
       models: options.wrapModels?.(models) ?? models,
       projector,
@@ -184,9 +189,8 @@ export const startInProcess = async (options: InProcessOptions = {}): Promise<In
       clock,
       ...limits,
       ...(past ? { past } : {}),
-    }),
-    options.serverTimeouts,
-  );
+    });
+  const query = await listen(queryApp, options.serverTimeouts);
 
   const tokens = new Map<string, Promise<string>>();
   let position = 0n;
@@ -204,6 +208,7 @@ export const startInProcess = async (options: InProcessOptions = {}): Promise<In
     logger,
     commandUrl: command.url,
     queryUrl: query.url,
+    apps: { command: commandApp, query: queryApp },
     token: (role, org, sub = `${role}-${org}`.toLowerCase()) => {
       const key = `${role}\u0000${org}\u0000${sub}`;
       let t = tokens.get(key);
@@ -224,6 +229,7 @@ export const startInProcess = async (options: InProcessOptions = {}): Promise<In
         ...(payload === undefined ? {} : { body: payload }),
       });
       const reply = await read<T>(res);
+      conform('command', 'POST', path, reply);
       const answered = (reply.body as { position?: unknown } | undefined)?.position;
       if (reply.status < 300 && typeof answered === 'string' && BigInt(answered) > position) position = BigInt(answered);
       return reply;
@@ -233,7 +239,9 @@ export const startInProcess = async (options: InProcessOptions = {}): Promise<In
       const res = await fetch(`${query.url}${path}`, {
         headers: headersFor(token, { ...(min === false ? {} : { 'x-min-position': min }), ...options.headers }),
       });
-      return read<T>(res);
+      const reply = await read<T>(res);
+      conform('query', 'GET', path, reply);
+      return reply;
     },
     position: () => position.toString(),
     head: () => store.headPosition(),
