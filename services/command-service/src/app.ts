@@ -46,6 +46,8 @@ export const createCommandApp = ({ store, verify, logger, clock = () => new Date
   const pipeline = createPipeline(recording);
   // Commands read their streams as the pipeline sees them: with the events of appends still in flight.
   const deps = { store: pipeline.store, today: () => londonDate(clock()), execute: pipeline.execute };
+  // Every route of these routers is documented in openapi.ts (one `command({...})` each): test/int/openapi.int.test.ts
+  // fails on a route mounted and not documented.
   app.use(organisationRoutes(deps));
   app.use(contractRoutes(deps));
   app.use(childRoutes(deps));

@@ -1,6 +1,11 @@
 // The command service's OpenAPI document (issue 10): every route of app.ts with the zod schema that validates its
 // body (schemas.ts), the roles that may call it (auth's PERMISSIONS), its answers and problem codes, and an example
-// from DOMAIN.md's worked example. A test walks the app's routes against this list (test/int/openapi.int.test.ts).
+// from DOMAIN.md's worked example. A test walks the app's routes against this list (test/int/openapi.int.test.ts),
+// and the int and e2e suites validate every answer against it.
+//
+// To document a new command: add one `command({...})` to `commandOperations` below (path in OpenAPI's `{param}`
+// form, the permission it needs, the zod body schema of schemas.ts, an example body, `creates` when it answers 201,
+// and every problem code it can answer beyond COMMAND_PROBLEMS), then `pnpm openapi:write`.
 import { z } from 'zod';
 import { PERMISSIONS, type Permission } from '@csu-ledger/auth';
 import { CHILD_ID_EXAMPLES, CONTRACT_ID_EXAMPLE } from './openapi-examples.ts';

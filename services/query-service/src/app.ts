@@ -215,6 +215,8 @@ export const createQueryApp = (o: QueryAppOptions): Express => {
     return q;
   };
 
+  // Every route below is documented in openapi.ts (one `read({...})` each): test/int/openapi.int.test.ts fails on a
+  // route mounted here and not documented there.
   app.get('/contracts', (req, res) => {
     const actor = requireActor(req);
     const { limit, after } = query(params.list, req);

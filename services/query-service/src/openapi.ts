@@ -2,6 +2,11 @@
 // (query-params.ts), the schema of its answer (answers.ts, answers-ops.ts), who may read it, its problem codes and an
 // example from DOMAIN.md's worked example. A test walks the app's routes against this list
 // (test/int/openapi.int.test.ts), and the int and e2e suites validate every answer against it.
+//
+// To document a new route: add one `read({...})` to `queryOperations` below (path in OpenAPI's `{param}` form,
+// the `q.<route>` query schema app.ts parses with, the zod schema of the answer in answers.ts, an example in
+// openapi-examples.ts, the roles if not everyone, and every problem code it can answer beyond the token's), describe
+// any new query parameter in DESCRIPTIONS, then `pnpm openapi:write`.
 import { z } from 'zod';
 import type { Role } from '@csu-ledger/domain';
 import {
@@ -16,7 +21,7 @@ import {
 } from '@csu-ledger/http';
 import * as a from './answers.ts';
 import * as ops from './answers-ops.ts';
-import { SETTLEMENT_EXAMPLE } from './openapi-examples.ts';
+import * as ex from './openapi-examples.ts';
 import { querySchemas, type Route } from './query-params.ts';
 import { HISTORY_TYPES } from './history.ts';
 import { LIMIT_DEFAULT, LIMIT_MAX } from './paging.ts';
@@ -80,7 +85,8 @@ interface ReadOp {
   params?: Record<string, ApiParameter>;
   query: Route<unknown>;
   answer: z.ZodType;
-  example?: unknown;
+  /** An answer from DOMAIN.md's worked example (openapi-examples.ts); the tests hold it to `answer`. */
+  example: unknown;
   alternatives?: ApiResponse['alternatives'];
   problems: readonly ProblemCode[];
 }
@@ -97,7 +103,7 @@ const read = (o: ReadOp): ApiOperation => ({
   ...(o.params ? { params: o.params } : {}),
   query: { schema: o.query.schema, descriptions: DESCRIPTIONS },
   headers,
-  responses: { 200: { description: 'The answer.', schema: o.answer, ...(o.example === undefined ? {} : { example: o.example }), ...(o.alternatives ? { alternatives: o.alternatives } : {}) } },
+  responses: { 200: { description: 'The answer.', schema: o.answer, example: o.example, ...(o.alternatives ? { alternatives: o.alternatives } : {}) } },
   problems: o.problems,
 });
 
@@ -124,13 +130,13 @@ export const queryOperations = (): ApiOperation[] => {
       problems: [],
     },
     ...discoveryOperations({ metrics: true }),
-    read({ path: '/contracts', operationId: 'listContracts', summary: 'The contracts you may see', description: SCOPE, tag: 'contracts', query: q.list, answer: a.contractsPage, problems: READ_PROBLEMS }),
-    read({ path: '/contracts/{contractId}', operationId: 'getContract', summary: 'A contract: terms in force, term end, status', description: `${SCOPE} ${TIME_TRAVEL}`, tag: 'contracts', params: contract, query: q.view, answer: a.contractDetail, problems: CONTRACT_PROBLEMS }),
-    read({ path: '/contracts/{contractId}/performance/{quarter}', operationId: 'getPerformance', summary: 'A quarter’s KPI performance', description: `Per KPI and month: met, missed, pending or the reported value, late recording marked; achievement and score; and S. ${TIME_TRAVEL}`, tag: 'contracts', params: quarter, query: q.view, answer: a.performance, problems: CONTRACT_PROBLEMS }),
-    read({ path: '/contracts/{contractId}/history', operationId: 'getHistory', summary: 'A contract’s events, its extras’, challenges’ and invoices’ included', description: `Each with business date, recorded time, actor, correlation and causation ids; filtered by type and business date. ${TIME_TRAVEL}`, tag: 'contracts', params: contract, query: q.history, answer: a.historyPage, problems: [...CONTRACT_PROBLEMS, 'rate-limited'] }),
-    read({ path: '/contracts/{contractId}/settlements', operationId: 'listSettlements', summary: 'Every quarter’s settlement', tag: 'settlement', params: contract, query: q.viewList, answer: a.settlementsPage, problems: CONTRACT_PROBLEMS }),
-    read({ path: '/contracts/{contractId}/settlements/{quarter}', operationId: 'getSettlement', summary: 'A quarter’s settlement', description: `F, R, S, W, V, G, X and N = F − W + G + X; an approved quarter shows its frozen figures and who approved it. ${TIME_TRAVEL}`, tag: 'settlement', params: quarter, query: q.view, answer: a.settlement, example: SETTLEMENT_EXAMPLE, problems: CONTRACT_PROBLEMS }),
-    read({ path: '/contracts/{contractId}/settlements/{quarter}/late-items', operationId: 'listLateItems', summary: 'Money items dated in the quarter but recorded after its approval', tag: 'settlement', params: quarter, query: q.viewList, answer: a.lateItems, problems: CONTRACT_PROBLEMS }),
+    read({ path: '/contracts', operationId: 'listContracts', summary: 'The contracts you may see', description: SCOPE, tag: 'contracts', query: q.list, answer: a.contractsPage, example: ex.CONTRACTS_EXAMPLE, problems: READ_PROBLEMS }),
+    read({ path: '/contracts/{contractId}', operationId: 'getContract', summary: 'A contract: terms in force, term end, status', description: `${SCOPE} ${TIME_TRAVEL}`, tag: 'contracts', params: contract, query: q.view, answer: a.contractDetail, example: ex.CONTRACT_EXAMPLE, problems: CONTRACT_PROBLEMS }),
+    read({ path: '/contracts/{contractId}/performance/{quarter}', operationId: 'getPerformance', summary: 'A quarter’s KPI performance', description: `Per KPI and month: met, missed, pending or the reported value, late recording marked; achievement and score; and S. ${TIME_TRAVEL}`, tag: 'contracts', params: quarter, query: q.view, answer: a.performance, example: ex.PERFORMANCE_EXAMPLE, problems: CONTRACT_PROBLEMS }),
+    read({ path: '/contracts/{contractId}/history', operationId: 'getHistory', summary: 'A contract’s events, its extras’, challenges’ and invoices’ included', description: `Each with business date, recorded time, actor, correlation and causation ids; filtered by type and business date. ${TIME_TRAVEL}`, tag: 'contracts', params: contract, query: q.history, answer: a.historyPage, example: ex.HISTORY_EXAMPLE, problems: [...CONTRACT_PROBLEMS, 'rate-limited'] }),
+    read({ path: '/contracts/{contractId}/settlements', operationId: 'listSettlements', summary: 'Every quarter’s settlement', tag: 'settlement', params: contract, query: q.viewList, answer: a.settlementsPage, example: ex.SETTLEMENTS_EXAMPLE, problems: CONTRACT_PROBLEMS }),
+    read({ path: '/contracts/{contractId}/settlements/{quarter}', operationId: 'getSettlement', summary: 'A quarter’s settlement', description: `F, R, S, W, V, G, X and N = F − W + G + X; an approved quarter shows its frozen figures and who approved it. ${TIME_TRAVEL}`, tag: 'settlement', params: quarter, query: q.view, answer: a.settlement, example: ex.SETTLEMENT_EXAMPLE, problems: CONTRACT_PROBLEMS }),
+    read({ path: '/contracts/{contractId}/settlements/{quarter}/late-items', operationId: 'listLateItems', summary: 'Money items dated in the quarter but recorded after its approval', tag: 'settlement', params: quarter, query: q.viewList, answer: a.lateItems, example: ex.LATE_ITEMS_EXAMPLE, problems: CONTRACT_PROBLEMS }),
     read({
       path: '/contracts/{contractId}/settlements/{quarter}/statement',
       operationId: 'getStatement',
@@ -139,21 +145,21 @@ export const queryOperations = (): ApiOperation[] => {
       tag: 'settlement',
       params: quarter,
       query: q.statement,
-      answer: a.statement,
+      answer: a.statement, example: ex.STATEMENT_EXAMPLE,
       alternatives: { 'text/csv': z.string().meta({ description: 'One row per line, with its events; money in pence.' }), [XLSX]: z.string().meta({ format: 'binary', description: 'An Excel workbook: pounds shown as £417,000.00.' }) },
       problems: CONTRACT_PROBLEMS,
     }),
-    read({ path: '/contracts/{contractId}/settlements/{quarter}/reconciliation', operationId: 'getReconciliation', summary: 'What the CSU billed for the quarter against what the ledger settles', tag: 'settlement', params: quarter, query: q.view, answer: a.reconciliation, problems: CONTRACT_PROBLEMS }),
-    read({ path: '/contracts/{contractId}/settlements/{quarter}/what-if', operationId: 'getWhatIf', summary: 'The quarter’s net payable if open extras and challenges were resolved as assumed', description: 'Nothing is recorded.', tag: 'settlement', params: quarter, query: q.whatIf, answer: a.whatIf, problems: [...CONTRACT_PROBLEMS, 'invalid-input', 'amount-exceeds-claim', 'amount-exceeds-challenge'] }),
-    read({ path: '/contracts/{contractId}/break-clause', operationId: 'getBreakClause', summary: 'If notice were served on a date: the term’s end and the fee that would remain', description: 'Nothing is recorded.', tag: 'contracts', params: contract, query: q.breakClause, answer: a.breakClause, problems: [...CONTRACT_PROBLEMS, 'invalid-input', 'break-notice-already-served', 'term-ended'] }),
-    read({ path: '/contracts/{contractId}/extras', operationId: 'listExtras', summary: 'A contract’s extras, with state and amounts', tag: 'lists', params: contract, query: q.viewList, answer: a.extrasPage, problems: CONTRACT_PROBLEMS }),
-    read({ path: '/contracts/{contractId}/challenges', operationId: 'listChallenges', summary: 'A contract’s challenges, with state, values and whether overdue', tag: 'lists', params: contract, query: q.viewList, answer: a.challengesPage, problems: CONTRACT_PROBLEMS }),
-    read({ path: '/contracts/{contractId}/invoices', operationId: 'listInvoices', summary: 'A contract’s invoices, with state', tag: 'lists', params: contract, query: q.viewList, answer: a.invoicesPage, problems: CONTRACT_PROBLEMS }),
-    read({ path: '/organisations', operationId: 'listOrganisations', summary: 'The register: codes, kinds and names over time', description: 'Names in force at `asOf` (or today), as known at `asAt`.', tag: 'organisations', query: q.register, answer: a.organisationsPage, problems: READ_PROBLEMS }),
-    read({ path: '/organisations/{code}/support-spend', operationId: 'getSupportSpend', summary: 'A commissioner’s core support fees in a year, per head and as a share of its running-cost allowance', description: 'A ccg user sees its own organisation’s only.', tag: 'organisations', roles: SPEND, params: { code: params.code }, query: q.supportSpend, answer: ops.supportSpend, problems: [...READ_PROBLEMS, 'not-found', 'projection-failed'] }),
-    read({ path: '/organisations/{code}/payment-performance', operationId: 'getPaymentPerformance', summary: 'A commissioner’s invoices paid within 30 days, by count and value', description: 'A ccg user sees its own organisation’s only.', tag: 'organisations', roles: SPEND, params: { code: params.code }, query: q.supportSpend, answer: ops.paymentPerformance, problems: [...READ_PROBLEMS, 'not-found'] }),
-    read({ path: '/audit/verify', operationId: 'verifyLog', summary: 'Check the integrity of the whole log', description: 'Every event’s hash chain and every signed head.', tag: 'audit', roles: AUDITOR, query: q.none, answer: ops.auditVerdict, problems: [...READ_PROBLEMS, 'forbidden'] }),
-    read({ path: '/diagnostics/event-loop', operationId: 'getDiagnostics', summary: 'Event-loop delay and the queue of time-travel and history jobs', tag: 'audit', roles: AUDITOR, query: q.diagnostics, answer: ops.diagnostics, problems: [...READ_PROBLEMS, 'forbidden'] }),
+    read({ path: '/contracts/{contractId}/settlements/{quarter}/reconciliation', operationId: 'getReconciliation', summary: 'What the CSU billed for the quarter against what the ledger settles', tag: 'settlement', params: quarter, query: q.view, answer: a.reconciliation, example: ex.RECONCILIATION_EXAMPLE, problems: CONTRACT_PROBLEMS }),
+    read({ path: '/contracts/{contractId}/settlements/{quarter}/what-if', operationId: 'getWhatIf', summary: 'The quarter’s net payable if open extras and challenges were resolved as assumed', description: 'Nothing is recorded.', tag: 'settlement', params: quarter, query: q.whatIf, answer: a.whatIf, example: ex.WHAT_IF_EXAMPLE, problems: [...CONTRACT_PROBLEMS, 'invalid-input', 'amount-exceeds-claim', 'amount-exceeds-challenge'] }),
+    read({ path: '/contracts/{contractId}/break-clause', operationId: 'getBreakClause', summary: 'If notice were served on a date: the term’s end and the fee that would remain', description: 'Nothing is recorded.', tag: 'contracts', params: contract, query: q.breakClause, answer: a.breakClause, example: ex.BREAK_CLAUSE_EXAMPLE, problems: [...CONTRACT_PROBLEMS, 'invalid-input', 'break-notice-already-served', 'term-ended'] }),
+    read({ path: '/contracts/{contractId}/extras', operationId: 'listExtras', summary: 'A contract’s extras, with state and amounts', tag: 'lists', params: contract, query: q.viewList, answer: a.extrasPage, example: ex.EXTRAS_EXAMPLE, problems: CONTRACT_PROBLEMS }),
+    read({ path: '/contracts/{contractId}/challenges', operationId: 'listChallenges', summary: 'A contract’s challenges, with state, values and whether overdue', tag: 'lists', params: contract, query: q.viewList, answer: a.challengesPage, example: ex.CHALLENGES_EXAMPLE, problems: CONTRACT_PROBLEMS }),
+    read({ path: '/contracts/{contractId}/invoices', operationId: 'listInvoices', summary: 'A contract’s invoices, with state', tag: 'lists', params: contract, query: q.viewList, answer: a.invoicesPage, example: ex.INVOICES_EXAMPLE, problems: CONTRACT_PROBLEMS }),
+    read({ path: '/organisations', operationId: 'listOrganisations', summary: 'The register: codes, kinds and names over time', description: 'Names in force at `asOf` (or today), as known at `asAt`.', tag: 'organisations', query: q.register, answer: a.organisationsPage, example: ex.ORGANISATIONS_EXAMPLE, problems: READ_PROBLEMS }),
+    read({ path: '/organisations/{code}/support-spend', operationId: 'getSupportSpend', summary: 'A commissioner’s core support fees in a year, per head and as a share of its running-cost allowance', description: 'A ccg user sees its own organisation’s only.', tag: 'organisations', roles: SPEND, params: { code: params.code }, query: q.supportSpend, answer: ops.supportSpend, example: ex.SUPPORT_SPEND_EXAMPLE, problems: [...READ_PROBLEMS, 'not-found', 'projection-failed'] }),
+    read({ path: '/organisations/{code}/payment-performance', operationId: 'getPaymentPerformance', summary: 'A commissioner’s invoices paid within 30 days, by count and value', description: 'A ccg user sees its own organisation’s only.', tag: 'organisations', roles: SPEND, params: { code: params.code }, query: q.supportSpend, answer: ops.paymentPerformance, example: ex.PAYMENT_PERFORMANCE_EXAMPLE, problems: [...READ_PROBLEMS, 'not-found'] }),
+    read({ path: '/audit/verify', operationId: 'verifyLog', summary: 'Check the integrity of the whole log', description: 'Every event’s hash chain and every signed head.', tag: 'audit', roles: AUDITOR, query: q.none, answer: ops.auditVerdict, example: ex.AUDIT_VERDICT_EXAMPLE, problems: [...READ_PROBLEMS, 'forbidden'] }),
+    read({ path: '/diagnostics/event-loop', operationId: 'getDiagnostics', summary: 'Event-loop delay and the queue of time-travel and history jobs', tag: 'audit', roles: AUDITOR, query: q.diagnostics, answer: ops.diagnostics, example: ex.DIAGNOSTICS_EXAMPLE, problems: [...READ_PROBLEMS, 'forbidden'] }),
   ];
 };
 

@@ -109,7 +109,7 @@ const fillIn = (value: unknown, inlined: Record<string, Json>, descriptions: Map
         const described = descriptions.get(v[INLINE]) ?? {};
         return Object.entries((s.properties as Record<string, Json> | undefined) ?? {}).map(([name, schema]) => {
           const description = described[name];
-          if (description === undefined) throw new Error(`query parameter ${name} has no description`);
+          if (description === undefined) throw new Error(`query parameter ${name} has no description: add one where the service's openapi.ts describes its query parameters`);
           return { name, in: 'query', required: required.has(name), description, schema };
         });
       }
