@@ -52,16 +52,16 @@ const answers = {
   InvoiceSubmittedAnswer: recorded('invoiceId'),
 };
 
+// Optional headers carry no example: the reference's client would send it with every try (an If-Match of "3" would
+// refuse most commands).
 const headers: Record<string, ApiParameter> = {
   'Idempotency-Key': {
     schema: z.string().regex(/^[\x21-\x7e]{1,200}$/),
     description: 'A retry with the same key and body returns the first answer and records nothing more; the same key with another body is 409 idempotency-key-reused.',
-    example: 'approve-KIN-0AX-2025-Q1',
   },
   'If-Match': {
     schema: z.string().regex(/^(W\/)?"?-?\d{1,15}"?$/),
     description: 'The target stream’s revision ("3", from an earlier answer’s ETag or revision): refused with 412 unless the stream is still at it.',
-    example: '"3"',
   },
 };
 

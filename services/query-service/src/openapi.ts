@@ -48,11 +48,11 @@ const DESCRIPTIONS: Readonly<Record<string, string>> = {
   reset: '`true` starts the event-loop histogram afresh after answering.',
 };
 
+// Optional headers carry no example: the reference's client would send it with every try.
 const headers: Record<string, ApiParameter> = {
   'X-Min-Position': {
     schema: z.string().regex(/^\d{1,19}$/),
     description: 'Wait (a few seconds at most) until the read models include this log position, as a command answered it; 503 not-ready with Retry-After if they cannot.',
-    example: '42',
   },
 };
 

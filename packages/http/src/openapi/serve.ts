@@ -16,6 +16,12 @@ export interface ApiDocs {
   title: string;
 }
 
+/**
+ * The bundle's "Ask AI" agent, which sends the document to Scalar and is on by default on localhost: off. (The
+ * option is newer than the configuration types of @scalar/express-api-reference, hence outside the literal.)
+ */
+const offline = { agent: { disabled: true } };
+
 export const apiDocsRoutes = ({ document, title }: ApiDocs): Router => {
   const r = Router();
   let json: string | undefined;
@@ -33,6 +39,10 @@ export const apiDocsRoutes = ({ document, title }: ApiDocs): Router => {
       telemetry: false,
       hideClientButton: false,
       authentication: { preferredSecurityScheme: 'bearerAuth' },
+      // Nothing that talks to Scalar's own services: no developer toolbar (share, deploy), no MCP generator.
+      showDeveloperTools: 'never',
+      mcp: { disabled: true },
+      ...offline,
     }),
   );
   r.get(DOCS_SCRIPT_PATH, (_req, res, next) => {
