@@ -107,7 +107,7 @@ export interface InProcess {
   commandUrl: string;
   queryUrl: string;
   /** The express apps the servers run (to walk their routes). */
-  apps: { command: ReturnType<typeof createCommandApp>; query: ReturnType<typeof createQueryApp> };
+  apps: { command: RequestListener; query: RequestListener };
   /** A development token for this identity (cached per role, org and subject). */
   token(role: Role, org: string, sub?: string): Promise<string>;
   /** POST to the command service; `token` undefined sends no Authorization header. Every answer must be one the
@@ -123,7 +123,9 @@ export interface InProcess {
   close(): Promise<void>;
 }
 
-export const listen = (app: Parameters<typeof createServer>[1], timeouts?: ServerTimeouts): Promise<{ server: Server; url: string }> =>
+type RequestListener = Parameters<typeof createServer>[1];
+
+export const listen = (app: RequestListener, timeouts?: ServerTimeouts): Promise<{ server: Server; url: string; app: RequestListener }> =>
   new Promise((resolve, reject) => {
     const server = createServer(app);
     // before listening: Node starts checking the timeouts on the 'listening' event
@@ -131,7 +133,7 @@ export const listen = (app: Parameters<typeof createServer>[1], timeouts?: Serve
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const { port } = server.address() as AddressInfo;
-      resolve({ server, url: `http://127.0.0.1:${port}` });
+      resolve({ server, url: `http://127.0.0.1:${port}`, app });
     });
   });
 
@@ -176,10 +178,10 @@ export const startInProcess = async (options: InProcessOptions = {}): Promise<In
   const clock = () => new Date(FIXED_NOW);
   const limits = options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit };
   const authFailureLimit = options.authFailureLimit ?? (options.rateLimit === false ? false : undefined);
-  const commandApp = createCommandApp({ store: commandStore, metrics: metrics.command, verify, logger, clock, ...limits, authFailureLimit });
-  const command = await listen(commandApp, options.serverTimeouts);
+  const command = await listen(createCommandApp({ store: commandStore, metrics: metrics.command, verify, logger, clock, ...limits, authFailureLimit }), options.serverTimeouts);
   const past = options.past?.({ store, storePath, models, modelsPath });
-  const queryApp = createQueryApp({
+  const query = await listen(
+    createQueryApp({
       store,
       models: options.wrapModels?.(models) ?? models,
       projector,
@@ -189,8 +191,9 @@ export const startInProcess = async (options: InProcessOptions = {}): Promise<In
       clock,
       ...limits,
       ...(past ? { past } : {}),
-    });
-  const query = await listen(queryApp, options.serverTimeouts);
+    }),
+    options.serverTimeouts,
+  );
 
   const tokens = new Map<string, Promise<string>>();
   let position = 0n;
@@ -208,7 +211,7 @@ export const startInProcess = async (options: InProcessOptions = {}): Promise<In
     logger,
     commandUrl: command.url,
     queryUrl: query.url,
-    apps: { command: commandApp, query: queryApp },
+    apps: { command: command.app, query: query.app },
     token: (role, org, sub = `${role}-${org}`.toLowerCase()) => {
       const key = `${role}\u0000${org}\u0000${sub}`;
       let t = tokens.get(key);
