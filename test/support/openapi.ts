@@ -6,6 +6,7 @@
 // the published documents stay open.)
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { createRequire } from 'node:module';
+import { call, type Answer } from '@csu-ledger/cli';
 import { commandOpenApi } from '../../services/command-service/src/openapi.ts';
 import { queryOpenApi } from '../../services/query-service/src/openapi.ts';
 
@@ -152,4 +153,16 @@ export const conform = (service: Service, method: string, path: string, answer: 
   const media = content[mediaType];
   if (!media) fail(`${mediaType || 'no Content-Type'} is not documented for ${answer.status} of ${name} (documented: ${Object.keys(content).join(', ') || 'none'})`);
   if (/json$/.test(mediaType) && media!.schema !== undefined) check(`${name} ${answer.status} ${mediaType}`, media!.schema);
+};
+
+/**
+ * `call` of @csu-ledger/cli, for suites that drive the services' processes with it, with its answer held to the
+ * documents: a POST is a command (command service), a GET a read (query service). (GET /health and /metrics of the
+ * command service are fetched directly by the suites that want them.)
+ */
+export const checkedCall = async <T = Record<string, unknown>>(...args: Parameters<typeof call>): Promise<Answer<T>> => {
+  const [, , method, path] = args;
+  const answer = await call<T>(...args);
+  conform(method === 'POST' ? 'command' : 'query', method, path, { status: answer.status, contentType: answer.headers.get('content-type') ?? '', body: answer.body });
+  return answer;
 };
