@@ -139,7 +139,32 @@ export const delivery = z.strictObject({
   businessDate: isoDate.optional(),
 });
 export const rejection = z.strictObject({ ...dated, kpiId: z.string().min(1).max(32), month: monthId, reason: text(1000) });
-export const measurement = z.strictObject({ ...dated, kpiId: z.string().min(1).max(32), month: monthId, achievedBp: bp, note: text(1000).optional() });
+/** A count behind a measured percentage (48 of 50 queries): a whole number, at most a billion. */
+const count = z.number().int('must be a whole number').min(0).max(1_000_000_000);
+/**
+ * What a measurement rests on (MeasurementReported version 2). The domain checks that the counts come as a pair and
+ * agree with achievedBp (contract/decide.ts).
+ */
+export const measurementEvidence = z.strictObject({
+  note: text(1000).optional(),
+  achieved: count.optional(),
+  outOf: count.min(1, 'must be at least 1').optional(),
+  unit: text(200).optional(),
+});
+export const measurement = z
+  .strictObject({
+    ...dated,
+    kpiId: z.string().min(1).max(32),
+    month: monthId,
+    achievedBp: bp,
+    evidence: measurementEvidence.optional(),
+    /** Version 1's free-text note, still accepted: recorded as the evidence's note. */
+    note: text(1000).optional(),
+  })
+  .refine((b) => b.note === undefined || b.evidence?.note === undefined, {
+    message: 'give the note once: as evidence.note (note alone is the older form of it)',
+    path: ['note'],
+  });
 // Net payable is never negative: withheld is at most the fee, gain share and extras are never negative.
 export const approval = z.strictObject({ ...dated, netPayablePence: pence });
 

@@ -2,12 +2,13 @@
 import { Router } from 'express';
 import { page, type PageContext } from '../app.ts';
 import { actionHandler } from './actions.ts';
+import { changesPage } from './changes.ts';
 import { contractPage } from './contract.ts';
 import { historyPage, timeTravelPicker, verifyAgain } from './history.ts';
 import { homePage } from './home.ts';
 import { challengesPage, extrasPage } from './lists.ts';
 import { organisationPage } from './organisation.ts';
-import { settlementPage } from './settlement.ts';
+import { receiptDownload, settlementPage } from './settlement.ts';
 
 export const pageRoutes = (ctx: PageContext): Router => {
   const r = Router();
@@ -16,6 +17,8 @@ export const pageRoutes = (ctx: PageContext): Router => {
   r.get('/contracts/:id/extras', page(extrasPage(ctx)));
   r.get('/contracts/:id/challenges', page(challengesPage(ctx)));
   r.get('/contracts/:id/settlements/:quarter', page(settlementPage(ctx)));
+  r.get('/contracts/:id/settlements/:quarter/receipt', receiptDownload);
+  r.get('/contracts/:id/settlements/:quarter/changes', page(changesPage(ctx)));
   r.get('/contracts/:id/history', page(historyPage(ctx)));
   r.get('/contracts/:id/time-travel', timeTravelPicker(ctx));
   r.post('/contracts/:id/history/verify', page(verifyAgain(ctx)));

@@ -4,11 +4,12 @@
 import type { Request, Response } from 'express';
 import { formatQuarter, isQuarterId, lastDayOfQuarter } from '@csu-ledger/domain';
 import { actionForm, roleMay } from '../actions.ts';
+import { query } from '../api.ts';
 import { readOpts, userOf, type PageContext } from '../app.ts';
 import { waterfallChart } from '../charts.ts';
 import { money } from '../format.ts';
 import { formView } from '../forms.ts';
-import { randomToken, type Flash } from '../session.ts';
+import { randomToken, receiptKey, type Flash } from '../session.ts';
 import { contractPath, type Challenge, type Extra, type LateItems, type Performance, type Settlement } from '../views.ts';
 import { actionContext, contractFrame, loadContract, termQuarters, timeTravelOf } from './common.ts';
 
@@ -64,6 +65,10 @@ export const settlementPage = (ctx: PageContext) => async (req: Request, res: Re
     late,
     ended,
     approval,
+    // Issue 14: the receipt of an approval made in this session, to download and keep outside the ledger.
+    // Issue 14: seen as at a past moment, what moved the figures since (the settlement diff).
+    changesHref: t.asAt !== undefined && t.asOf === undefined ? query(contractPath(id, `/settlements/${q}/changes`), { from: t.asAt }) : undefined,
+    receiptHref: !travelling && s.status === 'approved' && req.session?.receipts?.[receiptKey(id, q)] !== undefined ? contractPath(id, `/settlements/${q}/receipt`) : undefined,
     staleFigure: flash?.staleFigure,
     chart: waterfallChart('settlement-waterfall', `${formatQuarter(q)}: from the quarter's fee to the net payable`, [
       { label: 'Fee F', pence: s.feePence, kind: 'total' },
@@ -73,4 +78,24 @@ export const settlementPage = (ctx: PageContext) => async (req: Request, res: Re
       { label: 'Net payable N', pence: s.netPayablePence, kind: 'total' },
     ]),
   });
+};
+
+/**
+ * `/contracts/{id}/settlements/{quarter}/receipt`: the receipt the command service answered this session's approval
+ * of the quarter with (issue 14), as a JSON file to keep with the CCG's own records. The session holds it; after the
+ * session, `pnpm ledger receipt --contract <id>` prints the latest again.
+ */
+export const receiptDownload = (req: Request, res: Response): void => {
+  const id = String(req.params.id);
+  const q = String(req.params.quarter);
+  const json = isQuarterId(q) ? req.session?.receipts?.[receiptKey(id, q)] : undefined;
+  if (json === undefined) {
+    res.status(404).render('error.njk', {
+      title: 'No receipt to download',
+      message: 'The receipt of an approval can be downloaded here in the session that made it. Ask the ledger’s operator for it again: `pnpm ledger receipt --contract <id>` prints the latest.',
+    });
+    return;
+  }
+  res.attachment(`receipt-${id}-${q}.json`);
+  res.type('application/json').send(json);
 };
