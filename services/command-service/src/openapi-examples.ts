@@ -1,5 +1,7 @@
 // Example requests for the OpenAPI document: DOMAIN.md's worked example (Kingston CCG 08J buys from South London CSU
 // 0AX; Q1 2025-26 settles at N = 41,700,000p). A test checks that each validates against its schema.
+import receipt from '../../../docs/examples/receipt-2025-26-Q1.json' with { type: 'json' };
+
 export const CONTRACT_ID_EXAMPLE = 'KIN-0AX-2025';
 export const CHILD_ID_EXAMPLES = {
   extra: `${CONTRACT_ID_EXAMPLE}.extra-3f2c8a1be0d4`,
@@ -54,3 +56,6 @@ export const raiseChallenge = {
   phase: 'first',
 };
 export const submitInvoice = { businessDate: '2025-07-01', invoiceNumber: 'INV-2025/0042', quarter: '2025-26-Q1', kind: 'core', amountPence: 38_400_000, vatPence: 0 };
+
+/** The answer to the worked example's Q1 approval on a demo run, with the README's example receipt. */
+export const approvalRecorded = { position: receipt.event.position, revision: receipt.event.revision, receipt };

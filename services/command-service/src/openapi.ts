@@ -45,6 +45,12 @@ const recorded = (created?: 'contractId' | 'code' | 'extraId' | 'challengeId' | 
 
 const answers = {
   Recorded: recorded(),
+  ApprovalRecorded: recorded().extend({
+    receipt: wire.receipt
+      .nullable()
+      .optional()
+      .meta({ description: 'The signed head that covers the approval, for the CCG to keep (issue 14). Null when signing failed (`pnpm ledger receipt` then gives it); absent where the service signs nothing.' }),
+  }),
   ContractAgreedAnswer: recorded('contractId'),
   OrganisationRegisteredAnswer: recorded('code'),
   ExtraRaisedAnswer: recorded('extraId'),
@@ -92,8 +98,10 @@ interface CommandOp {
   params?: Record<string, ApiParameter>;
   body: z.ZodType;
   example: unknown;
-  /** 201 and the new id's answer; else 200 Recorded. */
+  /** 201 and the new id's answer; else 200 Recorded (or `answer`). */
   creates?: { schema: z.ZodType; example: Record<string, unknown> };
+  /** A 200 answer with more than Recorded's fields. */
+  answer?: { schema: z.ZodType; example: Record<string, unknown> };
   problems: readonly ProblemCode[];
 }
 
@@ -101,7 +109,7 @@ const command = (c: CommandOp): ApiOperation => {
   const etag = { ETag: { schema: z.string(), description: 'The stream’s revision, quoted: send it as If-Match.' } };
   const success: Record<number, ApiResponse> = c.creates
     ? { 201: { description: 'Recorded; the new id and the log position.', schema: c.creates.schema, example: c.creates.example, headers: etag } }
-    : { 200: { description: 'Recorded; the log position.', schema: answers.Recorded, example: { position: '42', revision: 3 }, headers: etag } };
+    : { 200: { description: 'Recorded; the log position.', schema: c.answer?.schema ?? answers.Recorded, example: c.answer?.example ?? { position: '42', revision: 3 }, headers: etag } };
   return {
     method: 'post',
     path: c.path,
@@ -156,6 +164,7 @@ export const commandOperations = (): ApiOperation[] => [
     params: { ...params.contract, quarter: { schema: wire.quarterId(), description: 'The quarter.', example: '2025-26-Q1' } },
     body: s.approval,
     example: ex.approval,
+    answer: { schema: answers.ApprovalRecorded, example: ex.approvalRecorded },
     problems: [...onContract, 'outside-term', 'quarter-closed', 'quarter-not-ended', 'earlier-quarter-open', 'stale-settlement'],
   }),
   command({ path: '/contracts/{contractId}/extras', operationId: 'raiseExtra', summary: 'Raise an extra', tag: 'extras', permission: 'raise-extra', params: params.contract, body: s.raiseExtra, example: ex.raiseExtra, creates: { schema: answers.ExtraRaisedAnswer, example: { extraId: CHILD_ID_EXAMPLES.extra, position: '20', revision: 0 } }, problems: [...onContract, 'already-exists'] }),
@@ -194,7 +203,7 @@ export const commandOpenApi = (): Record<string, unknown> =>
       ].join('\n\n'),
     },
     tags: [...Object.values(TAGS), DISCOVERY_TAG],
-    components: { ...answers, ...requestComponents() },
+    components: { ...answers, Receipt: wire.receipt, ReceiptEvent: wire.receiptEvent, ...requestComponents() },
     operations: commandOperations(),
   }));
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { ProblemKind } from '@csu-ledger/integrity';
 import { wire } from '@csu-ledger/http';
 
-const { bp, count, enumOf, financialYear, integer, isoDate, orgCode, pence, position } = wire;
+const { bp, count, enumOf, financialYear, instant, integer, isoDate, orgCode, pence, position, receiptEvent } = wire;
 
 export const supportSpend = z.object({
   code: orgCode(),
@@ -41,31 +41,50 @@ export const paymentPerformance = z.object({
   notYetDue: count('Undisputed, unpaid and not yet 30 days old.'),
 });
 
+const integrityProblem = z.object({
+  kind: enumOf<ProblemKind>()(['altered', 'missing', 'reordered', 'bad-signature', 'head-mismatch', 'unsigned-key', 'unsigned']),
+  streamName: z.string(),
+  revision: integer(),
+  position: position(),
+  detail: z.string(),
+  line: integer().optional(),
+});
+
+/** GET /audit/verify: the whole log (`intact` or `tampered`), or with `receipt` a kept receipt (`holds` or `broken`). */
 export const auditVerdict = z.discriminatedUnion('verdict', [
   z.object({
     verdict: z.literal('intact'),
     summary: z.object({
       events: count(),
-      headEvents: count('Signed heads among the events.'),
+      headEvents: count('Events of the integrity-heads stream: signed heads and key changes.'),
       streams: count(),
       signatures: count('Signed heads checked, every one valid.'),
       throughPosition: position('The last position verified.'),
       signedThroughPosition: position('The highest position a valid signature vouches for.'),
-      unsignedEvents: count('Events after the last signed head of their stream.'),
-      keyId: z.string().nullable(),
+      awaitingSignature: count('Events no signed head covers yet, recorded too recently for the signer to have come round to them.'),
+      keyId: z.string().nullable().meta({ description: 'The trusted (first) key’s id.' }),
+      keys: z.array(z.string()).meta({ description: 'The keys in force one after another, the trusted key first.' }),
+      intervalMs: integer('The signing interval the latest signed head records, in milliseconds.').nullable(),
+      latestSignedAt: instant('When the latest signed head was signed.').nullable(),
     }),
   }),
+  z.object({ verdict: z.literal('tampered'), problem: integrityProblem }),
   z.object({
-    verdict: z.literal('tampered'),
-    problem: z.object({
-      kind: enumOf<ProblemKind>()(['altered', 'missing', 'reordered', 'bad-signature', 'head-mismatch', 'unsigned-key']),
-      streamName: z.string(),
-      revision: integer(),
-      position: position(),
-      detail: z.string(),
-      line: integer().optional(),
+    verdict: z.literal('holds'),
+    summary: z.object({
+      contractId: z.string().nullable(),
+      quarter: z.string().nullable(),
+      event: receiptEvent.nullable().meta({ description: 'The event the receipt was issued for, found unchanged where it was.' }),
+      streams: count('Streams the signed head vouches for.'),
+      events: count('Their events checked, each from its first.'),
+      signedAt: instant().nullable(),
+      throughPosition: position(),
+      keyId: z.string().meta({ description: 'The key that signed the head.' }),
+      keys: z.array(z.string()).meta({ description: 'The keys from the trusted one to the signing one.' }),
+      signedHeadInLog: z.boolean().meta({ description: 'Whether the log’s integrity-heads stream still holds this very signed head (informative only).' }),
     }),
   }),
+  z.object({ verdict: z.literal('broken'), problem: integrityProblem }),
 ]);
 
 const jobCounts = z.object({ running: count(), queued: count() });

@@ -21,6 +21,7 @@ import {
 } from '@csu-ledger/domain';
 import { wire } from '@csu-ledger/http';
 import { HISTORY_TYPES } from './history.ts';
+import { FIGURES } from './settlement-diff.ts';
 
 const { bp, count, enumOf, instant, integer, isoDate, monthId, orgCode, page, pence, position, quarterId, recordedActor } = wire;
 const nullable = <T extends z.ZodType>(schema: T) => schema.nullable();
@@ -304,22 +305,53 @@ export const breakClause = z.object({
   forgoneFeePence: pence('Core fee of the months the notice takes off the term.'),
 });
 
+/** An event as history shows it (history.ts's historyItem). */
+const eventSeen = {
+  position: position(),
+  eventId: z.string(),
+  streamName: z.string(),
+  revision: integer().min(0),
+  type: z.enum(HISTORY_TYPES),
+  businessDate: isoDate().nullable(),
+  recordedAt: instant(),
+  actor: recordedActor.nullable(),
+};
+
 export const historyPage = page(
   z.object({
-    position: position(),
-    eventId: z.string(),
-    streamName: z.string(),
-    revision: integer().min(0),
-    type: z.enum(HISTORY_TYPES),
-    businessDate: isoDate().nullable(),
-    recordedAt: instant(),
-    actor: recordedActor.nullable(),
+    ...eventSeen,
     correlationId: z.string().nullable(),
     causationId: z.string().nullable(),
     data: z.record(z.string(), z.unknown()).meta({ description: 'The event’s data as recorded (DOMAIN.md names each field).' }),
   }),
   { contractId: z.string() },
 );
+
+/** A figure's value: pence and basis points as integers, `status` as text, null where there was no settlement. */
+const figureValue = z.union([integer(), z.string(), z.null()]);
+const figureChanges = z.array(z.object({ figure: z.enum(FIGURES), before: figureValue, after: figureValue }));
+
+/** GET …/settlements/{quarter}/diff (settlement-diff.ts). */
+export const settlementDiff = z.object({
+  contractId: z.string(),
+  quarter: quarterId(),
+  from: z.object({ asAt: instant(), settlement: settlement.nullable().meta({ description: 'Null when the contract had not been agreed by then.' }) }),
+  to: z.object({ asAt: instant(), settlement }),
+  figures: z
+    .array(z.object({ figure: z.enum(FIGURES), from: figureValue, to: figureValue, difference: integer('to − from, for numbers.').nullable() }))
+    .meta({ description: 'Every figure at both instants, side by side.' }),
+  changes: z
+    .array(
+      z.discriminatedUnion('cause', [
+        z
+          .object({ cause: z.literal('elapsed'), from: isoDate(), to: isoDate(), figures: figureChanges })
+          .meta({ description: 'What the passing of time alone changed between the two dates (a deliverable falling due undelivered).' }),
+        z.object({ cause: z.literal('event'), ...eventSeen, figures: figureChanges }).meta({ description: 'An event recorded between the instants that moved a figure.' }),
+      ]),
+    )
+    .meta({ description: 'Why the figures moved, in order.' }),
+  eventsExamined: count('Events of the contract recorded between the instants.'),
+});
 
 export const organisationsPage = page(
   z.object({

@@ -355,21 +355,57 @@ export const PAYMENT_PERFORMANCE_EXAMPLE = {
   notYetDue: 0,
 };
 
+const KEY_ID = '3b0f6c2a9d41e87f05c6a1b2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f708192a3b4c';
 export const AUDIT_VERDICT_EXAMPLE = {
   verdict: 'intact',
   summary: {
-    events: 25,
+    events: 27,
     headEvents: 2,
     streams: 9,
     signatures: 2,
-    throughPosition: '25',
-    signedThroughPosition: '24',
-    unsignedEvents: 1,
-    keyId: 'ledger-2025-1',
+    throughPosition: '27',
+    signedThroughPosition: '26',
+    awaitingSignature: 1,
+    keyId: KEY_ID,
+    keys: [KEY_ID],
+    intervalMs: 60_000,
+    latestSignedAt: '2025-07-21T14:05:00.000Z',
   },
 };
 
 export const DIAGNOSTICS_EXAMPLE = {
   eventLoopDelay: { samples: 80, meanMs: 1.16, p50Ms: 1.02, p99Ms: 4.66, maxMs: 9.06 },
   jobs: { running: 0, queued: 0, keys: {}, refused: { limited: 0, busy: 0, expired: 0, abandoned: 0 }, meanMs: 40, done: 1, where: 'inline', workers: 0 },
+};
+
+export const SETTLEMENT_DIFF_EXAMPLE = {
+  contractId: CONTRACT,
+  quarter: '2025-26-Q1',
+  from: { asAt: '2025-06-01T00:00:00.000Z', settlement: { ...SETTLEMENT_EXAMPLE, recoveredPence: 0, gainSharePence: 0, netPayablePence: 39_300_000 } },
+  to: { asAt: '2025-06-30T23:00:00.000Z', settlement: SETTLEMENT_EXAMPLE },
+  figures: [
+    { figure: 'status', from: 'open', to: 'open', difference: null },
+    { figure: 'recoveredPence', from: 0, to: 12_000_000, difference: 12_000_000 },
+    { figure: 'gainSharePence', from: 0, to: 2_400_000, difference: 2_400_000 },
+    { figure: 'netPayablePence', from: 39_300_000, to: 41_700_000, difference: 2_400_000 },
+  ],
+  changes: [
+    {
+      cause: 'event',
+      position: '14',
+      eventId: '7d0c5b1e-64f2-4a8e-9f37-2c1b0a9d8e76',
+      streamName: `contract-${CHALLENGE}`,
+      revision: 2,
+      type: 'ChallengeResolved',
+      businessDate: '2025-06-20',
+      recordedAt: '2025-06-20T10:31:07.402Z',
+      actor: csu,
+      figures: [
+        { figure: 'recoveredPence', before: 4_000_000, after: 12_000_000 },
+        { figure: 'gainSharePence', before: 800_000, after: 2_400_000 },
+        { figure: 'netPayablePence', before: 40_100_000, after: 41_700_000 },
+      ],
+    },
+  ],
+  eventsExamined: 6,
 };

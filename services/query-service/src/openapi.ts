@@ -23,6 +23,8 @@ import * as a from './answers.ts';
 import * as ops from './answers-ops.ts';
 import * as ex from './openapi-examples.ts';
 import { querySchemas, type Route } from './query-params.ts';
+import { auditVerifyQuery } from './audit.ts';
+import { settlementDiffQuery } from './diff.ts';
 import { HISTORY_TYPES } from './history.ts';
 import { LIMIT_DEFAULT, LIMIT_MAX } from './paging.ts';
 
@@ -46,6 +48,7 @@ const DESCRIPTIONS: Readonly<Record<string, string>> = {
   challenges: 'Open challenges assumed recovered: challengeId:recoveredPence pairs separated by commas.',
   servedOn: 'The date notice would be served (it may lie ahead).',
   reset: '`true` starts the event-loop histogram afresh after answering.',
+  receipt: 'A receipt an approval answered with: its JSON, URL-encoded (`curl -G --data-urlencode receipt@receipt.json`), or base64url.',
 };
 
 // Optional headers carry no example: the reference's client would send it with every try.
@@ -84,6 +87,8 @@ interface ReadOp {
   roles?: readonly Role[];
   params?: Record<string, ApiParameter>;
   query: Route<unknown>;
+  /** Where a query parameter means something else on this route than DESCRIPTIONS says. */
+  descriptions?: Readonly<Record<string, string>>;
   answer: z.ZodType;
   /** An answer from DOMAIN.md's worked example (openapi-examples.ts); the tests hold it to `answer`. */
   example: unknown;
@@ -101,7 +106,7 @@ const read = (o: ReadOp): ApiOperation => ({
   auth: 'token',
   roles: o.roles ?? ALL,
   ...(o.params ? { params: o.params } : {}),
-  query: { schema: o.query.schema, descriptions: DESCRIPTIONS },
+  query: { schema: o.query.schema, descriptions: { ...DESCRIPTIONS, ...o.descriptions } },
   headers,
   responses: { 200: { description: 'The answer.', schema: o.answer, example: o.example, ...(o.alternatives ? { alternatives: o.alternatives } : {}) } },
   problems: o.problems,
@@ -111,7 +116,8 @@ const TIME_TRAVEL = 'With `asOf` and/or `asAt`, the view as it stood then, compu
 const SCOPE = 'A csu or ccg user sees only contracts where their organisation is that party; another’s is 404, like one that does not exist.';
 
 export const queryOperations = (): ApiOperation[] => {
-  const q = querySchemas(() => new Date());
+  const now = () => new Date();
+  const q = { ...querySchemas(now), diff: settlementDiffQuery(now) };
   const contract = { contractId: params.contractId };
   const quarter = { ...contract, quarter: params.quarter };
   return [
@@ -149,6 +155,19 @@ export const queryOperations = (): ApiOperation[] => {
       alternatives: { 'text/csv': z.string().meta({ description: 'One row per line, with its events; money in pence.' }), [XLSX]: z.string().meta({ format: 'binary', description: 'An Excel workbook: pounds shown as £417,000.00.' }) },
       problems: CONTRACT_PROBLEMS,
     }),
+    read({
+      path: '/contracts/{contractId}/settlements/{quarter}/diff',
+      operationId: 'getSettlementDiff',
+      summary: 'A quarter’s settlement as known at two instants, and the events recorded between them that moved it',
+      description: 'Both settlements side by side, every figure’s difference, and each cause in order: the passing of time alone (`elapsed`), then each event that changed a figure, with who recorded it and when. At most 20,000 events of the contract between `from` and `to`.',
+      tag: 'settlement',
+      params: quarter,
+      query: q.diff,
+      descriptions: { from: 'The earlier instant (ISO 8601 with Z or an offset; encode + as %2B).', to: 'The later instant, not before `from`.' },
+      answer: a.settlementDiff,
+      example: ex.SETTLEMENT_DIFF_EXAMPLE,
+      problems: CONTRACT_PROBLEMS,
+    }),
     read({ path: '/contracts/{contractId}/settlements/{quarter}/reconciliation', operationId: 'getReconciliation', summary: 'What the CSU billed for the quarter against what the ledger settles', tag: 'settlement', params: quarter, query: q.view, answer: a.reconciliation, example: ex.RECONCILIATION_EXAMPLE, problems: CONTRACT_PROBLEMS }),
     read({ path: '/contracts/{contractId}/settlements/{quarter}/what-if', operationId: 'getWhatIf', summary: 'The quarter’s net payable if open extras and challenges were resolved as assumed', description: 'Nothing is recorded.', tag: 'settlement', params: quarter, query: q.whatIf, answer: a.whatIf, example: ex.WHAT_IF_EXAMPLE, problems: [...CONTRACT_PROBLEMS, 'invalid-input', 'amount-exceeds-claim', 'amount-exceeds-challenge'] }),
     read({ path: '/contracts/{contractId}/break-clause', operationId: 'getBreakClause', summary: 'If notice were served on a date: the term’s end and the fee that would remain', description: 'Nothing is recorded.', tag: 'contracts', params: contract, query: q.breakClause, answer: a.breakClause, example: ex.BREAK_CLAUSE_EXAMPLE, problems: [...CONTRACT_PROBLEMS, 'invalid-input', 'break-notice-already-served', 'term-ended'] }),
@@ -158,7 +177,7 @@ export const queryOperations = (): ApiOperation[] => {
     read({ path: '/organisations', operationId: 'listOrganisations', summary: 'The register: codes, kinds and names over time', description: 'Names in force at `asOf` (or today), as known at `asAt`.', tag: 'organisations', query: q.register, answer: a.organisationsPage, example: ex.ORGANISATIONS_EXAMPLE, problems: READ_PROBLEMS }),
     read({ path: '/organisations/{code}/support-spend', operationId: 'getSupportSpend', summary: 'A commissioner’s core support fees in a year, per head and as a share of its running-cost allowance', description: 'A ccg user sees its own organisation’s only.', tag: 'organisations', roles: SPEND, params: { code: params.code }, query: q.supportSpend, answer: ops.supportSpend, example: ex.SUPPORT_SPEND_EXAMPLE, problems: [...READ_PROBLEMS, 'not-found', 'projection-failed'] }),
     read({ path: '/organisations/{code}/payment-performance', operationId: 'getPaymentPerformance', summary: 'A commissioner’s invoices paid within 30 days, by count and value', description: 'A ccg user sees its own organisation’s only.', tag: 'organisations', roles: SPEND, params: { code: params.code }, query: q.supportSpend, answer: ops.paymentPerformance, example: ex.PAYMENT_PERFORMANCE_EXAMPLE, problems: [...READ_PROBLEMS, 'not-found'] }),
-    read({ path: '/audit/verify', operationId: 'verifyLog', summary: 'Check the integrity of the whole log', description: 'Every event’s hash chain and every signed head.', tag: 'audit', roles: AUDITOR, query: q.none, answer: ops.auditVerdict, example: ex.AUDIT_VERDICT_EXAMPLE, problems: [...READ_PROBLEMS, 'forbidden'] }),
+    read({ path: '/audit/verify', operationId: 'verifyLog', summary: 'Check the integrity of the whole log, or of a receipt', description: 'Every event’s hash chain, every signed head and key change, and that no event has waited too long for a signature: `intact` or `tampered` with the first problem. With `receipt`: whether the log still holds, unchanged, everything the receipt’s signed head vouched for (`holds` or `broken`). 503 `not-ready` while there is no key to check with.', tag: 'audit', roles: AUDITOR, query: auditVerifyQuery, answer: ops.auditVerdict, example: ex.AUDIT_VERDICT_EXAMPLE, problems: [...READ_PROBLEMS, 'forbidden'] }),
     read({ path: '/diagnostics/event-loop', operationId: 'getDiagnostics', summary: 'Event-loop delay and the queue of time-travel and history jobs', tag: 'audit', roles: AUDITOR, query: q.diagnostics, answer: ops.diagnostics, example: ex.DIAGNOSTICS_EXAMPLE, problems: [...READ_PROBLEMS, 'forbidden'] }),
   ];
 };
@@ -208,6 +227,8 @@ export const queryOpenApi = (): Record<string, unknown> =>
       SupportSpend: ops.supportSpend,
       PaymentPerformance: ops.paymentPerformance,
       AuditVerdict: ops.auditVerdict,
+      SettlementDiff: a.settlementDiff,
+      ReceiptEvent: wire.receiptEvent,
       Diagnostics: ops.diagnostics,
       QueryHealth: ops.queryHealth,
       RecordedActor: wire.recordedActor,

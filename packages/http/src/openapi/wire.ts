@@ -77,3 +77,59 @@ export const page = <T extends z.ZodType>(item: T, extra: z.ZodRawShape = {}) =>
     items: z.array(item),
     next: z.string().nullable().meta({ description: "Pass as `after` for the next page; null on the last page." }),
   });
+
+const sha256 = (description = 'SHA-256, hex.') => z.string().meta({ description });
+const revision = () => integer('The event’s revision in its stream, from 0.').min(0);
+
+/** The event a receipt was issued for (the approval), bound to the signed head by its stream's hash chain. */
+export const receiptEvent = z.object({
+  streamName: z.string(),
+  revision: revision(),
+  position: position('Its position in the log.'),
+  eventId: z.string(),
+  type: z.string(),
+  hash: sha256('Its chain hash.'),
+});
+
+const signingTrigger = z.union([
+  z.object({ kind: z.enum(['periodic', 'start', 'stop']) }),
+  z.object({ kind: z.literal('group'), root: z.string().meta({ description: 'The contract stream whose group was signed.' }) }),
+]);
+
+/**
+ * A receipt (issue 14; packages/integrity receipt.ts): what a CCG keeps of a settlement approval, checkable with
+ * `pnpm ledger verify --receipt` or GET /audit/verify?receipt= long after.
+ */
+export const receipt = z
+  .object({
+    format: z.literal('csu-ledger-receipt/1'),
+    contractId: z.string().optional(),
+    quarter: z.string().optional(),
+    event: receiptEvent.optional(),
+    signedHead: z.object({
+      streamName: z.literal('integrity-heads'),
+      revision: revision(),
+      position: position('Where the signed head sits in the log.'),
+      hash: sha256('The signed head’s own chain hash.'),
+      heads: z.array(z.object({ streamName: z.string(), revision: revision(), hash: sha256() })).meta({ description: 'Each stream’s last revision and hash, as signed.' }),
+      throughPosition: position('The log position through which the heads were read.'),
+      keyId: sha256('The signing key’s id: SHA-256 of its SPKI DER.'),
+      signature: z.string().meta({ description: 'Base64 Ed25519 signature.' }),
+      signedAt: instant('When it was signed.').optional(),
+      intervalMs: integer('The signer’s interval between log-wide signings, in milliseconds.').optional(),
+      trigger: signingTrigger.optional(),
+    }),
+    keyChanges: z
+      .array(
+        z.object({
+          previousKeyId: sha256(),
+          keyId: sha256(),
+          publicKey: z.string().meta({ description: 'Base64 SPKI DER.' }),
+          rotatedAt: instant(),
+          signature: z.string().meta({ description: 'By the previous key.' }),
+          proof: z.string().meta({ description: 'The same bytes signed by the new key.' }),
+        }),
+      )
+      .meta({ description: 'The key changes from the first key to the one that signed the head, in order.' }),
+  })
+  .meta({ description: 'Keep it: it proves, without the service, that the log still holds the approval unchanged.' });
