@@ -120,6 +120,7 @@ const fromRow = (r: QuarantineRow): Quarantine => ({
  * rows, the register's recorded times, invoices and recovery queries in the ledger (issues 9 and 13). 4: every
  * event as the decode step gives it (issue 12): history rows and measurements in the current version of their type
  * (a version 1 measurement's note is its evidence's note), so old and new rows never differ in shape.
+ * read-model-shape.unit.test.ts fingerprints the rows' shape per version: a change without a bump fails it.
  */
 export const READ_MODEL_VERSION = 4;
 
