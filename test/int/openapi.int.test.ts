@@ -120,10 +120,15 @@ describe('the OpenAPI documents', () => {
     expect(examples).toBeGreaterThan(3);
   });
 
-  it('every operation has roles, a summary and an example answer or body', () => {
+  it('every operation that takes a token names its roles and shows an example request and answer', () => {
     for (const op of [...commandOperations(), ...queryOperations()]) {
-      if (op.auth === 'token') expect(op.roles?.length ?? 0, `${op.operationId}'s roles`).toBeGreaterThan(0);
       expect(op.summary.length, op.operationId).toBeGreaterThan(0);
+      if (op.auth !== 'token') continue;
+      expect(op.roles?.length ?? 0, `${op.operationId}'s roles`).toBeGreaterThan(0);
+      if (op.method === 'post') expect(op.body?.example, `${op.operationId}'s example body`).toBeDefined();
+      const success = Object.entries(op.responses).filter(([status]) => Number(status) < 300);
+      expect(success.length, `${op.operationId}'s answers`).toBeGreaterThan(0);
+      for (const [status, r] of success) expect(r.example, `${op.operationId}'s example ${status} answer`).toBeDefined();
     }
   });
 });
