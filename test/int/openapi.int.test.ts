@@ -58,7 +58,8 @@ describe('the OpenAPI documents', () => {
     const app = mounted(h.apps[service]);
     const doc = documented(service);
     // Named both ways, so a failure says which route to document (in the service's openapi.ts) or to remove.
-    expect({ undocumented: app.filter((r) => !doc.includes(r)), notMounted: doc.filter((r) => !app.includes(r)) }).toEqual({
+    const hint = `document each undocumented route in services/${service}-service/src/openapi.ts (see its header), then pnpm openapi:write`;
+    expect({ undocumented: app.filter((r) => !doc.includes(r)), notMounted: doc.filter((r) => !app.includes(r)) }, hint).toEqual({
       undocumented: [],
       notMounted: [],
     });
