@@ -96,6 +96,19 @@ describe('the OpenAPI documents', () => {
     expect(script.text.length).toBeGreaterThan(1_000_000);
   });
 
+  it.each(['command', 'query'] as const)('%s service: OPTIONS, which no route documents, is a 404 problem on every path, not a router’s plain-text answer', async (service) => {
+    const base = service === 'command' ? h.commandUrl : h.queryUrl;
+    const token = await h.token('admin', 'NHS');
+    const { paths } = documents[service]() as { paths: Record<string, unknown> };
+    for (const template of Object.keys(paths)) {
+      const path = template.replace(/\{[^}]+\}/g, 'KIN-0AX-2025');
+      const res = await fetch(`${base}${path}`, { method: 'OPTIONS', headers: { authorization: `Bearer ${token}` } });
+      const text = await res.text();
+      expect({ path, status: res.status, contentType: res.headers.get('content-type') }).toEqual({ path, status: 404, contentType: expect.stringMatching(/^application\/problem\+json/) as unknown });
+      conform(service, 'OPTIONS', path, { status: res.status, contentType: res.headers.get('content-type') ?? '', body: JSON.parse(text) as unknown });
+    }
+  });
+
   it('every request example is a body its command accepts', () => {
     for (const op of commandOperations()) {
       if (!op.body) continue;

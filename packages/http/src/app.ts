@@ -84,9 +84,15 @@ export const baseApp = ({ logger, metrics, apiDocs }: BaseAppOptions): Express =
   if (metrics) app.use(metrics.track);
   app.use(correlation(logger));
   app.use(requestLog(logger));
+  app.use(closeUnreadBody);
+  // The services take no OPTIONS (no CORS): 404 as for any request they cannot serve. Without this, each router that
+  // has a route for the path would answer it itself, 200 "GET, HEAD" in plain text, unlike every other refusal.
+  app.use((req, res, next) => {
+    if (req.method === 'OPTIONS') problem(res, 404, 'not-found', titleFor('not-found'), 'no such route');
+    else next();
+  });
   if (metrics) app.get('/metrics', metrics.expose);
   if (apiDocs) app.use(apiDocsRoutes(apiDocs));
-  app.use(closeUnreadBody);
   return app;
 };
 
