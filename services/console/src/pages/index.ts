@@ -7,7 +7,7 @@ import { historyPage, timeTravelPicker, verifyAgain } from './history.ts';
 import { homePage } from './home.ts';
 import { challengesPage, extrasPage } from './lists.ts';
 import { organisationPage } from './organisation.ts';
-import { settlementPage } from './settlement.ts';
+import { settlementPage, statementDownload } from './settlement.ts';
 
 export const pageRoutes = (ctx: PageContext): Router => {
   const r = Router();
@@ -16,6 +16,8 @@ export const pageRoutes = (ctx: PageContext): Router => {
   r.get('/contracts/:id/extras', page(extrasPage(ctx)));
   r.get('/contracts/:id/challenges', page(challengesPage(ctx)));
   r.get('/contracts/:id/settlements/:quarter', page(settlementPage(ctx)));
+  r.get('/contracts/:id/settlements/:quarter/statement.csv', page(statementDownload(ctx, 'csv')));
+  r.get('/contracts/:id/settlements/:quarter/statement.xlsx', page(statementDownload(ctx, 'xlsx')));
   r.get('/contracts/:id/history', page(historyPage(ctx)));
   r.get('/contracts/:id/time-travel', timeTravelPicker(ctx));
   r.post('/contracts/:id/history/verify', page(verifyAgain(ctx)));
