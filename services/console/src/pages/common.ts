@@ -16,15 +16,16 @@ export const timeTravelOf = (req: Request): TimeTravel => {
 
 export const isTravelling = (t: TimeTravel): boolean => t.asOf !== undefined || t.asAt !== undefined;
 
-export type Section = 'overview' | 'extras' | 'challenges' | 'settlements' | 'history';
+export type Section = 'overview' | 'extras' | 'challenges' | 'invoices' | 'returns' | 'settlements' | 'break-clause' | 'history';
 
-export const contractNav = (id: string, current: Section, t: TimeTravel, quarters: string[]) => [
+export const contractNav = (id: string, current: Section, t: TimeTravel, quarters: string[], _role = '') => [
   { href: contractPath(id, '', t), text: 'Overview and KPIs', current: current === 'overview' },
-  // Extras and challenges cannot be read as of a past date yet (API.md: time travel is for contract, performance,
-  // settlement and history), so their links always show them as they stand.
+  // Extras, challenges and invoices cannot be read as of a past date yet (API.md: time travel is for contract,
+  // performance, settlement and history), so their links always show them as they stand.
   { href: contractPath(id, '/extras'), text: 'Extras', current: current === 'extras' },
   { href: contractPath(id, '/challenges'), text: 'Challenges', current: current === 'challenges' },
   ...(quarters.length > 0 ? [{ href: contractPath(id, `/settlements/${quarters[0]}`, t), text: 'Settlements', current: current === 'settlements' }] : []),
+  { href: contractPath(id, '/break-clause'), text: 'Break clause', current: current === 'break-clause' },
   { href: contractPath(id, '/history', t), text: 'History', current: current === 'history' },
 ];
 
@@ -52,7 +53,7 @@ export const contractFrame = (c: ContractDetail, section: Section, t: TimeTravel
   contract: c,
   travel: t,
   travelling: isTravelling(t),
-  nav: contractNav(c.contractId, section, t, termQuarters(c)),
+  nav: contractNav(c.contractId, section, t, termQuarters(c), userOf(req).role),
   nowLink: req.path,
   role: userOf(req).role,
 });

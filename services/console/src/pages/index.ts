@@ -2,6 +2,7 @@
 import { Router } from 'express';
 import { page, type PageContext } from '../app.ts';
 import { actionHandler } from './actions.ts';
+import { breakClausePage } from './break-clause.ts';
 import { contractPage } from './contract.ts';
 import { historyPage, timeTravelPicker, verifyAgain } from './history.ts';
 import { homePage } from './home.ts';
@@ -18,6 +19,7 @@ export const pageRoutes = (ctx: PageContext): Router => {
   r.get('/contracts/:id/settlements/:quarter', page(settlementPage(ctx)));
   r.get('/contracts/:id/settlements/:quarter/statement.csv', page(statementDownload(ctx, 'csv')));
   r.get('/contracts/:id/settlements/:quarter/statement.xlsx', page(statementDownload(ctx, 'xlsx')));
+  r.get('/contracts/:id/break-clause', page(breakClausePage(ctx)));
   r.get('/contracts/:id/history', page(historyPage(ctx)));
   r.get('/contracts/:id/time-travel', timeTravelPicker(ctx));
   r.post('/contracts/:id/history/verify', page(verifyAgain(ctx)));
