@@ -150,6 +150,8 @@ const STATUS_WORDS: Record<string, string> = {
   'not-reported': 'Not reported',
   'notice-served': 'Notice served',
   'not-started': 'Not started',
+  'over-billed': 'Over-billed',
+  'under-billed': 'Under-billed',
 };
 
 /** A status word as a person writes it: `awaiting-ccg` → `Awaiting the CCG`, `disputed` → `Disputed`. */

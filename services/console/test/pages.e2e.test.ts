@@ -3,8 +3,10 @@
 // reconciliation, invoices and payment performance, the CSU's returns upload, and the auditor's extras on the
 // history page. Each page is checked with axe (no serious or critical violation); its forms are worked with the
 // keyboard alone; a screenshot of each goes to test-results/console/.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { loadDemo, startConsole, stopService, workedExample, type RunningService } from '@csu-ledger/cli';
 import { startSystem, type System } from '../../../test/support/system.ts';
 import { browserMissing, expectAccessible, keyboard, launch, screenshot, type Driver } from './browser.ts';
@@ -33,7 +35,11 @@ describe.skipIf(missing !== undefined)('console pages', () => {
     await system?.stop();
   });
   afterEach(async (ctx) => {
-    if (ctx.task.result?.state === 'fail' && current) await screenshot(current, `pages-failed-${ctx.task.name.slice(0, 40).replace(/\W+/g, '-')}`).catch(() => undefined);
+    if (ctx.task.result?.state !== 'fail') return;
+    if (current) await screenshot(current, `pages-failed-${ctx.task.name.slice(0, 40).replace(/\W+/g, '-')}`).catch(() => undefined);
+    // The console's own account of an error page (its log goes with the data folder when the system stops).
+    const log = await readFile(join(system.dataDir, 'logs', 'console.log'), 'utf8').catch(() => '');
+    if (log) console.error(`console log (end):\n${log.slice(-4000)}`);
   });
 
   /** A signed-in user working with the keyboard alone. */
@@ -48,8 +54,8 @@ describe.skipIf(missing !== undefined)('console pages', () => {
     expect(new URL(page.url()).pathname).toBe('/');
     return { page, d };
   };
-  const dateIn = async (d: Driver, page: Page, legend: string, [day, month, year]: [string, string, string]) => {
-    const group = page.getByRole('group', { name: legend });
+  const dateIn = async (d: Driver, scope: Page | Locator, legend: string, [day, month, year]: [string, string, string]) => {
+    const group = scope.getByRole('group', { name: legend });
     await d.fill(group.getByLabel('Day'), day);
     await d.fill(group.getByLabel('Month'), month);
     await d.fill(group.getByLabel('Year'), year);
@@ -88,6 +94,137 @@ describe.skipIf(missing !== undefined)('console pages', () => {
       expect(new URL(page.url()).search).toContain('servedOn%5Bday%5D=31');
       await expectAccessible(page, 'break clause answered');
       await screenshot(page, 'pages-break-clause');
+    },
+    PAGE_MS,
+  );
+
+  it(
+    'finance: the CSU bills Q1, CCG finance finds the over-billed extra in the reconciliation, disputes it, pays, and sees its payment performance',
+    async () => {
+      const csuUser = system.as('csu', '0AX', 'am-0ax-1', 'Priya Shah');
+      const ccgUser = system.as('ccg', '08J', 'fin-08j-1', 'Tom Baker');
+      const extras = (await system.get<{ items: { extraId: string; description: string }[] }>(ccgUser, `/contracts/${CONTRACT}/extras`)).body.items;
+      const extraId = (text: string) => extras.find((x) => x.description.startsWith(text))!.extraId;
+      // The worked example's Q1 as the CSU bills it (issue 13): three monthly core invoices, a credit note for
+      // W = £16,000.00, the gain share G = £24,000.00 and the agreed extra's £9,000.00, received 15 July 2025.
+      const bill = (invoiceNumber: string, kind: string, amountPence: number, extra?: string) =>
+        system.post(csuUser, `/contracts/${CONTRACT}/invoices`, {
+          businessDate: '2025-07-15', invoiceNumber, quarter: '2025-26-Q1', kind, amountPence, vatPence: 0, ...(extra ? { extraId: extra } : {}),
+        });
+      for (const [n, kind, pence, extra] of [
+        ['0AX-101', 'core', 13_333_333],
+        ['0AX-102', 'core', 13_333_333],
+        ['0AX-103', 'core', 13_333_334],
+        ['0AX-104', 'credit-note', 1_600_000],
+        ['0AX-105', 'gain-share', 2_400_000],
+        ['0AX-106', 'extra', 900_000, extraId('Ad hoc SUS data extract')],
+      ] as const) expect((await bill(n, kind, pence, extra)).status).toBe(201);
+
+      // The CSU also bills the board paper support (disputed, nothing payable) in the console, with the keyboard.
+      const { page: csu, d: csuKeys } = await signIn(/^Sign in as Priya Shah/);
+      await csu.goto(`${web.url}/contracts/${CONTRACT}`);
+      await csuKeys.press(section(csu, 'Invoices'));
+      await expectAccessible(csu, 'invoices as the CSU');
+      await csuKeys.open(csu.locator('summary', { hasText: 'Submit an invoice' }));
+      const submit = csu.locator('#submit-invoice-form');
+      const fillInvoice = async (n: string) => {
+        await csuKeys.fill(submit.getByLabel('Invoice number'), n);
+        await csuKeys.choose(submit.getByLabel('Quarter it bills'), '2025/26 Q1');
+        await csuKeys.radio(submit.getByLabel('An agreed extra', { exact: true }));
+        await csuKeys.choose(submit.getByLabel('The extra it bills'), 'Board paper drafting support');
+        await csuKeys.fill(submit.getByLabel('Amount before VAT'), '4,200.00');
+        await csuKeys.fill(submit.getByLabel('VAT', { exact: true }), '0');
+        await dateIn(csuKeys, submit, 'Date received by the CCG', ['15', '7', '2025']);
+        await csuKeys.press(submit.getByRole('button', { name: 'Submit invoice' }));
+      };
+      // A number already used is refused on its field, and nothing is recorded.
+      await fillInvoice('0AX-106');
+      const summary = csu.locator('.nhsuk-error-summary');
+      expect(await summary.textContent()).toMatch(/0AX-106 is already/);
+      expect(await summary.getByRole('link').first().getAttribute('href')).toBe('#submit-invoice-invoiceNumber');
+      await expectAccessible(csu, 'invoices with a refused number');
+      await fillInvoice('0AX-107');
+      expect(await csu.locator('.nhsuk-notification-banner').textContent()).toContain('Invoice 0AX-107 for 2025/26 Q1: £4,200.00 before VAT');
+      expect(await csu.locator('#invoices').textContent()).toMatch(/0AX-104[\s\S]*Credit note[\s\S]*−£16,000\.00/);
+
+      // CCG finance: the reconciliation of Q1. Billed 400,000.00 − 16,000.00 + 24,000.00 + 9,000.00 + 4,200.00 =
+      // £421,200.00 against N = £417,000.00: over-billed by £4,200.00, all of it the board paper support.
+      const { page, d } = await signIn(/^Sign in as Tom Baker/);
+      await page.goto(`${web.url}/contracts/${CONTRACT}/invoices`);
+      await d.press(page.getByRole('link', { name: 'Reconciliation of 2025/26 Q1' }));
+      await expectAccessible(page, 'reconciliation');
+      expect(await page.locator('#expected').textContent()).toBe('£417,000.00');
+      expect(await page.locator('#billed').textContent()).toBe('£421,200.00');
+      expect(await page.locator('#difference').textContent()).toBe('+£4,200.00');
+      expect(await page.locator('#mismatches').textContent()).toContain('1 component does not match');
+      const wrong = page.locator('#components tr.ledger-mismatch');
+      expect(await wrong.count()).toBe(1);
+      expect(await wrong.textContent()).toMatch(/Board paper drafting support[\s\S]*0AX-107[\s\S]*£0\.00[\s\S]*£4,200\.00[\s\S]*\+£4,200\.00[\s\S]*Over-billed[\s\S]*nothing is payable/);
+      expect(await page.locator('#components tr', { hasText: 'Core fee (F − W)' }).textContent()).toMatch(/£384,000\.00[\s\S]*£384,000\.00[\s\S]*£0\.00[\s\S]*Matched/);
+      await screenshot(page, 'pages-reconciliation');
+
+      // Dispute the over-billed invoice; pay 0AX-101 within 30 days, in full.
+      await page.goto(`${web.url}/contracts/${CONTRACT}/invoices`);
+      const card = (n: string) => page.locator('section.nhsuk-card', { has: page.getByRole('heading', { name: new RegExp(`^Invoice ${n}:`) }) });
+      await d.open(card('0AX-107').locator('summary', { hasText: 'Dispute' }));
+      await d.fill(card('0AX-107').getByLabel('Why it does not match what was agreed'), 'The board paper support was disputed and nothing is payable');
+      await dateIn(d, card('0AX-107'), 'Date disputed', ['20', '7', '2025']);
+      await d.press(card('0AX-107').getByRole('button', { name: 'Dispute invoice' }));
+      expect(await page.locator('.nhsuk-notification-banner').textContent()).toContain('Invoice disputed');
+      await d.open(card('0AX-101').locator('summary', { hasText: 'Record payment' }));
+      expect(await card('0AX-101').getByLabel('Amount paid, including VAT').inputValue()).toBe('133333.33');
+      await dateIn(d, card('0AX-101'), 'Paid on', ['1', '8', '2025']);
+      await d.press(card('0AX-101').getByRole('button', { name: 'Record payment' }));
+      expect(await page.locator('.nhsuk-notification-banner').textContent()).toContain('Payment recorded');
+      expect(await page.locator('#invoices tr', { hasText: '0AX-101' }).textContent()).toMatch(/Paid[\s\S]*on 1 August 2025/);
+      expect(await page.locator('#invoices tr', { hasText: '0AX-107' }).textContent()).toContain('Disputed');
+      expect(await card('0AX-104').locator('summary', { hasText: 'Record payment' }).count()).toBe(0); // a credit note is not paid
+      await expectAccessible(page, 'invoices as CCG finance');
+      await screenshot(page, 'pages-invoices');
+
+      // 0AX-102 paid 77 days after receipt. Of 2025/26's five undisputed invoices (0AX-107 is disputed; the credit
+      // note is left out), all assessed: one paid within 30 days, one late, three unpaid. By value
+      // 133,333.33 of 133,333.33 × 2 + 133,333.34 + 24,000.00 + 9,000.00 = £433,000.00: 30.79%.
+      expect((await system.post(ccgUser, `/invoices/${await invoiceId('0AX-102')}/pay`, { paidOn: '2025-09-30', amountPence: 13_333_333 })).status).toBe(200);
+      await page.goto(`${web.url}/`);
+      await d.press(page.getByRole('link', { name: 'Payments' }));
+      await expectAccessible(page, 'payment performance');
+      await d.choose(page.getByLabel('Financial year'), '2025/26');
+      await d.press(page.getByRole('button', { name: 'Show the year' }));
+      expect(await page.locator('#headline').textContent()).toMatch(/20% of undisputed invoices paid within 30 days \(1 of 5\), 30\.79% by value \(£133,333\.33 of £433,000\.00\): below the target of 95%/);
+      expect(await page.locator('#paid-late').textContent()).toMatch(/0AX-102[\s\S]*30 September 2025 \(77 days\)/);
+      expect(await page.locator('#unpaid-overdue tbody tr').count()).toBe(3);
+      expect(await page.locator('figure svg desc').textContent()).toContain('2025/26: 20% by count, 30.79% by value');
+      expect(await page.locator('#shares').textContent()).toContain('1 of 5');
+      await expectAccessible(page, 'payment performance of 2025/26');
+      await screenshot(page, 'pages-payment-performance');
+
+      // A recovery CCG finance queries leaves G until confirmed: Q1's V falls from £120,000.00 to £40,000.00, so
+      // G = £8,000.00 and N = 400,000 − 16,000 + 8,000 + 9,000 = £401,000.00; confirmed, it is £417,000.00 again.
+      await page.goto(`${web.url}/contracts/${CONTRACT}/challenges`);
+      const challenge = page.locator('section.nhsuk-card', { hasText: 'Emergency readmission within 30 days' });
+      await d.open(challenge.locator('summary', { hasText: 'Query the recovery' }));
+      await d.fill(challenge.getByLabel('What CCG finance questions about it'), 'No credit note from the trust yet');
+      await dateIn(d, challenge, 'Date queried', ['20', '7', '2025']);
+      await d.press(challenge.getByRole('button', { name: 'Query recovery' }));
+      expect(await page.locator('.nhsuk-notification-banner').textContent()).toContain('Recovery queried');
+      expect(await challenge.textContent()).toMatch(/Queried[\s\S]*No credit note from the trust yet/);
+      await expectAccessible(page, 'challenges with a queried recovery');
+      await screenshot(page, 'pages-challenge-queried');
+      await page.goto(`${web.url}/contracts/${CONTRACT}/settlements/2025-26-Q1`);
+      expect(await page.locator('#net-payable').textContent()).toBe('£401,000.00');
+      await page.goto(`${web.url}/contracts/${CONTRACT}/challenges`);
+      await d.open(challenge.locator('summary', { hasText: 'Confirm the recovery' }));
+      await dateIn(d, challenge, 'Date confirmed', ['25', '7', '2025']);
+      await d.press(challenge.getByRole('button', { name: 'Confirm recovery' }));
+      expect(await page.locator('.nhsuk-notification-banner').textContent()).toContain('Recovery confirmed');
+      await page.goto(`${web.url}/contracts/${CONTRACT}/settlements/2025-26-Q1`);
+      expect(await page.locator('#net-payable').textContent()).toBe('£417,000.00');
+
+      async function invoiceId(n: string): Promise<string> {
+        const list = (await system.get<{ items: { invoiceId: string; invoiceNumber: string }[] }>(ccgUser, `/contracts/${CONTRACT}/invoices`)).body.items;
+        return list.find((i) => i.invoiceNumber === n)!.invoiceId;
+      }
     },
     PAGE_MS,
   );

@@ -5,7 +5,8 @@ import { isIsoDate, monthsBetween, monthOfDate, compareMonths, quarterOfMonth } 
 import type { Api } from '../api.ts';
 import { readOpts, userOf } from '../app.ts';
 import type { ActionContext } from '../actions.ts';
-import { contractPath, type ContractDetail, type TimeTravel } from '../views.ts';
+import { money, statusText } from '../format.ts';
+import { contractPath, type ContractDetail, type Extra, type TimeTravel } from '../views.ts';
 
 /** `asOf` and `asAt` from the address, if well formed (the services check them again and answer 400 otherwise). */
 export const timeTravelOf = (req: Request): TimeTravel => {
@@ -25,6 +26,7 @@ export const contractNav = (id: string, current: Section, t: TimeTravel, quarter
   { href: contractPath(id, '/extras'), text: 'Extras', current: current === 'extras' },
   { href: contractPath(id, '/challenges'), text: 'Challenges', current: current === 'challenges' },
   ...(quarters.length > 0 ? [{ href: contractPath(id, `/settlements/${quarters[0]}`, t), text: 'Settlements', current: current === 'settlements' }] : []),
+  { href: contractPath(id, '/invoices'), text: 'Invoices', current: current === 'invoices' },
   { href: contractPath(id, '/break-clause'), text: 'Break clause', current: current === 'break-clause' },
   { href: contractPath(id, '/history', t), text: 'History', current: current === 'history' },
 ];
@@ -37,15 +39,26 @@ export const termQuarters = (c: { firstMonth: string; termEndMonth: string }): s
 export const loadContract = async (api: Api, req: Request, t: TimeTravel = {}): Promise<ContractDetail> =>
   api.get<ContractDetail>(userOf(req).token, contractPath(String(req.params.id), '', t), readOpts(req));
 
-/** What the action forms of a contract need: its KPIs, its months and a sensible month to start from. */
-export const actionContext = (c: ContractDetail, today: string): ActionContext => {
+/** What the action forms of a contract need: its KPIs, months and quarters, sensible ones to start from, its extras. */
+export const actionContext = (c: ContractDetail, today: string, extras: Extra[] = []): ActionContext => {
   const months = monthsBetween(c.firstMonth, c.termEndMonth);
   // The month whose deliverables fall due now: last month's, within the term.
   let month = months.length > 0 ? months[months.length - 1]! : c.firstMonth;
   const current = monthOfDate(today);
   for (const m of months) if (compareMonths(m, current) < 0) month = m;
   if (compareMonths(current, c.firstMonth) <= 0) month = c.firstMonth;
-  return { contractId: c.contractId, today, kpis: c.terms.kpis, months, month };
+  return {
+    contractId: c.contractId,
+    today,
+    kpis: c.terms.kpis,
+    months,
+    month,
+    quarters: termQuarters(c),
+    quarter: quarterOfMonth(month),
+    extras: extras
+      .filter((x) => x.status !== 'withdrawn')
+      .map((x) => ({ value: x.extraId, text: `${x.description} (${x.payablePence === null ? statusText(x.status).toLowerCase() : `agreed ${money(x.payablePence)}`})` })),
+  };
 };
 
 /** Common view data of a contract page. */

@@ -13,7 +13,7 @@ import { actionContext, contractFrame, loadContract } from './common.ts';
 const label = (list: { value: string; text: string }[], v: string | null) => list.find((x) => x.value === v)?.text ?? v ?? '';
 
 const EXTRA_STATUSES = ['awaiting-ccg', 'disputed', 'escalated', 'accepted', 'resolved', 'withdrawn'] as const;
-const CHALLENGE_STATUSES = ['raised', 'responded', 'escalated', 'resolved', 'withdrawn'] as const;
+const CHALLENGE_STATUSES = ['raised', 'responded', 'escalated', 'resolved', 'queried', 'withdrawn'] as const;
 const OPEN_EXTRA = new Set(['awaiting-ccg', 'disputed', 'escalated']);
 const OPEN_CHALLENGE = new Set(['raised', 'responded', 'escalated']);
 
