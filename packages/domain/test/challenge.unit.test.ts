@@ -163,6 +163,16 @@ describe('overdue (DOMAIN.md: no trust response after the response deadline, in 
     expect(isOverdue(c, deadline, '2025-06-02')).toBe(false);
     expect(isOverdue(c, deadline, '2025-06-03')).toBe(true);
   });
+  it('stays overdue when escalated for the trust’s silence, and stops once resolved or withdrawn', () => {
+    const at = (events: ChallengeEvent[]) => {
+      const s = events.reduce(evolveChallenge, initialChallengeState());
+      if (s.status === 'none') throw new Error('not raised');
+      return isOverdue(s, deadline, '2025-06-03');
+    };
+    expect(at([raised, { type: 'ChallengeEscalated', data: { ...on('2025-06-03'), detail: undefined } }])).toBe(true);
+    expect(at([raised, resolved])).toBe(false);
+    expect(at([raised, withdrawn])).toBe(false);
+  });
   it('is never overdue once the trust has responded', () => {
     const answered = [raised, responded].reduce(evolveChallenge, initialChallengeState());
     if (answered.status === 'none') throw new Error('not raised');

@@ -8,7 +8,15 @@ import { chainEvents } from './chain.ts';
 
 export const tempDir = (label: string): Promise<string> => mkdtemp(join(tmpdir(), `csu-ledger-${label}-`));
 
-export const openStore = (dir: string) => createSqliteEventStore(join(dir, 'events.db'), { pollIntervalMs: 1 });
+/** `clock` fixes recorded times, for tests whose verdict depends on which of two out-of-order checks fires first. */
+export const openStore = (dir: string, clock?: () => Date) =>
+  createSqliteEventStore(join(dir, 'events.db'), { pollIntervalMs: 1, ...(clock ? { clock } : {}) });
+
+/** A clock one second further on at each call: distinct, increasing recorded times however fast the machine. */
+export const steppingClock = (from = Date.parse('2026-04-01T09:00:00.000Z')): (() => Date) => {
+  let next = from;
+  return () => new Date((next += 1000));
+};
 
 /** Appends one chained event at the end of its stream, as pipeline.ts does. */
 export const appendChained = async (

@@ -9,7 +9,7 @@ import { eventHash } from './chain.ts';
 import { newSigningKey } from './fixtures.ts';
 import { HEADS_STREAM, signHeads, type ChainHead } from './heads.ts';
 import { createHeadSigner, signingAfter } from './signer.ts';
-import { appendChained, openStore, tempDir } from './store-fixtures.ts';
+import { appendChained, openStore, steppingClock, tempDir } from './store-fixtures.ts';
 import { verifyStore, type Problem, type Verdict } from './verify.ts';
 
 const key = newSigningKey();
@@ -24,7 +24,9 @@ const dirs: string[] = [];
 //  9 integrity-heads r1 (the contract's group, signed after the approval) · 10 organisation-08J r1
 beforeAll(async () => {
   template = await tempDir('integrity-tamper');
-  const store = openStore(template);
+  // Each event a second after the one before: which check names a moved event must not depend on whether two
+  // appends fell in the same millisecond (they do on a quiet machine, and did not on a busy CI run).
+  const store = openStore(template, steppingClock());
   const signer = createHeadSigner({ store, key });
   const recording = signingAfter(store, signer, ['SettlementApproved'], (e) => {
     throw e;

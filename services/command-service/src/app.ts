@@ -41,7 +41,9 @@ export const createCommandApp = ({ store, verify, logger, clock = () => new Date
   const recording = signer
     ? signingAfter(store, signer, ['SettlementApproved'], (err) => logger.error({ err }, 'signing the chain heads after an approval failed'))
     : store;
-  const deps = { store: recording, today: () => londonDate(clock()), execute: createPipeline(recording) };
+  const pipeline = createPipeline(recording);
+  // Commands read their streams as the pipeline sees them: with the events of appends still in flight.
+  const deps = { store: pipeline.store, today: () => londonDate(clock()), execute: pipeline.execute };
   app.use(organisationRoutes(deps));
   app.use(contractRoutes(deps));
   app.use(childRoutes(deps));

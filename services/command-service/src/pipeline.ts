@@ -9,12 +9,14 @@ import {
   ConcurrencyError,
   DuplicateEventIdError,
   type AppendOptions,
+  type AppendResult,
   type EventStore,
   type ExpectedRevision,
   type RecordedEvent,
 } from '@csu-ledger/event-store';
 import { HttpError } from '@csu-ledger/http';
 import { chainEvents } from '@csu-ledger/integrity';
+import { createInFlight, type InFlight } from './in-flight.ts';
 import { createStreamLocks } from './stream-lock.ts';
 import { deterministicUuid } from './uuid.ts';
 
@@ -92,66 +94,105 @@ const earlierAnswer = (ctx: RequestContext, events: RecordedEvent[], unique?: st
 
 export type Execute = <S>(ctx: RequestContext, exec: Execution<S>) => Promise<RecordedEvent[]>;
 
+export interface Pipeline {
+  execute: Execute;
+  /** The store as commands should read it: with the events of appends still in flight (in-flight.ts). */
+  store: EventStore;
+}
+
+/** What one decision under the stream's lock came to: an earlier answer, or an append on its way to the disk. */
+type Prepared =
+  | { kind: 'answered'; events: RecordedEvent[] }
+  | { kind: 'wait'; until: Promise<void> }
+  | { kind: 'appending'; result: Promise<AppendResult> };
+
 /**
  * The pipeline of one app: runs a command to its recorded events (or the events an earlier identical request
- * recorded). Commands on one stream queue behind each other within the app (STYLE.md pattern 8: no globals).
+ * recorded). Commands on one stream take turns within the app, but only to decide: each decides against the events
+ * of the ones before it, even those still on their way to the disk, and hands its own to the store, where they are
+ * committed together (issue 15). Each answer waits for its own append to be durable (STYLE.md pattern 8: no globals).
  */
-export const createPipeline = (store: EventStore): Execute => {
+export const createPipeline = (store: EventStore): Pipeline => {
   const serialise = createStreamLocks();
-  return (ctx, exec) => serialise(exec.streamName, () => attempt(store, ctx, exec));
+  const inFlight = createInFlight(store);
+  const execute: Execute = async (ctx, exec) => {
+    for (let attempt = 1; ; attempt++) {
+      const prepared = await serialise(exec.streamName, () => prepare(inFlight, ctx, exec));
+      if (prepared.kind === 'answered') return prepared.events;
+      if (prepared.kind === 'wait') {
+        await prepared.until;
+        attempt -= 1; // not a conflict: the answer it waits for is being written
+        continue;
+      }
+      try {
+        const result = await prepared.result;
+        if (result.duplicate) return earlierAnswer(ctx, result.events, exec.unique?.eventId) ?? result.events;
+        return result.events;
+      } catch (err) {
+        if (err instanceof DuplicateEventIdError) {
+          if (exec.unique && err.eventId === exec.unique.eventId) throw exec.unique.refusal();
+          throw new HttpError('idempotency-key-reused', 'this Idempotency-Key was already used for a different request');
+        }
+        if (!(err instanceof ConcurrencyError)) throw err;
+        if (ctx.ifMatch !== undefined) throw new HttpError('precondition-failed', 'the stream changed before the command was recorded');
+        if (attempt >= MAX_ATTEMPTS) {
+          throw new HttpError('concurrency-conflict', 'too many concurrent changes to this record; try again', { headers: { 'Retry-After': '1' } });
+        }
+        // Back off a little, with jitter, so competing writers interleave instead of colliding again.
+        await new Promise((r) => setTimeout(r, Math.random() * 2 ** attempt));
+      }
+    }
+  };
+  return { execute, store: inFlight.store };
 };
 
-const attempt = async <S>(store: EventStore, ctx: RequestContext, exec: Execution<S>): Promise<RecordedEvent[]> => {
-  for (let attempt = 1; ; attempt++) {
-    const loaded = await exec.load();
-    const unique = exec.unique?.eventId;
-    const replay = earlierAnswer(ctx, loaded.streamEvents, unique);
-    if (replay) return replay;
-    const current = revisionOf(loaded.streamEvents);
-    if (ctx.ifMatch !== undefined && current !== ctx.ifMatch && !(ctx.ifMatch === -1 && current === 'no-stream')) {
-      throw new HttpError('precondition-failed', `the stream is at revision ${String(current === 'no-stream' ? -1 : current)}`);
-    }
-    const events = exec.decide(loaded.state);
-    const { roles: _roles, ...who } = ctx.actor;
-    const metadata: EventMetadata = {
-      // DOMAIN.md: every event records who did it (subject, organisation, role), a correlation and a causation id.
-      actor: { ...who, role: ctx.role ?? ctx.actor.roles[0]! },
-      correlationId: ctx.correlationId,
-      causationId: ctx.commandId,
-      ...(ctx.idempotencyKey === undefined
-        ? {}
-        : { idempotency: { scope: idempotencyScope(ctx.caller, ctx.idempotencyKey), requestHash: ctx.requestHash } }),
-    };
-    const options: AppendOptions = {
-      expectedRevision: current,
-      unchangedGroup: loaded.group && { streamPrefix: loaded.group.root, afterPosition: loaded.group.position },
-    };
-    try {
-      const result = await store.appendToStream(
-        exec.streamName,
-        // Issue 5: each event carries its hash and its predecessor's, chained from the stream's last event as loaded
-        // (the expected revision guarantees it is still the last).
-        chainEvents(
-          exec.streamName,
-          loaded.streamEvents[loaded.streamEvents.length - 1],
-          events.map((e, i) => ({ eventId: eventId(ctx, i, unique), type: e.type, data: e.data, metadata: { ...metadata } })),
-        ),
-        options,
-      );
-      if (result.duplicate) return earlierAnswer(ctx, result.events, unique) ?? result.events;
-      return result.events;
-    } catch (err) {
-      if (err instanceof DuplicateEventIdError) {
-        if (exec.unique && err.eventId === exec.unique.eventId) throw exec.unique.refusal();
-        throw new HttpError('idempotency-key-reused', 'this Idempotency-Key was already used for a different request');
-      }
-      if (!(err instanceof ConcurrencyError)) throw err;
-      if (ctx.ifMatch !== undefined) throw new HttpError('precondition-failed', 'the stream changed before the command was recorded');
-      if (attempt >= MAX_ATTEMPTS) {
-        throw new HttpError('concurrency-conflict', 'too many concurrent changes to this record; try again', { headers: { 'Retry-After': '1' } });
-      }
-      // Back off a little, with jitter, so competing writers interleave instead of colliding again.
-      await new Promise((r) => setTimeout(r, Math.random() * 2 ** attempt));
-    }
+/** Waits for the stream's appends in flight; true when there were any (then what was loaded may be stale). */
+const hadFlights = async (inFlight: InFlight, streamName: string): Promise<boolean> => {
+  const before = inFlight.flying(streamName);
+  await inFlight.drained(streamName);
+  return before;
+};
+
+/** Load, check, decide and hand the events to the store: the part of a command that must not overlap another's. */
+const prepare = async <S>(inFlight: InFlight, ctx: RequestContext, exec: Execution<S>): Promise<Prepared> => {
+  const loaded = await exec.load();
+  // An approval's check covers the contract's whole group as committed: it appends once nothing is in flight on the
+  // contract's stream (anything in flight elsewhere in the group fails its check, and it is decided again).
+  if (loaded.group && (await hadFlights(inFlight, exec.streamName))) return { kind: 'wait', until: Promise.resolve() };
+  const unique = exec.unique?.eventId;
+  const replay = earlierAnswer(ctx, loaded.streamEvents, unique);
+  if (replay) {
+    // the same request still on its way to the disk: answer once it is there, from the store
+    if (replay.some((e) => inFlight.isInFlight(e))) return { kind: 'wait', until: inFlight.drained(exec.streamName) };
+    return { kind: 'answered', events: replay };
   }
+  const current = revisionOf(loaded.streamEvents);
+  if (ctx.ifMatch !== undefined && current !== ctx.ifMatch && !(ctx.ifMatch === -1 && current === 'no-stream')) {
+    throw new HttpError('precondition-failed', `the stream is at revision ${String(current === 'no-stream' ? -1 : current)}`);
+  }
+  const events = exec.decide(loaded.state);
+  const { roles: _roles, ...who } = ctx.actor;
+  const metadata: EventMetadata = {
+    // DOMAIN.md: every event records who did it (subject, organisation, role), a correlation and a causation id.
+    actor: { ...who, role: ctx.role ?? ctx.actor.roles[0]! },
+    correlationId: ctx.correlationId,
+    causationId: ctx.commandId,
+    ...(ctx.idempotencyKey === undefined
+      ? {}
+      : { idempotency: { scope: idempotencyScope(ctx.caller, ctx.idempotencyKey), requestHash: ctx.requestHash } }),
+  };
+  const options: AppendOptions = {
+    expectedRevision: current,
+    unchangedGroup: loaded.group && { streamPrefix: loaded.group.root, afterPosition: loaded.group.position },
+  };
+  // Issue 5: each event carries its hash and its predecessor's, chained from the stream's last event as loaded (in
+  // flight or committed: the expected revision makes the append fail if that predecessor never reaches the disk).
+  const chained = chainEvents(
+    exec.streamName,
+    loaded.streamEvents[loaded.streamEvents.length - 1],
+    events.map((e, i) => ({ eventId: eventId(ctx, i, unique), type: e.type, data: e.data, metadata: { ...metadata } })),
+  );
+  const result = inFlight.append(exec.streamName, chained, options);
+  result.catch(() => undefined); // awaited by the caller, after the stream's turn is over
+  return { kind: 'appending', result };
 };

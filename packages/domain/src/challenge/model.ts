@@ -71,6 +71,9 @@ export const evolveChallenge = (state: ChallengeState, event: ChallengeEvent): C
 export const responseDeadline = (c: RaisedChallenge, trustResponseWorkingDays: number): IsoDate =>
   addWorkingDays(c.raisedOn, trustResponseWorkingDays);
 
-/** DOMAIN.md: a challenge with no trust response after the contract's response deadline is overdue. */
+/**
+ * DOMAIN.md: a challenge is overdue while it is open (not resolved or withdrawn), has no trust response, and "now" is
+ * past the trust's response deadline — escalated for the trust's silence included.
+ */
 export const isOverdue = (c: RaisedChallenge, deadline: IsoDate, today: IsoDate): boolean =>
-  c.status === 'raised' && c.responses.length === 0 && today > deadline;
+  isChallengeOpen(c.status) && c.responses.length === 0 && today > deadline;
