@@ -112,6 +112,19 @@ export const delivery = z.strictObject({
 });
 export const rejection = z.strictObject({ ...dated, kpiId: z.string().min(1).max(32), month: monthId, reason: text(1000) });
 export const measurement = z.strictObject({ ...dated, kpiId: z.string().min(1).max(32), month: monthId, achievedBp: bp, note: text(1000).optional() });
+/** Issue 11: a month's KPI returns (deliveries and measurements) recorded together, all or nothing. */
+export const MAX_RETURN_ROWS = 1000;
+export const returns = z.strictObject({
+  rows: z
+    .array(
+      z.discriminatedUnion('kind', [
+        delivery.omit({ businessDate: true }).extend({ kind: z.literal('delivery') }),
+        measurement.extend({ kind: z.literal('measurement') }),
+      ]),
+    )
+    .min(1, 'send at least one row')
+    .max(MAX_RETURN_ROWS, `at most ${MAX_RETURN_ROWS} rows`),
+});
 // Net payable is never negative: withheld is at most the fee, gain share and extras are never negative.
 export const approval = z.strictObject({ ...dated, netPayablePence: pence });
 

@@ -5,6 +5,7 @@
 // keyboard alone; a screenshot of each goes to test-results/console/.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { loadDemo, startConsole, stopService, workedExample, type RunningService } from '@csu-ledger/cli';
@@ -225,6 +226,69 @@ describe.skipIf(missing !== undefined)('console pages', () => {
         const list = (await system.get<{ items: { invoiceId: string; invoiceNumber: string }[] }>(ccgUser, `/contracts/${CONTRACT}/invoices`)).body.items;
         return list.find((i) => i.invoiceNumber === n)!.invoiceId;
       }
+    },
+    PAGE_MS,
+  );
+
+  it(
+    'returns: the CSU downloads the template, sees every wrong row before anything is recorded, then records the month once',
+    async () => {
+      const { page, d } = await signIn(/^Sign in as Priya Shah/);
+      await page.goto(`${web.url}/contracts/${CONTRACT}`);
+      await d.press(section(page, 'Upload returns'));
+      await expectAccessible(page, 'returns');
+      await d.choose(page.getByLabel('Month the returns are for'), '2025/26 M5');
+      await d.press(page.getByRole('button', { name: 'Choose month' }));
+      const csvTemplate = await page.request.get(`${web.url}${(await page.getByRole('link', { name: 'Template for 2025/26 M5 (CSV)' }).getAttribute('href'))!}`);
+      expect(csvTemplate.headers()['content-disposition']).toContain(`${CONTRACT}-2025-26-M05-returns.csv`);
+      expect(await csvTemplate.text()).toBe('KPI,Month,Delivered on,Reference,Achieved %,Note,Reported on\r\nK1,2025-26-M05,,,,,\r\nK2,2025-26-M05,,,,,\r\nK3,2025-26-M05,,,,,\r\n');
+      const xlsxTemplate = await page.request.get(`${web.url}${(await page.getByRole('link', { name: 'Template for 2025/26 M5 (Excel, XLSX)' }).getAttribute('href'))!}`);
+      expect(xlsxTemplate.headers()['content-type']).toContain('spreadsheetml');
+
+      const upload = async (name: string, buffer: Buffer) => {
+        await page.getByLabel('The filled-in file').setInputFiles({ name, mimeType: name.endsWith('.csv') ? 'text/csv' : 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', buffer });
+        await d.press(page.getByRole('button', { name: 'Check and record' }));
+      };
+      const head = await system.headPosition();
+      // The console's own checks: an unknown KPI and a date that does not exist, each on its row; nothing sent.
+      await upload('august.csv', Buffer.from('KPI,Month,Delivered on,Reference,Achieved %,Note,Reported on\nK9,2025-26-M05,2025-09-12,,,,\nK2,2025-26-M05,31/09/2025,,,,\nK3,2025-26-M05,,,96,,2025-09-03\n'));
+      const errors = page.locator('.nhsuk-error-summary');
+      expect(await errors.textContent()).toContain('Nothing was recorded');
+      expect(await errors.textContent()).toContain('Row 2: KPI K9 is not a KPI of this contract');
+      expect(await errors.textContent()).toContain('Row 3: Delivered on 31/09/2025 must be a real date');
+      expect(await page.locator('#line-4').textContent()).toContain('Correct, not recorded');
+      await expectAccessible(page, 'returns with errors');
+      // The service's own rules, row by row: a delivery for August dated in July; still nothing recorded.
+      await upload('august.csv', Buffer.from('KPI,Month,Delivered on,Reference,Achieved %,Note,Reported on\nK1,2025-26-M05,2025-09-12,SLAM-2025-08,,,\nK2,2025-26-M05,2025-07-30,,,,\nK3,2025-26-M05,,,96,,2025-09-03\n'));
+      expect(await errors.textContent()).toMatch(/Row 3: .*cannot be dated before 1 August 2025/);
+      expect(await page.locator('#line-2').textContent()).toContain('Correct, not recorded');
+      expect(await system.headPosition()).toBe(head);
+      await screenshot(page, 'pages-returns-errors');
+
+      // The XLSX template filled in: all three recorded together, once.
+      const ExcelJS = (await import('exceljs')).default;
+      const wb = new ExcelJS.Workbook();
+      await wb.xlsx.read(Readable.from([await xlsxTemplate.body()]));
+      const sheet = wb.worksheets[0]!;
+      sheet.getCell('C2').value = '2025-09-12';
+      sheet.getCell('D2').value = 'SLAM-2025-08';
+      sheet.getCell('C3').value = '10/09/2025';
+      sheet.getCell('E4').value = '96';
+      sheet.getCell('G4').value = '2025-09-03';
+      const filled = Buffer.from(await wb.xlsx.writeBuffer());
+      await upload('august.xlsx', filled);
+      expect(await page.locator('.nhsuk-notification-banner').textContent()).toContain('3 rows from august.xlsx');
+      expect(await page.locator('#outcome').textContent()).toMatch(/K1[\s\S]*Delivered on 12 September 2025 \(SLAM-2025-08\)[\s\S]*Recorded/);
+      const after = await system.headPosition();
+      expect(BigInt(after)).toBeGreaterThan(BigInt(head));
+      await expectAccessible(page, 'returns recorded');
+      await screenshot(page, 'pages-returns-recorded');
+      await upload('august.xlsx', filled);
+      expect(await page.locator('.nhsuk-notification-banner').textContent()).toContain('Uploading the same file again records nothing more');
+      expect(await system.headPosition()).toBe(after);
+      expect(await page.getByLabel('Month the returns are for').inputValue()).toBe('2025-26-M05');
+      await page.goto(`${web.url}/contracts/${CONTRACT}`);
+      expect(await page.locator('section', { hasText: 'K1 Monthly SLAM validation report by WD10' }).locator('tr', { hasText: '2025/26 M5' }).textContent()).toMatch(/12 September 2025[\s\S]*Met/);
     },
     PAGE_MS,
   );

@@ -19,7 +19,7 @@ export const isTravelling = (t: TimeTravel): boolean => t.asOf !== undefined || 
 
 export type Section = 'overview' | 'extras' | 'challenges' | 'invoices' | 'returns' | 'settlements' | 'break-clause' | 'history';
 
-export const contractNav = (id: string, current: Section, t: TimeTravel, quarters: string[], _role = '') => [
+export const contractNav = (id: string, current: Section, t: TimeTravel, quarters: string[], role = '') => [
   { href: contractPath(id, '', t), text: 'Overview and KPIs', current: current === 'overview' },
   // Extras, challenges and invoices cannot be read as of a past date yet (API.md: time travel is for contract,
   // performance, settlement and history), so their links always show them as they stand.
@@ -27,6 +27,7 @@ export const contractNav = (id: string, current: Section, t: TimeTravel, quarter
   { href: contractPath(id, '/challenges'), text: 'Challenges', current: current === 'challenges' },
   ...(quarters.length > 0 ? [{ href: contractPath(id, `/settlements/${quarters[0]}`, t), text: 'Settlements', current: current === 'settlements' }] : []),
   { href: contractPath(id, '/invoices'), text: 'Invoices', current: current === 'invoices' },
+  ...(role === 'csu' ? [{ href: contractPath(id, '/returns'), text: 'Upload returns', current: current === 'returns' }] : []),
   { href: contractPath(id, '/break-clause'), text: 'Break clause', current: current === 'break-clause' },
   { href: contractPath(id, '/history', t), text: 'History', current: current === 'history' },
 ];

@@ -9,6 +9,7 @@ import { historyPage, timeTravelPicker, verifyAgain } from './history.ts';
 import { homePage } from './home.ts';
 import { challengesPage, extrasPage } from './lists.ts';
 import { organisationPage } from './organisation.ts';
+import { returnsPage, returnsTemplate, uploadReturns } from './returns.ts';
 import { settlementPage, statementDownload } from './settlement.ts';
 
 export const pageRoutes = (ctx: PageContext): Router => {
@@ -22,6 +23,10 @@ export const pageRoutes = (ctx: PageContext): Router => {
   r.get('/contracts/:id/settlements/:quarter/statement.xlsx', page(statementDownload(ctx, 'xlsx')));
   r.get('/contracts/:id/settlements/:quarter/reconciliation', page(reconciliationPage(ctx)));
   r.get('/contracts/:id/invoices', page(invoicesPage(ctx)));
+  r.get('/contracts/:id/returns', page(returnsPage(ctx)));
+  r.get('/contracts/:id/returns/template.csv', page(returnsTemplate(ctx, 'csv')));
+  r.get('/contracts/:id/returns/template.xlsx', page(returnsTemplate(ctx, 'xlsx')));
+  r.post('/contracts/:id/returns', page(uploadReturns(ctx)));
   r.get('/contracts/:id/break-clause', page(breakClausePage(ctx)));
   r.get('/contracts/:id/history', page(historyPage(ctx)));
   r.get('/contracts/:id/time-travel', timeTravelPicker(ctx));
