@@ -49,7 +49,7 @@ const dataDir = mkdtempSync(join(tmpdir(), 'ledger-isolation-'));
 const secret = await loadOrCreateDevSecret(dataDir);
 const env: Record<string, string> = {
   LEDGER_LOG_LEVEL: 'warn',
-  LEDGER_SIGN_INTERVAL_MS: '0',
+  LEDGER_SIGN_INTERVAL_MS: '86400000', // no periodic signing during the run (issue 14: it cannot be turned off)
   ...(values.workers === undefined ? {} : { LEDGER_FOLD_WORKERS: values.workers }),
 };
 const system = await startBoth({

@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadOrCreateDevSecret, signDevToken } from '@csu-ledger/auth';
 import { call, startBoth, startService, stopService } from '@csu-ledger/cli';
 
-const ENV = { LEDGER_LOG_LEVEL: 'info', LEDGER_SIGN_INTERVAL_MS: '0' };
+const ENV = { LEDGER_LOG_LEVEL: 'info', LEDGER_SIGN_INTERVAL_MS: '86400000' }; // no periodic signing during the test
 
 const folders: string[] = [];
 afterEach(async () => {

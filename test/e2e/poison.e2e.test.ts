@@ -25,7 +25,7 @@ const env = {
   LEDGER_LOG_LEVEL: 'warn',
   LEDGER_RATE_LIMIT_BURST: '1000000',
   LEDGER_RATE_LIMIT_PER_SECOND: '1000000',
-  LEDGER_SIGN_INTERVAL_MS: '0',
+  LEDGER_SIGN_INTERVAL_MS: '86400000', // none during the test (issue 14: it cannot be turned off)
 };
 const CLI = join(import.meta.dirname, '../../services/cli/src/main.ts');
 

@@ -32,12 +32,19 @@ describe('CSU Ledger on PostgreSQL', () => {
     expect(q1.body).toMatchObject({ status: 'open', netPayablePence: 41_700_000, withheldPence: 1_600_000, gainSharePence: 2_400_000 });
     const stale = await sys.post(ccg, `/contracts/${CONTRACT_ID}/settlements/2025-26-Q1/approval`, { businessDate: '2025-07-21', netPayablePence: 41_699_999 });
     expect(stale.status).toBe(409);
-    const ok = await sys.post(ccg, `/contracts/${CONTRACT_ID}/settlements/2025-26-Q1/approval`, { businessDate: '2025-07-21', netPayablePence: 41_700_000 });
+    const ok = await sys.post<{ receipt: { format: string } }>(ccg, `/contracts/${CONTRACT_ID}/settlements/2025-26-Q1/approval`, {
+      businessDate: '2025-07-21',
+      netPayablePence: 41_700_000,
+    });
     expect(ok.status).toBe(200);
+    // Issue 14: the approval answers with its receipt, and the log on PostgreSQL holds what it vouches for.
+    expect(ok.body.receipt).toMatchObject({ format: 'csu-ledger-receipt/1', contractId: CONTRACT_ID, quarter: '2025-26-Q1', event: { type: 'SettlementApproved' } });
     expect((await sys.get(ccg, `/contracts/${CONTRACT_ID}/settlements/2025-26-Q1`)).body).toMatchObject({ status: 'approved', netPayablePence: 41_700_000 });
     const auditor = sys.as('auditor', 'NAO');
     const verdict = await sys.get<{ verdict: string }>(auditor, '/audit/verify');
     expect(verdict.body.verdict).toBe('intact');
+    const kept = encodeURIComponent(JSON.stringify(ok.body.receipt));
+    expect((await sys.get<{ verdict: string }>(auditor, `/audit/verify?receipt=${kept}`)).body).toMatchObject({ verdict: 'holds' });
   });
 
   // Issue 9: time travel and history run in a worker thread that opens the store itself, here PostgreSQL.
@@ -53,5 +60,12 @@ describe('CSU Ledger on PostgreSQL', () => {
     expect(past).toEqual(history.slice(0, history.indexOf(approval)));
     const asOf = await sys.get(auditor, `/contracts/${CONTRACT_ID}/settlements/2025-26-Q1?asOf=2025-05-31`);
     expect(asOf.status).toBe(200);
+    // Issue 14: the settlement diff is a job of the same fold worker: across the approval, only the status moved.
+    const to = new Date().toISOString();
+    const diff = await sys.get<{ changes: { type: string; figures: { figure: string }[] }[] }>(
+      auditor,
+      `/contracts/${CONTRACT_ID}/settlements/2025-26-Q1/diff?from=${before}&to=${to}`,
+    );
+    expect(diff.body.changes.map((c) => [c.type, c.figures.map((f) => f.figure)])).toEqual([['SettlementApproved', ['status']]]);
   });
 });

@@ -88,6 +88,13 @@ export interface InProcessOptions {
   storeClock?: () => Date;
   /** Wraps the query app's read models (to watch what a route reads); default as they are. */
   wrapModels?: (models: ReadModels) => ReadModels;
+  /**
+   * The command app's chain-head signer on the store (issue 14: approvals then answer with a receipt); default none.
+   * `clock` is the store's source of recorded times: sign on it too, so signing times lie among recorded times.
+   */
+  signer?: (store: EventStore, clock: () => Date) => Parameters<typeof createCommandApp>[0]['signer'];
+  /** The public key the query app's GET /audit/verify trusts; default none (it answers 503 not-ready). */
+  integrityKey?: Parameters<typeof createQueryApp>[0]['integrityKey'];
   /** Where time travel and history run (the query app's `past`); default inline on the store. */
   past?: (ctx: { store: EventStore; storePath: string | undefined; models: ReadModels; modelsPath: string }) => PastRunner;
 }
@@ -151,9 +158,10 @@ export const startInProcess = async (options: InProcessOptions = {}): Promise<In
   let store: EventStore;
   // Both apps count and time their requests and answer GET /metrics, as in the services' main.ts.
   const metrics = { command: createMetrics('command'), query: createMetrics('query') };
+  const storeClock = options.storeClock ?? recordingClock();
   if (options.store === undefined) {
     storePath = join(dir, 'events.db');
-    store = createSqliteEventStore(storePath, { clock: options.storeClock ?? recordingClock(), onCommit: metrics.command.store.committed });
+    store = createSqliteEventStore(storePath, { clock: storeClock, onCommit: metrics.command.store.committed });
   } else {
     store = options.store;
   }
@@ -171,7 +179,11 @@ export const startInProcess = async (options: InProcessOptions = {}): Promise<In
   const clock = () => new Date(FIXED_NOW);
   const limits = options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit };
   const authFailureLimit = options.authFailureLimit ?? (options.rateLimit === false ? false : undefined);
-  const command = await listen(createCommandApp({ store: commandStore, metrics: metrics.command, verify, logger, clock, ...limits, authFailureLimit }), options.serverTimeouts);
+  const signer = options.signer?.(commandStore, options.store === undefined ? storeClock : () => new Date());
+  const command = await listen(
+    createCommandApp({ store: commandStore, metrics: metrics.command, verify, logger, clock, ...limits, authFailureLimit, ...(signer ? { signer } : {}) }),
+    options.serverTimeouts,
+  );
   const past = options.past?.({ store, storePath, models, modelsPath });
   const query = await listen(
     createQueryApp({
@@ -184,6 +196,7 @@ export const startInProcess = async (options: InProcessOptions = {}): Promise<In
       clock,
       ...limits,
       ...(past ? { past } : {}),
+      ...(options.integrityKey ? { integrityKey: options.integrityKey } : {}),
     }),
     options.serverTimeouts,
   );

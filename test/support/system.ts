@@ -50,8 +50,9 @@ export interface System {
   stop(): Promise<void>;
 }
 
-// No periodic signing: tests that compare the log head before and after a refusal must see only their own events.
-const env = { LEDGER_LOG_LEVEL: 'warn', LEDGER_SIGN_INTERVAL_MS: '0' };
+// Periodic signing a day apart, so none during a test (it cannot be turned off: issue 14): tests that compare the log
+// head before and after a refusal must see only their own events.
+const env = { LEDGER_LOG_LEVEL: 'warn', LEDGER_SIGN_INTERVAL_MS: '86400000' };
 
 export const startSystem = async (label = 'e2e', extraEnv: Record<string, string> = {}): Promise<System> => {
   const dataDir = await mkdtemp(join(tmpdir(), `csu-ledger-${label}-`));

@@ -5,6 +5,10 @@ import type { RecordedEvent } from '@csu-ledger/event-store';
 import { chainEvents, eventHash } from './chain.ts';
 import { HEADS_SIGNED, HEADS_STREAM, headsOf, signHeads, type SigningTrigger } from './heads.ts';
 import { keyIdOf, type SigningKey } from './keys.ts';
+import { KEY_ROTATED, signRotation } from './rotation.ts';
+
+/** The interval the fixtures' heads record. */
+export const INTERVAL_MS = 60_000;
 
 export const newSigningKey = (): SigningKey => {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
@@ -18,10 +22,18 @@ export interface LogBuilder {
   append(streamName: string, type: string, data: unknown, metadata?: Record<string, unknown>): RecordedEvent;
   /** Signs the current heads of the given streams (default: every stream but the heads stream). */
   sign(streams?: string[], trigger?: SigningTrigger): RecordedEvent;
+  /** Records a change to `next`, signed by the key in use, and signs with `next` from then on. */
+  rotate(next: SigningKey): RecordedEvent;
+  /** Moves the clock on: the next event is recorded `ms` later than it would have been. */
+  wait(ms: number): void;
 }
 
-export const logBuilder = (key: SigningKey): LogBuilder => {
+/** Appended one a second from 2025-04-01T09:00Z, heads signed (issue 14's form) when they are recorded. */
+export const logBuilder = (firstKey: SigningKey): LogBuilder => {
+  let key = firstKey;
+  let skew = 0;
   const events: RecordedEvent[] = [];
+  const nextTime = () => START + skew + events.length * 1_000;
   const lastOf = (streamName: string) => events.findLast((e) => e.streamName === streamName);
   const append = (streamName: string, type: string, data: unknown, metadata: Record<string, unknown> = { actor: { sub: 'u1' } }) => {
     const last = lastOf(streamName);
@@ -31,7 +43,7 @@ export const logBuilder = (key: SigningKey): LogBuilder => {
       streamName,
       revision: last ? last.revision + 1 : 0,
       position: BigInt(events.length + 1),
-      recordedAt: new Date(START + events.length * 1_000).toISOString(),
+      recordedAt: new Date(nextTime()).toISOString(),
     };
     events.push(recorded);
     return recorded;
@@ -39,9 +51,18 @@ export const logBuilder = (key: SigningKey): LogBuilder => {
   const sign = (streams?: string[], trigger: SigningTrigger = { kind: 'periodic' }) => {
     const covered = events.filter((e) => e.streamName !== HEADS_STREAM && (streams === undefined || streams.includes(e.streamName)));
     const through = events[events.length - 1]?.position ?? 0n;
-    return append(HEADS_STREAM, HEADS_SIGNED, signHeads(key, headsOf(covered), through, trigger), { producer: 'test' });
+    const data = signHeads(key, headsOf(covered), through, { trigger, signedAt: new Date(nextTime()), intervalMs: INTERVAL_MS });
+    return append(HEADS_STREAM, HEADS_SIGNED, data, { producer: 'test' });
   };
-  return { events, append, sign };
+  const rotate = (next: SigningKey) => {
+    const recorded = append(HEADS_STREAM, KEY_ROTATED, signRotation(key, next, new Date(nextTime())), { producer: 'test' });
+    key = next;
+    return recorded;
+  };
+  const wait = (ms: number) => {
+    skew += ms;
+  };
+  return { events, append, sign, rotate, wait };
 };
 
 /** A small history: a contract with an extra, signed, then more events, signed again, then an unsigned tail. */

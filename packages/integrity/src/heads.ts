@@ -1,6 +1,9 @@
 // Signed chain heads: `ChainHeadsSigned` events in the `integrity-heads` stream. Each signs, with the Ed25519 key kept
 // outside the store, the last hash of some streams, so whoever rewrites the database (and re-hashes the chains to
 // match) still cannot produce heads that verify.
+// Issue 14: a head also signs when it was made, the signer's interval and why (its trigger), so that a verifier
+// learns from the log itself, under the key, how fresh the signatures must be and which signings read the whole log.
+// Heads written before carry none of the three in their signed bytes, and verify as they always did.
 import { sign, verify, type KeyObject } from 'node:crypto';
 import type { RecordedEvent } from '@csu-ledger/event-store';
 import { canonicalJson } from './canonical.ts';
@@ -9,6 +12,8 @@ import { keyIdOf, type SigningKey } from './keys.ts';
 
 export const HEADS_STREAM = 'integrity-heads';
 export const HEADS_SIGNED = 'ChainHeadsSigned';
+/** The command service's default signing interval (LEDGER_SIGN_INTERVAL_MS), assumed for heads that do not say. */
+export const DEFAULT_SIGN_INTERVAL_MS = 60_000;
 
 export interface ChainHead {
   streamName: string;
@@ -16,21 +21,41 @@ export interface ChainHead {
   hash: string;
 }
 
-/** Why these heads were signed; not part of the signed bytes (it is covered by the event's own hash). */
-export type SigningTrigger = { kind: 'periodic' } | { kind: 'group'; root: string };
+/**
+ * Why these heads were signed. `periodic`, `start` and `stop` read the whole log after the previous such signing
+ * (log-wide); `group` signs one contract's group after its settlement approval.
+ */
+export type SigningTrigger = { kind: 'periodic' | 'start' | 'stop' } | { kind: 'group'; root: string };
+
+export const isLogWide = (trigger: SigningTrigger | undefined): boolean => trigger !== undefined && trigger.kind !== 'group';
 
 export interface ChainHeadsSignedData {
   heads: ChainHead[];
   /** Decimal string: the log position through which the heads were read. */
   throughPosition: string;
   keyId: string;
-  /** Base64 Ed25519 signature over canonicalJson({ heads, throughPosition, keyId }). */
+  /** Base64 Ed25519 signature over `signedBytes` of the fields present. */
   signature: string;
+  /** When signed (ISO instant, the signer's clock); signed, with `intervalMs` and `trigger`, since issue 14. */
+  signedAt?: string | undefined;
+  /** The signer's interval between log-wide signings, in milliseconds. */
+  intervalMs?: number | undefined;
   trigger?: SigningTrigger | undefined;
 }
 
-const signedBytes = (heads: ChainHead[], throughPosition: string, keyId: string): Buffer =>
-  Buffer.from(canonicalJson({ heads, throughPosition, keyId }), 'utf8');
+export interface SignOptions {
+  trigger?: SigningTrigger | undefined;
+  /** With `intervalMs`: what makes the head a signed statement of its time and cadence (issue 14). */
+  signedAt?: Date | undefined;
+  intervalMs?: number | undefined;
+}
+
+/** The bytes a head's signature covers: issue 5's three fields, and issue 14's three when the head has them. */
+const signedBytes = (d: Omit<ChainHeadsSignedData, 'signature'>): Buffer => {
+  const base = { heads: d.heads, throughPosition: d.throughPosition, keyId: d.keyId };
+  const value = d.signedAt === undefined ? base : { ...base, signedAt: d.signedAt, intervalMs: d.intervalMs, trigger: d.trigger };
+  return Buffer.from(canonicalJson(value), 'utf8');
+};
 
 /** The last chained event of each stream among `events` (in any order), as heads sorted by stream name. */
 export const headsOf = (events: Iterable<RecordedEvent>): ChainHead[] => {
@@ -48,17 +73,35 @@ export const headsOf = (events: Iterable<RecordedEvent>): ChainHead[] => {
   return heads.sort((a, b) => (a.streamName < b.streamName ? -1 : a.streamName > b.streamName ? 1 : 0));
 };
 
-export const signHeads = (key: SigningKey, heads: ChainHead[], throughPosition: bigint, trigger?: SigningTrigger): ChainHeadsSignedData => {
+/**
+ * Signs heads read through `throughPosition`. With `signedAt` and `intervalMs` the time, the interval and the trigger
+ * are signed too; without them (issue 5's form, kept for tests of old logs) the trigger is recorded unsigned.
+ */
+export const signHeads = (key: SigningKey, heads: ChainHead[], throughPosition: bigint, options: SignOptions = {}): ChainHeadsSignedData => {
   const through = throughPosition.toString();
-  const signature = sign(null, signedBytes(heads, through, key.keyId), key.privateKey).toString('base64');
-  return { heads, throughPosition: through, keyId: key.keyId, signature, ...(trigger ? { trigger } : {}) };
+  const timed =
+    options.signedAt !== undefined && options.intervalMs !== undefined
+      ? { signedAt: options.signedAt.toISOString(), intervalMs: options.intervalMs, trigger: options.trigger ?? { kind: 'periodic' as const } }
+      : undefined;
+  const unsigned = { heads, throughPosition: through, keyId: key.keyId, ...timed };
+  const signature = sign(null, signedBytes(unsigned), key.privateKey).toString('base64');
+  return { ...unsigned, signature, ...(timed === undefined && options.trigger ? { trigger: options.trigger } : {}) };
 };
 
 const HASH = /^[0-9a-f]{64}$/;
+const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
 const isHead = (h: unknown): h is ChainHead => {
   if (h === null || typeof h !== 'object') return false;
   const { streamName, revision, hash } = h as Record<string, unknown>;
   return typeof streamName === 'string' && Number.isSafeInteger(revision) && (revision as number) >= 0 && typeof hash === 'string' && HASH.test(hash);
+};
+
+export const parseTrigger = (t: unknown): SigningTrigger | undefined => {
+  if (t === null || typeof t !== 'object') return undefined;
+  const { kind, root } = t as Record<string, unknown>;
+  if (kind === 'periodic' || kind === 'start' || kind === 'stop') return { kind };
+  if (kind === 'group' && typeof root === 'string' && root.length > 0) return { kind, root };
+  return undefined;
 };
 
 /** The data of a `ChainHeadsSigned` event when well formed, else undefined. */
@@ -69,7 +112,13 @@ export const parseHeadsSigned = (data: unknown): ChainHeadsSignedData | undefine
   if (typeof d.throughPosition !== 'string' || !/^\d{1,20}$/.test(d.throughPosition)) return undefined;
   if (typeof d.keyId !== 'string' || !HASH.test(d.keyId)) return undefined;
   if (typeof d.signature !== 'string' || !/^[A-Za-z0-9+/]+={0,2}$/.test(d.signature)) return undefined;
-  return { heads: d.heads, throughPosition: d.throughPosition, keyId: d.keyId, signature: d.signature };
+  const base = { heads: d.heads, throughPosition: d.throughPosition, keyId: d.keyId, signature: d.signature };
+  const trigger = parseTrigger(d.trigger);
+  if (d.signedAt === undefined) return trigger ? { ...base, trigger } : base;
+  // Issue 14's heads: all three signed fields, well formed, or the head is malformed.
+  if (typeof d.signedAt !== 'string' || !INSTANT.test(d.signedAt) || Number.isNaN(Date.parse(d.signedAt))) return undefined;
+  if (!Number.isSafeInteger(d.intervalMs) || (d.intervalMs as number) <= 0 || !trigger) return undefined;
+  return { ...base, signedAt: d.signedAt, intervalMs: d.intervalMs as number, trigger };
 };
 
 export type SignatureCheck = 'valid' | 'bad-signature' | 'unknown-key';
@@ -77,6 +126,6 @@ export type SignatureCheck = 'valid' | 'bad-signature' | 'unknown-key';
 /** Does this key vouch for these heads? `unknown-key` when they name another key, or there is no key to check with. */
 export const checkHeadsSignature = (data: ChainHeadsSignedData, publicKey: KeyObject | undefined): SignatureCheck => {
   if (!publicKey || data.keyId !== keyIdOf(publicKey)) return 'unknown-key';
-  const ok = verify(null, signedBytes(data.heads, data.throughPosition, data.keyId), publicKey, Buffer.from(data.signature, 'base64'));
+  const ok = verify(null, signedBytes(data), publicKey, Buffer.from(data.signature, 'base64'));
   return ok ? 'valid' : 'bad-signature';
 };

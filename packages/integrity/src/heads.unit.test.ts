@@ -12,10 +12,26 @@ const heads = [
 
 describe('signed heads', () => {
   it('verify with the public key of the key that signed them (round trip)', () => {
-    const data = signHeads(key, heads, 17n, { kind: 'periodic' });
+    const data = signHeads(key, heads, 17n, { trigger: { kind: 'periodic' } });
     expect(data).toMatchObject({ heads, throughPosition: '17', keyId: key.keyId, trigger: { kind: 'periodic' } });
     expect(Buffer.from(data.signature, 'base64')).toHaveLength(64);
     expect(checkHeadsSignature(parseHeadsSigned(JSON.parse(JSON.stringify(data)))!, key.publicKey)).toBe('valid');
+  });
+
+  // Issue 14: when they were signed, the signer's interval and why are signed too, so none can be changed.
+  it('sign their time, interval and trigger when given, and fail when any of them is changed', () => {
+    const signedAt = new Date('2025-07-21T10:00:00.000Z');
+    const data = parseHeadsSigned(JSON.parse(JSON.stringify(signHeads(key, heads, 17n, { trigger: { kind: 'group', root: 'contract-C1' }, signedAt, intervalMs: 60_000 }))))!;
+    expect(data).toMatchObject({ signedAt: '2025-07-21T10:00:00.000Z', intervalMs: 60_000, trigger: { kind: 'group', root: 'contract-C1' } });
+    expect(checkHeadsSignature(data, key.publicKey)).toBe('valid');
+    expect(checkHeadsSignature({ ...data, signedAt: '2025-07-21T11:00:00.000Z' }, key.publicKey)).toBe('bad-signature');
+    expect(checkHeadsSignature({ ...data, intervalMs: 3_600_000 }, key.publicKey)).toBe('bad-signature');
+    expect(checkHeadsSignature({ ...data, trigger: { kind: 'periodic' } }, key.publicKey)).toBe('bad-signature');
+    // Stripped of all three, they are not issue 5's heads either: the bytes signed were others.
+    const { signedAt: _s, intervalMs: _i, trigger: _t, ...bare } = data;
+    expect(checkHeadsSignature(bare, key.publicKey)).toBe('bad-signature');
+    expect(parseHeadsSigned({ ...data, intervalMs: 0 })).toBeUndefined();
+    expect(parseHeadsSigned({ ...data, trigger: undefined })).toBeUndefined();
   });
 
   it('fail when a head, the position or the signature is changed', () => {

@@ -3,7 +3,7 @@ import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { keyIdOf, loadOrCreateSigningKey, loadPublicKey } from './keys.ts';
+import { createNextKey, keyIdOf, loadOrCreateSigningKey, loadPublicKey, loadSigningKeyById, nextKeyPath, publicKeyFromBase64, publicKeyToBase64 } from './keys.ts';
 
 let root: string;
 beforeEach(async () => {
@@ -64,5 +64,29 @@ describe('loadPublicKey', () => {
     await writeFile(path, other.export({ type: 'spki', format: 'pem' }));
     expect((await loadPublicKey({ dataDir: root, publicKeyPath: path }))!.equals(other)).toBe(true);
     await expect(loadPublicKey({ dataDir: root, publicKeyPath: join(root, 'absent.pem') })).rejects.toThrow(/ENOENT/);
+  });
+});
+
+// Issue 14: keys rotate. The public key file stays the first key (verification starts there); the next key waits
+// beside the key file until the change is recorded, and a signer that finds the log ahead of the file takes it.
+describe('rotation files', () => {
+  it('keeps the first public key for verifiers when the signing key changes', async () => {
+    const first = await loadOrCreateSigningKey({ dataDir: root });
+    const next = await createNextKey({ dataDir: root });
+    await expect(createNextKey({ dataDir: root })).rejects.toThrow(/EEXIST/); // one rotation at a time
+    expect((await stat(nextKeyPath({ dataDir: root }))).mode & 0o777).toBe(0o600);
+    // The change is recorded; the signer asks for the key in force, finishing the swap of the files.
+    expect((await loadSigningKeyById({ dataDir: root }, next.keyId))!.keyId).toBe(next.keyId);
+    await expect(stat(nextKeyPath({ dataDir: root }))).rejects.toThrow(/ENOENT/);
+    expect((await loadOrCreateSigningKey({ dataDir: root })).keyId).toBe(next.keyId);
+    expect((await loadPublicKey({ dataDir: root }))!.equals(first.publicKey)).toBe(true);
+    expect(await loadSigningKeyById({ dataDir: root }, first.keyId)).toBeUndefined(); // retired: gone
+  });
+
+  it('writes and reads public keys as base64 SPKI, refusing anything but Ed25519', () => {
+    const { publicKey } = generateKeyPairSync('ed25519');
+    expect(keyIdOf(publicKeyFromBase64(publicKeyToBase64(publicKey))!)).toBe(keyIdOf(publicKey));
+    expect(publicKeyFromBase64(publicKeyToBase64(generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey))).toBeUndefined();
+    expect(publicKeyFromBase64('bm90IGEga2V5')).toBeUndefined();
   });
 });

@@ -1,6 +1,9 @@
 // The Ed25519 key that signs chain heads, kept outside the store: `<data dir>/integrity-key.pem` (created on first
 // start, mode 0600) or a file named by the environment. Verifiers need only the public key: written alongside as
 // `<data dir>/integrity-key.pub.pem`, or given explicitly (`--public-key`), or derived from the private key.
+// Issue 14: keys rotate (rotation.ts). The public key file then stays the *first* key, the one verification starts
+// from (each later key is vouched for in the log by the key before it); the new private key is written beside the
+// old as `<key file>.next` before the rotation is recorded, and takes the old one's place once it is.
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
 import { link, mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -87,21 +90,67 @@ const createKeyFile = async (path: string): Promise<void> => {
   }
 };
 
+const asSigningKey = (privateKey: KeyObject): SigningKey => {
+  const publicKey = createPublicKey(privateKey);
+  return { privateKey, publicKey, keyId: keyIdOf(publicKey) };
+};
+
+/** Where the signing key lives: `keyPath`, else the data folder's key file. */
+export const signingKeyPath = ({ dataDir, keyPath }: SigningKeySettings): string => keyPath ?? join(dataDir, INTEGRITY_KEY_FILE);
+/** Where a rotation puts the new key until the rotation is recorded (rotation.ts). */
+export const nextKeyPath = (settings: SigningKeySettings): string => `${signingKeyPath(settings)}.next`;
+
 /**
  * The signing key: from `keyPath` when given (it must exist), else `<dataDir>/integrity-key.pem`, created on first use.
- * Writes the public key to `<dataDir>/integrity-key.pub.pem` for verifiers (replacing it when the key changed).
+ * Writes its public key to `<dataDir>/integrity-key.pub.pem` for verifiers when there is none yet: after a rotation
+ * that file still holds the first key, from which verification follows the recorded key changes.
  */
-export const loadOrCreateSigningKey = async ({ dataDir, keyPath }: SigningKeySettings): Promise<SigningKey> => {
+export const loadOrCreateSigningKey = async (settings: SigningKeySettings): Promise<SigningKey> => {
+  const { dataDir, keyPath } = settings;
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  const path = keyPath ?? join(dataDir, INTEGRITY_KEY_FILE);
+  const path = signingKeyPath(settings);
   if (keyPath === undefined && !(await exists(path))) await createKeyFile(path);
-  const privateKey = await readPrivateKeyFile(path);
-  const publicKey = createPublicKey(privateKey);
-  const pem = publicKey.export({ type: 'spki', format: 'pem' }) as string;
+  const key = asSigningKey(await readPrivateKeyFile(path));
   const publicPath = join(dataDir, INTEGRITY_PUBLIC_KEY_FILE);
-  const current = await readFile(publicPath, 'utf8').catch(() => undefined);
-  if (current !== pem) await writeAtomically(publicPath, pem, 0o644);
-  return { privateKey, publicKey, keyId: keyIdOf(publicKey) };
+  if (!(await exists(publicPath))) await writeAtomically(publicPath, key.publicKey.export({ type: 'spki', format: 'pem' }) as string, 0o644);
+  return key;
+};
+
+/**
+ * The signing key whose id is `keyId` (the key the log says is in force): the key file's, or the one a rotation left
+ * beside it (`<key file>.next`), which then takes the key file's place, finishing a rotation that stopped between
+ * recording the change and swapping the files. Undefined when neither is that key.
+ */
+export const loadSigningKeyById = async (settings: SigningKeySettings, keyId: string): Promise<SigningKey | undefined> => {
+  const path = signingKeyPath(settings);
+  const current = (await exists(path)) ? asSigningKey(await readPrivateKeyFile(path)) : undefined;
+  if (current?.keyId === keyId) return current;
+  const next = nextKeyPath(settings);
+  if (!(await exists(next))) return undefined;
+  const candidate = asSigningKey(await readPrivateKeyFile(next));
+  if (candidate.keyId !== keyId) return undefined;
+  await rename(next, path); // the old key is overwritten: a retired key signs nothing more
+  return candidate;
+};
+
+/** A new Ed25519 key written to `<key file>.next` (mode 0600), refused if one is already there. */
+export const createNextKey = async (settings: SigningKeySettings): Promise<SigningKey> => {
+  const { privateKey } = generateKeyPairSync('ed25519');
+  await writeFile(nextKeyPath(settings), privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' });
+  return asSigningKey(privateKey);
+};
+
+/** The public key as a verifier reads it from a rotation record or a receipt: base64 of its SPKI DER. */
+export const publicKeyToBase64 = (publicKey: KeyObject): string => publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
+
+/** The Ed25519 public key of base64 SPKI DER; undefined when it is not one. */
+export const publicKeyFromBase64 = (text: string): KeyObject | undefined => {
+  try {
+    const key = createPublicKey({ key: Buffer.from(text, 'base64'), format: 'der', type: 'spki' });
+    return key.asymmetricKeyType === 'ed25519' ? key : undefined;
+  } catch {
+    return undefined;
+  }
 };
 
 /** A PEM public (SPKI) key, or the public half of a PEM private key. */

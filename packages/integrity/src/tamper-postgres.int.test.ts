@@ -4,6 +4,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresEventStore, type EventStore } from '@csu-ledger/event-store';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../../event-store/src/postgres/embedded-server.ts';
+import { eventHash } from './chain.ts';
 import { newSigningKey } from './fixtures.ts';
 import { createHeadSigner } from './signer.ts';
 import { appendChained } from './store-fixtures.ts';
@@ -56,6 +57,30 @@ describe('tampering on PostgreSQL is caught', () => {
     await sql.query('DELETE FROM ledger.events WHERE position = 4');
     const verdict = await verifyStore(store, key.publicKey);
     expect(verdict).toMatchObject({ ok: false, problem: { kind: 'missing', streamName: 'contract-C1' } });
+    await sql.end();
+    await store.close();
+  });
+
+  // Issue 14: signatures removed wholesale are a problem, not "0 signatures".
+  it('names the first event when the heads stream is deleted after a field was altered and the stream re-hashed', async () => {
+    const { store, sql } = await history();
+    await sql.query(`UPDATE ledger.events SET data = '{"kpiId":"K3","achievedBp":9900}' WHERE position = 4`);
+    let previous: string | null = null;
+    const { rows } = await sql.query<{ position: string; revision: number; type: string; data: unknown; metadata: Record<string, unknown> }>(
+      `SELECT position::text, revision, type, data, metadata FROM ledger.events WHERE stream = 'contract-C1' ORDER BY revision`,
+    );
+    for (const row of rows) {
+      const { integrity: _old, ...metadata } = row.metadata;
+      const hash = eventHash({ streamName: 'contract-C1', revision: row.revision, type: row.type, data: row.data, metadata }, previous);
+      await sql.query('UPDATE ledger.events SET metadata = $1::json WHERE position = $2', [JSON.stringify({ ...metadata, integrity: { hash, previous } }), row.position]);
+      previous = hash;
+    }
+    expect(await verifyStore(store, key.publicKey)).toMatchObject({ ok: false, problem: { kind: 'head-mismatch', streamName: 'contract-C1', revision: 2 } });
+    await sql.query(`DELETE FROM ledger.events WHERE stream = 'integrity-heads'`);
+    expect(await verifyStore(store, key.publicKey)).toMatchObject({
+      ok: false,
+      problem: { kind: 'unsigned', streamName: 'contract-C1', revision: 0, position: 1n },
+    });
     await sql.end();
     await store.close();
   });

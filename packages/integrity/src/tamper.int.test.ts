@@ -9,6 +9,7 @@ import { eventHash } from './chain.ts';
 import { newSigningKey } from './fixtures.ts';
 import { HEADS_STREAM, signHeads, type ChainHead } from './heads.ts';
 import { createHeadSigner, signingAfter } from './signer.ts';
+import type { EventStore } from '@csu-ledger/event-store';
 import { appendChained, openStore, steppingClock, tempDir } from './store-fixtures.ts';
 import { verifyStore, type Problem, type Verdict } from './verify.ts';
 
@@ -26,8 +27,10 @@ beforeAll(async () => {
   template = await tempDir('integrity-tamper');
   // Each event a second after the one before: which check names a moved event must not depend on whether two
   // appends fell in the same millisecond (they do on a quiet machine, and did not on a busy CI run).
-  const store = openStore(template, steppingClock());
-  const signer = createHeadSigner({ store, key });
+  const clock = steppingClock();
+  const store = openStore(template, clock);
+  // The signer on the same clock: the times its heads were signed sit among the events' recorded times.
+  const signer = createHeadSigner({ store, key, clock });
   const recording = signingAfter(store, signer, ['SettlementApproved'], (e) => {
     throw e;
   });
@@ -49,8 +52,17 @@ afterAll(async () => {
   for (const d of [template, ...dirs]) await rm(d, { recursive: true, force: true });
 });
 
-/** A copy of the history, changed with SQL (and JavaScript, for an attacker who recomputes hashes), then verified. */
-const verifyAfter = async (tamper: (db: Database.Database) => void): Promise<Verdict> => {
+/** The verification time: this long after the last event the store holds (recorded times are the test's, not now). */
+const afterLast = (ms: number) => async (store: EventStore) => {
+  const last = (await store.readAll()).at(-1)!;
+  return new Date(Date.parse(last.recordedAt) + ms);
+};
+
+/**
+ * A copy of the history, changed with SQL (and JavaScript, for an attacker who recomputes hashes), then verified at
+ * `now` (default: a second after the last event it holds).
+ */
+const verifyAfter = async (tamper: (db: Database.Database) => void, now?: (store: EventStore) => Promise<Date>): Promise<Verdict> => {
   const dir = await tempDir('integrity-tampered');
   dirs.push(dir);
   await copyFile(join(template, 'events.db'), join(dir, 'events.db'));
@@ -62,7 +74,7 @@ const verifyAfter = async (tamper: (db: Database.Database) => void): Promise<Ver
   }
   const store = openStore(dir);
   try {
-    return await verifyStore(store, key.publicKey);
+    return await verifyStore(store, key.publicKey, { now: await (now ?? afterLast(1_000))(store) });
   } finally {
     await store.close();
   }
@@ -105,7 +117,19 @@ describe('verifying a real SQLite store', () => {
   it('finds the history as written intact', async () => {
     expect(await verifyAfter(() => undefined)).toEqual({
       ok: true,
-      summary: { events: 10, headEvents: 2, streams: 4, signatures: 2, throughPosition: 10n, signedThroughPosition: 8n, unsignedEvents: 1, keyId: key.keyId },
+      summary: {
+        events: 10,
+        headEvents: 2,
+        streams: 4,
+        signatures: 2,
+        throughPosition: 10n,
+        signedThroughPosition: 8n,
+        awaitingSignature: 1,
+        keyId: key.keyId,
+        keys: [key.keyId],
+        intervalMs: 60_000,
+        latestSignedAt: expect.any(String) as unknown,
+      },
     });
   });
 
@@ -186,5 +210,44 @@ describe('verifying a real SQLite store', () => {
       rechain(db, HEADS_STREAM);
     });
     expect(where(problemOf(verdict))).toEqual({ kind: 'unsigned-key', streamName: HEADS_STREAM, revision: 1, position: 9n });
+  });
+});
+
+// Issue 14: what an attacker did next, once a signature could no longer be forged: remove signatures, or stop them.
+describe('missing and stale signatures in a real SQLite store', () => {
+  it('names the first event when the heads stream is deleted, after an approval was altered and its stream re-hashed', async () => {
+    const verdict = await verifyAfter((db) => {
+      db.prepare(`UPDATE events SET data = json_set(data, '$.netPayablePence', 51700000) WHERE position = 8`).run();
+      rechain(db, C1);
+      db.prepare('DELETE FROM events WHERE stream = ?').run(HEADS_STREAM);
+    });
+    expect(where(problemOf(verdict))).toEqual({ kind: 'unsigned', streamName: C1, revision: 0, position: 1n });
+  });
+
+  it("names the first event the deleted signed tail of the heads stream covered, once it is two intervals old", async () => {
+    const truncate = (db: Database.Database) => db.prepare('DELETE FROM events WHERE position = 9').run();
+    expect((await verifyAfter(truncate, afterLast(1_000))).ok).toBe(true); // recent: the signer may not have come yet
+    const verdict = await verifyAfter(truncate, afterLast(2 * 60_000 + 1_000));
+    expect(where(problemOf(verdict))).toEqual({ kind: 'unsigned', streamName: EXTRA, revision: 1, position: 7n });
+  });
+
+  it('names the first event written after the signer stopped, once it is two intervals old', async () => {
+    const verdict = await verifyAfter((db) => {
+      const row = db.prepare<[], Row & { recorded_at: string }>('SELECT *, recorded_at FROM events WHERE position = 10').get()!;
+      // The last event's stream goes on, chained as the service would, with no signer running.
+      const metadata = { actor: { sub: 'u1' } };
+      const previous = (JSON.parse(row.metadata) as { integrity: { hash: string } }).integrity.hash;
+      const data = { code: '08J', name: 'Someone else' };
+      const hash = eventHash({ streamName: 'organisation-08J', revision: 2, type: 'OrganisationRenamed', data, metadata }, previous);
+      db.prepare('INSERT INTO events (position, event_id, stream, revision, type, data, metadata, recorded_at) VALUES (11, ?, ?, 2, ?, ?, ?, ?)').run(
+        'a1b2c3d4-0000-4000-8000-000000000011',
+        'organisation-08J',
+        'OrganisationRenamed',
+        JSON.stringify(data),
+        JSON.stringify({ ...metadata, integrity: { hash, previous } }),
+        row.recorded_at,
+      );
+    }, afterLast(3 * 60_000));
+    expect(where(problemOf(verdict))).toEqual({ kind: 'unsigned', streamName: 'organisation-08J', revision: 1, position: 10n });
   });
 });

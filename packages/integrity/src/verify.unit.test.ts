@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RecordedEvent } from '@csu-ledger/event-store';
 import { eventHash } from './chain.ts';
-import { copyOf, logBuilder, newSigningKey, rechain, sampleLog } from './fixtures.ts';
+import { copyOf, INTERVAL_MS, logBuilder, newSigningKey, rechain, sampleLog } from './fixtures.ts';
 import { HEADS_STREAM, signHeads } from './heads.ts';
 import { toNdjsonLine, verifyNdjson } from './ndjson.ts';
 import { verifyLog, type Problem, type Verdict } from './verify.ts';
@@ -36,7 +36,19 @@ describe('verifyLog: an intact log', () => {
     const verdict = await verifyLog(log, key.publicKey);
     expect(verdict).toEqual({
       ok: true,
-      summary: { events: 10, headEvents: 2, streams: 4, signatures: 2, throughPosition: 10n, signedThroughPosition: 8n, unsignedEvents: 1, keyId: key.keyId },
+      summary: {
+        events: 10,
+        headEvents: 2,
+        streams: 4,
+        signatures: 2,
+        throughPosition: 10n,
+        signedThroughPosition: 8n,
+        awaitingSignature: 1,
+        keyId: key.keyId,
+        keys: [key.keyId],
+        intervalMs: INTERVAL_MS,
+        latestSignedAt: '2025-04-01T09:00:08.000Z',
+      },
     });
   });
 
@@ -109,9 +121,9 @@ describe('verifyLog: tampering', () => {
     expect(problem.detail).toMatch(/cover revision 3, but the stream ends at revision 2/);
   });
 
-  it('cannot see a deleted tail that no signature covers yet: the summary counts such events as unsigned', async () => {
+  it('cannot see a deleted tail that no signature covers yet: the summary counts such events as awaiting one', async () => {
     const verdict = await verifyLog(without(log, 10), key.publicKey);
-    expect(verdict).toMatchObject({ ok: true, summary: { unsignedEvents: 0 } });
+    expect(verdict).toMatchObject({ ok: true, summary: { awaitingSignature: 0 } });
   });
 
   it('names events of one stream that swapped places', async () => {
@@ -153,7 +165,7 @@ describe('verifyLog: tampering', () => {
     const tampered = copyOf(log);
     const e = at(tampered, 9);
     const { heads, throughPosition } = e.data as { heads: []; throughPosition: string };
-    e.data = signHeads(forger, heads, BigInt(throughPosition));
+    e.data = signHeads(forger, heads, BigInt(throughPosition), { signedAt: new Date(e.recordedAt), intervalMs: INTERVAL_MS });
     const problem = problemOf(await verifyLog(rechain(tampered, HEADS_STREAM), key.publicKey));
     expect(where(problem)).toEqual({ kind: 'unsigned-key', streamName: HEADS_STREAM, revision: 1, position: 9n });
     expect(where(problemOf(await verifyLog(log, undefined)))).toMatchObject({ kind: 'unsigned-key', position: 6n });

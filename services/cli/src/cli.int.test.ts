@@ -34,7 +34,7 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('pnpm ledger (issue 10)', () => {
-  it.each(['start', 'token', 'verify', 'export', 'statement', 'rebuild'])('%s --help prints its usage and exits 0', async (command) => {
+  it.each(['start', 'token', 'verify', 'receipt', 'rotate-key', 'export', 'statement', 'rebuild'])('%s --help prints its usage and exits 0', async (command) => {
     const { code, stdout } = await ledger(command, '--help');
     expect(code).toBe(0);
     expect(stdout.startsWith(`Usage: pnpm ledger ${command}`)).toBe(true);
@@ -44,7 +44,7 @@ describe('pnpm ledger (issue 10)', () => {
   it('help lists every command', async () => {
     const { code, stdout } = await ledger('help');
     expect(code).toBe(0);
-    for (const c of ['start', 'token', 'verify', 'export', 'statement', 'rebuild']) expect(stdout).toContain(`\n  ${c}`);
+    for (const c of ['start', 'token', 'verify', 'receipt', 'rotate-key', 'export', 'statement', 'rebuild']) expect(stdout).toContain(`\n  ${c}`);
   });
 
   it('an unknown command or a missing option exits 2 and points at the help', async () => {

@@ -31,11 +31,30 @@ default 4200) and the web console (LEDGER_CONSOLE_PORT, default 4300) as separat
     run: async (args) => (await import('./commands/token.ts')).run(args),
   },
   verify: {
-    usage: 'verify [--file <export.ndjson>] [--public-key <path>]',
-    help: `check the integrity of the whole log (every event's hash chain, every stream, every signed head), or of an
-exported file offline; exit 0 with a summary when intact, exit 1 naming the first altered, missing or reordered
-event (stream, revision, position) otherwise.`,
+    usage: 'verify [--file <export.ndjson> | --receipt <receipt.json>] [--public-key <path>]',
+    help: `check the integrity of the whole log (every event's hash chain, every stream, every signed head, each checked
+with the key in force when it was signed, following the recorded key changes from the first key: --public-key, else
+<data dir>/integrity-key.pub.pem), or of an exported file offline; exit 0 with a summary when intact, exit 1 naming
+the first altered, missing, reordered or unsigned event (stream, revision, position) otherwise. An event no signature
+covers is unsigned once it is two signing intervals older than the latest signed head or than now, or when a later
+signing of the whole log read past it; a log with events and no signature is not intact.
+--receipt checks a receipt (an approval's answer, or \`pnpm ledger receipt\`) against the log: exit 0 when the log
+still holds, unchanged, everything its signed head vouched for, whatever became of the signed heads since.`,
     run: async (args) => (await import('./commands/verify.ts')).run(args),
+  },
+  receipt: {
+    usage: 'receipt [--contract <id>] [--out <file>]',
+    help: `print the latest receipt as JSON: with --contract, the signed head that covers its latest settlement approval
+(what the approval answered with), else the latest signed head of the whole log. Keep it outside the system;
+\`pnpm ledger verify --receipt <file>\` checks it.`,
+    run: async (args) => (await import('./commands/receipt.ts')).run(args),
+  },
+  'rotate-key': {
+    usage: 'rotate-key',
+    help: `replace the key that signs chain heads (LEDGER_INTEGRITY_KEY or <data dir>/integrity-key.pem) with a new one:
+the change is recorded in the log, signed by the old key and the new, and the old private key is removed. A running
+command service signs with the new key from its next signing. Verifiers keep trusting the first key.`,
+    run: async (args) => (await import('./commands/rotate-key.ts')).run(args),
   },
   export: {
     usage: 'export --contract <id> [--asAt <instant>] [--out <file>]',
@@ -67,7 +86,8 @@ is refused) or LEDGER_JWT_SECRET_FILE (the key file, default <data dir>/jwt-secr
 LEDGER_DEMO (true: allow the published example secret; start --demo sets it),
 LEDGER_INTEGRITY_KEY (the chain-head signing key, default <data dir>/integrity-key.pem),
 LEDGER_INTEGRITY_PUBLIC_KEY (the key verify trusts, default <data dir>/integrity-key.pub.pem),
-LEDGER_SIGN_INTERVAL_MS (how often the command service signs changed heads, default 60000),
+LEDGER_SIGN_INTERVAL_MS (how often the command service signs changed heads, default 60000, at least 1000;
+verify allows events two intervals before they must be signed),
 LEDGER_READ_MODELS (default <data dir>/read-models.db), LEDGER_BODY_LIMIT (default 256kb),
 LEDGER_RATE_LIMIT_BURST and LEDGER_RATE_LIMIT_PER_SECOND (per caller; burst 0 turns the limit off),
 LEDGER_AUTH_FAILURE_BURST and LEDGER_AUTH_FAILURE_PER_SECOND (requests without a good token per client address;

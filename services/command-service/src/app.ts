@@ -3,9 +3,9 @@ import type { Express } from 'express';
 import { createPipeline } from './pipeline.ts';
 import { londonDate } from '@csu-ledger/domain';
 import { authenticate, type AuthenticateOptions, type TokenVerifier } from '@csu-ledger/auth';
-import type { EventStore } from '@csu-ledger/event-store';
+import type { EventStore, RecordedEvent } from '@csu-ledger/event-store';
 import { baseApp, finishApp, jsonBody, rateLimit, type Logger, type Metrics, type RateLimitOptions } from '@csu-ledger/http';
-import { signingAfter, type HeadSigner } from '@csu-ledger/integrity';
+import { signingAfter, type HeadSigner, type ReceiptSubject } from '@csu-ledger/integrity';
 import { childRoutes } from './routes/children.ts';
 import { contractRoutes } from './routes/contracts.ts';
 import { organisationRoutes } from './routes/organisations.ts';
@@ -22,7 +22,7 @@ export interface CommandAppOptions {
   rateLimit?: RateLimitOptions | false | undefined;
   /** Per client address, requests without a good token before 429 (issue 9); default burst 500, 50/s; false: none. */
   authFailureLimit?: AuthenticateOptions['failures'];
-  /** Signs the chain heads of a contract's group right after each settlement approval (issue 5). */
+  /** Signs the chain heads of a contract's group right after each settlement approval (issue 5), its receipt (14). */
   signer?: HeadSigner | undefined;
 }
 
@@ -42,8 +42,13 @@ export const createCommandApp = ({ store, verify, logger, clock = () => new Date
     ? signingAfter(store, signer, ['SettlementApproved'], (err) => logger.error({ err }, 'signing the chain heads after an approval failed'))
     : store;
   const pipeline = createPipeline(recording);
-  // Commands read their streams as the pipeline sees them: with the events of appends still in flight.
-  const deps = { store: pipeline.store, today: () => londonDate(clock()), execute: pipeline.execute };
+  const deps = {
+    // Commands read their streams as the pipeline sees them: with the events of appends still in flight.
+    store: pipeline.store,
+    today: () => londonDate(clock()),
+    execute: pipeline.execute,
+    receipt: signer && ((event: RecordedEvent, root: string, subject: ReceiptSubject) => signer.receiptFor(event, root, subject)),
+  };
   app.use(organisationRoutes(deps));
   app.use(contractRoutes(deps));
   app.use(childRoutes(deps));

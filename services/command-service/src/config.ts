@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { DEFAULT_AUTH_FAILURE_LIMIT } from '@csu-ledger/auth';
 import { defaultStoreSpec } from '@csu-ledger/event-store';
 import { DEFAULT_BODY_LIMIT } from '@csu-ledger/http';
+import { DEFAULT_SIGN_INTERVAL_MS } from '@csu-ledger/integrity';
 
 const schema = z.object({
   LEDGER_COMMAND_PORT: z.coerce.number().int().min(0).max(65535).default(4100),
@@ -26,9 +27,15 @@ const schema = z.object({
   LEDGER_AUTH_FAILURE_BURST: z.coerce.number().int().min(0).default(DEFAULT_AUTH_FAILURE_LIMIT.burst),
   LEDGER_AUTH_FAILURE_PER_SECOND: z.coerce.number().positive().default(DEFAULT_AUTH_FAILURE_LIMIT.perSecond),
   // Issue 5: the Ed25519 key that signs chain heads (default <data dir>/integrity-key.pem, created on first start),
-  // and how often the heads of changed streams are signed (0: only at settlement approvals).
+  // and how often the heads of changed streams are signed. Issue 14: every head records it and verification allows
+  // two intervals before an unsigned event is a problem, so it cannot be turned off (at least 1 s, at most a day).
   LEDGER_INTEGRITY_KEY: z.string().min(1).optional(),
-  LEDGER_SIGN_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
+  LEDGER_SIGN_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000, 'LEDGER_SIGN_INTERVAL_MS must be at least 1000 (1 s): periodic signing cannot be turned off, since verify treats events left unsigned for two intervals as tampering')
+    .max(86_400_000, 'LEDGER_SIGN_INTERVAL_MS must be at most 86400000 (a day)')
+    .default(DEFAULT_SIGN_INTERVAL_MS),
 });
 
 export const loadConfig = (env: NodeJS.ProcessEnv = process.env) => {

@@ -1,5 +1,6 @@
 import type { IsoDate } from '@csu-ledger/domain';
-import type { EventStore } from '@csu-ledger/event-store';
+import type { EventStore, RecordedEvent } from '@csu-ledger/event-store';
+import type { Receipt, ReceiptSubject } from '@csu-ledger/integrity';
 import type { Execute } from './pipeline.ts';
 
 export interface Deps {
@@ -8,4 +9,6 @@ export interface Deps {
   today: () => IsoDate;
   /** The command pipeline (load, decide, append with retries) of this app. */
   execute: Execute;
+  /** The receipt of a recorded event: the signed head of its group that covers it (issue 14); absent with no signer. */
+  receipt?: ((event: RecordedEvent, root: string, subject: ReceiptSubject) => Promise<Receipt>) | undefined;
 }

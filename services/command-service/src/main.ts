@@ -2,7 +2,7 @@
 import { verifierFromSettings } from '@csu-ledger/auth';
 import { observeStore, openEventStore, redactStoreSpec, withStreamCache } from '@csu-ledger/event-store';
 import { applyServerTimeouts, createLogger, createMetrics, DEFAULT_SERVER_TIMEOUTS, secureDataDir } from '@csu-ledger/http';
-import { createHeadSigner, loadOrCreateSigningKey } from '@csu-ledger/integrity';
+import { createHeadSigner, KeyNotInForceError, loadOrCreateSigningKey, loadSigningKeyById } from '@csu-ledger/integrity';
 import { createCommandApp } from './app.ts';
 import { loadConfig } from './config.ts';
 
@@ -15,11 +15,23 @@ const metrics = createMetrics('command');
 // Every append is timed, every group commit counted, for /metrics.
 const store = withStreamCache(observeStore(openEventStore(config.store, { onCommit: metrics.store.committed }), metrics.store));
 const verify = await verifierFromSettings(config.auth);
-// Issue 5: chain heads are signed with a key kept outside the store, at each approval and periodically.
+// Issue 5: chain heads are signed with a key kept outside the store, at each approval and periodically; issue 14: also
+// at start (covering what a crash left unsigned) and at a graceful stop, only ever with the key the log has in force
+// (a key rotated by `pnpm ledger rotate-key` is picked up from the key file).
 const key = await loadOrCreateSigningKey(config.integrity);
-const signer = createHeadSigner({ store, key });
-const stopSigning = signer.startPeriodic(config.integrity.signIntervalMs, (err) => logger.error({ err }, 'periodic signing of chain heads failed'));
-logger.info({ keyId: key.keyId, signIntervalMs: config.integrity.signIntervalMs }, 'integrity signing key loaded');
+const signIntervalMs = config.integrity.signIntervalMs;
+const signer = createHeadSigner({ store, key, intervalMs: signIntervalMs, reloadKey: (id) => loadSigningKeyById(config.integrity, id) });
+try {
+  await signer.signChanged('start');
+} catch (err) {
+  if (err instanceof KeyNotInForceError) {
+    logger.fatal({ reason: err.message }, 'refusing to start: the integrity signing key is not the one in force');
+    process.exit(1);
+  }
+  logger.error({ err }, 'signing the chain heads at start failed; the periodic signing will cover them');
+}
+const stopSigning = signer.startPeriodic((err) => logger.error({ err }, 'periodic signing of chain heads failed'));
+logger.info({ keyId: key.keyId, signIntervalMs }, 'integrity signing key loaded');
 const app = createCommandApp({ store, verify, logger, metrics, bodyLimit: config.bodyLimit, signer, rateLimit: config.rateLimit, authFailureLimit: config.authFailureLimit });
 const server = app.listen(config.port, config.host, () => {
   const address = server.address();
@@ -35,7 +47,12 @@ const stop = (signal: string) => {
   logger.info({ signal }, 'stopping');
   stopSigning();
   server.close(() => {
-    void store.close().then(() => process.exit(0));
+    // What was written since the last signing is signed before the store closes (issue 14).
+    void signer
+      .signChanged('stop')
+      .catch((err: unknown) => logger.error({ err }, 'signing the chain heads at stop failed; the next start will cover them'))
+      .then(() => store.close())
+      .then(() => process.exit(0));
   });
   setTimeout(() => process.exit(0), 5_000).unref();
 };

@@ -143,6 +143,7 @@ export const createConsoleApp = (o: ConsoleAppOptions): Express => {
     fresh.user = user;
     delete fresh.minPosition;
     delete fresh.verdict;
+    delete fresh.receipts; // one user's approvals are not offered to the next who signs in on this browser
     req.session = fresh;
     res.append('Set-Cookie', cookie.serialise(fresh.id));
   };

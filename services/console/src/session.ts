@@ -53,7 +53,22 @@ export interface Session {
   oidc?: { state: string; nonce: string; verifier: string };
   /** The last integrity verdict an auditor asked for, with when it was checked. */
   verdict?: { checkedAt: string; body: unknown };
+  /**
+   * Receipts of the approvals made in this session (issue 14), by `receiptKey`, as the JSON text the command service
+   * answered with: offered as a download on the settlement page. The few latest only (RECEIPTS_KEPT).
+   */
+  receipts?: Record<string, string>;
 }
+
+/** How many approvals' receipts a session keeps for download; older ones stay available from `pnpm ledger receipt`. */
+export const RECEIPTS_KEPT = 8;
+export const receiptKey = (contractId: string, quarter: string): string => `${contractId} ${quarter}`;
+
+/** Keeps an approval's receipt in the session, dropping the oldest beyond RECEIPTS_KEPT. */
+export const keepReceipt = (session: Session, contractId: string, quarter: string, json: string): void => {
+  const kept = Object.entries(session.receipts ?? {}).filter(([k]) => k !== receiptKey(contractId, quarter));
+  session.receipts = Object.fromEntries([...kept, [receiptKey(contractId, quarter), json] as const].slice(-RECEIPTS_KEPT));
+};
 
 export interface SessionStoreOptions {
   max: number;

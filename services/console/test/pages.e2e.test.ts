@@ -292,4 +292,57 @@ describe.skipIf(missing !== undefined)('console pages', () => {
     },
     PAGE_MS,
   );
+
+  it(
+    "history: the auditor downloads the timeline and compares Q1's settlement before and after a recovery was queried",
+    async () => {
+      const ccgUser = system.as('ccg', '08J', 'fin-08j-1', 'Tom Baker');
+      const challenges = (await system.get<{ items: { challengeId: string; category: string; status: string }[] }>(ccgUser, `/contracts/${CONTRACT}/challenges`)).body.items;
+      const readmissions = challenges.find((x) => x.category === 'emergency-readmission-30d')!;
+      // The first moment, to the second, read on a clock in England as the auditor types it.
+      const before = new Date(Math.floor(Date.now() / 1000) * 1000);
+      const london = Object.fromEntries(
+        new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', year: 'numeric', month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' })
+          .formatToParts(before)
+          .map((p) => [p.type, p.value]),
+      );
+      const q1Before = (await system.get<{ netPayablePence: number }>(ccgUser, `/contracts/${CONTRACT}/settlements/2025-26-Q1`)).body.netPayablePence;
+      expect(q1Before).toBe(41_700_000);
+      if (readmissions.status === 'resolved') {
+        expect((await system.post(ccgUser, `/challenges/${readmissions.challengeId}/query`, { businessDate: '2025-07-21', reason: 'Credit note not seen' })).status).toBe(200);
+      }
+
+      const { page, d } = await signIn(/^Sign in as Ada Okafor/);
+      await page.goto(`${web.url}/contracts/${CONTRACT}/history`);
+      const csv = await page.request.get(`${web.url}${(await page.getByRole('link', { name: /Download this timeline \(CSV\)/ }).getAttribute('href'))!}`);
+      expect(csv.headers()['content-disposition']).toContain(`${CONTRACT}-history.csv`);
+      const text = await csv.text();
+      expect(text.split('\r\n')[0]).toBe('Position,Recorded at,Business date,Event,What happened,Who,Role,Organisation,Event id,Correlation id');
+      expect(text).toContain('Recovery queried by CCG finance: Credit note not seen');
+      expect(text).toMatch(/SettlementApproved|ContractAgreed/);
+
+      await d.open(page.locator('summary', { hasText: "Compare a quarter's settlement at two moments" }));
+      await d.choose(page.getByLabel('Quarter'), '2025/26 Q1');
+      await dateIn(d, page, 'First moment (recorded date)', [london.day!, london.month!, london.year!]);
+      await d.fill(page.getByLabel("First moment's time (UK time)"), `${london.hour}:${london.minute}:${london.second}`);
+      await d.press(page.getByRole('button', { name: 'Compare' }));
+      expect(new URL(page.url()).pathname).toBe(`/contracts/${CONTRACT}/settlements/2025-26-Q1/changes`);
+      await expectAccessible(page, 'settlement changes');
+      // V falls by the £80,000.00 queried: G from £24,000.00 to £8,000.00, N from £417,000.00 to £401,000.00.
+      expect(await page.locator('tr', { hasText: 'Net payable (N)' }).first().textContent()).toMatch(/£417,000\.00[\s\S]*£401,000\.00/);
+      expect(await page.locator('main').textContent()).toMatch(/Credit note not seen|RecoveryQueried|queried/i);
+      await screenshot(page, 'pages-settlement-changes');
+
+      // A moment that does not exist comes back to the history page on its field.
+      await page.goto(`${web.url}/contracts/${CONTRACT}/history`);
+      await d.open(page.locator('summary', { hasText: "Compare a quarter's settlement at two moments" }));
+      await d.choose(page.getByLabel('Quarter'), '2025/26 Q1');
+      await dateIn(d, page, 'First moment (recorded date)', ['31', '2', '2025']);
+      await d.press(page.getByRole('button', { name: 'Compare' }));
+      expect(await page.locator('.nhsuk-error-summary').getByRole('link').first().getAttribute('href')).toBe('#from-day');
+      await expectAccessible(page, 'history with a compare error');
+      await screenshot(page, 'pages-history');
+    },
+    PAGE_MS,
+  );
 });

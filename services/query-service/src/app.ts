@@ -30,8 +30,9 @@ import {
 } from '@csu-ledger/auth';
 import type { EventStore } from '@csu-ledger/event-store';
 import { baseApp, finishApp, HttpError, rateLimit, type Logger, type Metrics, type RateLimitOptions } from '@csu-ledger/http';
-import { verifyStore, type Verdict } from '@csu-ledger/integrity';
 import type { KeyObject } from 'node:crypto';
+import { mountAudit } from './audit.ts';
+import { mountSettlementDiff } from './diff.ts';
 import { healthRoute } from './health.ts';
 import { jsonOrThrow, type Job } from './past.ts';
 import { createInlineRunner, type PastRunner } from './past-runner.ts';
@@ -247,6 +248,7 @@ export const createQueryApp = (o: QueryAppOptions): Express => {
     const { when } = query(params.view, req);
     await contractView(req, res, { view: 'settlement', quarter }, when);
   });
+  mountSettlementDiff(app, { models, past, clock }); // issue 14: …/settlements/{quarter}/diff (diff.ts)
   app.get('/contracts/:id/settlements/:quarter/late-items', async (req, res) => {
     const quarter = quarterParam(req);
     const { when, limit, after } = query(params.viewList, req);
@@ -387,36 +389,8 @@ export const createQueryApp = (o: QueryAppOptions): Express => {
     res.json(paymentPerformance(code, year, invoices, today()));
   });
 
-  // Issue 5: the integrity check of the whole log, for auditors (DOMAIN.md: auditors see integrity checks). Concurrent
-  // requests share one run: it reads every event, giving way to other requests as it goes (verify.ts).
-  let checking: Promise<Verdict> | undefined;
-  app.get('/audit/verify', async (req, res) => {
-    const actor = requireActor(req);
-    query(params.none, req);
-    if (!canVerifyIntegrity(actor))
-      throw new HttpError('forbidden', 'only an auditor may check the integrity of the log');
-    const key = await o.integrityKey?.();
-    if (!key)
-      throw new HttpError('not-ready', 'there is no integrity public key to check signatures with yet', {
-        headers: { 'Retry-After': '5' },
-      });
-    checking ??= verifyStore(store, key).finally(() => {
-      checking = undefined;
-    });
-    const verdict = await checking;
-    res.json(
-      verdict.ok
-        ? {
-            verdict: 'intact',
-            summary: {
-              ...verdict.summary,
-              throughPosition: verdict.summary.throughPosition.toString(),
-              signedThroughPosition: verdict.summary.signedThroughPosition.toString(),
-            },
-          }
-        : { verdict: 'tampered', problem: { ...verdict.problem, position: verdict.problem.position.toString() } },
-    );
-  });
+  // Issue 5 and 14: the integrity check of the whole log, or of a receipt, for auditors (audit.ts).
+  mountAudit(app, { store, clock, integrityKey: o.integrityKey });
 
   // For auditors and operators: how long the event loop has had to wait (monitorEventLoopDelay) since the last
   // `reset=true`, and the queue of time-travel and history jobs per organisation.

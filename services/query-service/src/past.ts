@@ -19,6 +19,7 @@ import { factOf, factsOf, namesFrom, type RegisterFact } from './register.ts';
 import type { SnapshotCache } from './snapshots.ts';
 import type { TimeTravel } from './time-travel.ts';
 import { codesShown, renderView, type Agreed, type ViewRequest } from './views.ts';
+import { settlementDiff, type SettlementDiffJob } from './settlement-diff.ts';
 
 export type Job =
   | { kind: 'view'; contractId: string; when: TimeTravel; request: ViewRequest }
@@ -27,7 +28,9 @@ export type Job =
   /** The history now, from the read models' rows (history-rows.ts). */
   | { kind: 'history-now'; query: HistoryQuery }
   /** A view of a very large contract as it stands, from the read models, with `now` the service's date. */
-  | { kind: 'view-now'; contractId: string; request: ViewRequest; now: IsoDate };
+  | { kind: 'view-now'; contractId: string; request: ViewRequest; now: IsoDate }
+  /** A quarter's settlement at two instants and the events between that moved it (settlement-diff.ts). */
+  | SettlementDiffJob;
 
 export type JobResult =
   | { ok: true; json: string }
@@ -150,7 +153,9 @@ export const runJob = async (store: EventStore, job: Job, options: PastOptions =
         ? await viewOfThePast(store, job, options)
         : job.kind === 'view-now'
           ? viewNow(job, options)
-          : await history(store, job, options);
+          : job.kind === 'settlement-diff'
+            ? await settlementDiff(store, job, (when) => foldPast(store, job.contractId, when, options), options.pause)
+            : await history(store, job, options);
     return { ok: true, json: toExactJson(body) }; // bigint sums with every digit, as res.json writes them
   } catch (err) {
     if (err instanceof HttpError) {

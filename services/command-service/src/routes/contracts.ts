@@ -207,7 +207,16 @@ export const contractRoutes = (deps: Deps): Router => {
         decide: ({ contract, current }) =>
           decideContract({ type: 'ApproveSettlement', quarter, ...body, current, today: deps.today() }, contract),
       });
-      return { events };
+      // Issue 14: the answer carries the receipt, the signed head that covers the approval, for the CCG to keep. The
+      // approval is recorded whatever happens to its signing: then the receipt is null, and `pnpm ledger receipt` or the
+      // next approval's answer has it.
+      if (!deps.receipt) return { events };
+      const approval = events.find((e) => e.type === 'SettlementApproved') ?? events[events.length - 1]!;
+      const receipt = await deps.receipt(approval, root, { contractId, quarter }).catch((err: unknown) => {
+        req.log.error({ err }, 'no receipt for the approval: signing its group failed');
+        return null;
+      });
+      return { events, more: { receipt } };
     }),
   );
   return r;

@@ -4,6 +4,8 @@ import type { RecordedEvent } from '@csu-ledger/event-store';
 export interface CommandResult {
   created?: Record<string, string> | undefined;
   events: RecordedEvent[];
+  /** More for the answer (an approval's receipt). */
+  more?: Record<string, unknown> | undefined;
 }
 
 /**
@@ -13,8 +15,8 @@ export interface CommandResult {
 export const command =
   (handle: (req: Request) => Promise<CommandResult>): RequestHandler =>
   async (req: Request, res: Response) => {
-    const { created, events } = await handle(req);
+    const { created, events, more } = await handle(req);
     const last = events[events.length - 1]!;
     res.setHeader('ETag', `"${last.revision}"`);
-    res.status(created ? 201 : 200).json({ ...created, position: last.position.toString(), revision: last.revision });
+    res.status(created ? 201 : 200).json({ ...created, position: last.position.toString(), revision: last.revision, ...more });
   };

@@ -8,6 +8,7 @@ import { ACTIONS, actionForm, isActionName, roleMay, type ActionDef, type Action
 import { readOpts, setFlash, userOf, type PageContext } from '../app.ts';
 import { money } from '../format.ts';
 import { errorsFromProblem, formKey, readForm, type FormSpec } from '../forms.ts';
+import { keepReceipt } from '../session.ts';
 import { contractPath, type ContractDetail, type Extra } from '../views.ts';
 import { actionContext } from './common.ts';
 
@@ -77,6 +78,11 @@ export const actionHandler = (ctx: PageContext) => async (req: Request, res: Res
     if (typeof position === 'string' && /^\d+$/.test(position)) {
       const before = req.session!.minPosition;
       if (before === undefined || BigInt(position) > BigInt(before)) req.session!.minPosition = position;
+    }
+    // Issue 14: the approval's receipt, for the CCG to download from the settlement page and keep with its records.
+    const receipt = answer.receipt;
+    if (name === 'approve-settlement' && target && receipt !== null && typeof receipt === 'object') {
+      keepReceipt(req.session!, id, target, `${JSON.stringify(receipt, null, 2)}\n`);
     }
     setFlash(req, { notice: { title: def.notice, text: noticeText(name, form.body, target) } });
     res.redirect(303, back);

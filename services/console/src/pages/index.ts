@@ -3,14 +3,15 @@ import { Router } from 'express';
 import { page, type PageContext } from '../app.ts';
 import { actionHandler } from './actions.ts';
 import { breakClausePage } from './break-clause.ts';
+import { changesPage } from './changes.ts';
 import { contractPage } from './contract.ts';
 import { invoicesPage, paymentPerformancePage, reconciliationPage } from './finance.ts';
-import { historyPage, timeTravelPicker, verifyAgain } from './history.ts';
+import { comparePicker, historyDownload, historyPage, timeTravelPicker, verifyAgain } from './history.ts';
 import { homePage } from './home.ts';
 import { challengesPage, extrasPage } from './lists.ts';
 import { organisationPage } from './organisation.ts';
 import { returnsPage, returnsTemplate, uploadReturns } from './returns.ts';
-import { settlementPage, statementDownload } from './settlement.ts';
+import { receiptDownload, settlementPage, statementDownload } from './settlement.ts';
 
 export const pageRoutes = (ctx: PageContext): Router => {
   const r = Router();
@@ -28,7 +29,11 @@ export const pageRoutes = (ctx: PageContext): Router => {
   r.get('/contracts/:id/returns/template.xlsx', page(returnsTemplate(ctx, 'xlsx')));
   r.post('/contracts/:id/returns', page(uploadReturns(ctx)));
   r.get('/contracts/:id/break-clause', page(breakClausePage(ctx)));
+  r.get('/contracts/:id/settlements/:quarter/receipt', receiptDownload);
+  r.get('/contracts/:id/settlements/:quarter/changes', page(changesPage(ctx)));
   r.get('/contracts/:id/history', page(historyPage(ctx)));
+  r.get('/contracts/:id/history.csv', page(historyDownload(ctx)));
+  r.get('/contracts/:id/compare', comparePicker(ctx));
   r.get('/contracts/:id/time-travel', timeTravelPicker(ctx));
   r.post('/contracts/:id/history/verify', page(verifyAgain(ctx)));
   r.post('/contracts/:id/actions/:action', page(actionHandler(ctx)));

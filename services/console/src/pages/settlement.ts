@@ -14,7 +14,7 @@ import { readOpts, userOf, type PageContext } from '../app.ts';
 import { waterfallChart } from '../charts.ts';
 import { money } from '../format.ts';
 import { formView } from '../forms.ts';
-import { randomToken, type Flash } from '../session.ts';
+import { randomToken, receiptKey, type Flash } from '../session.ts';
 import { contractPath, travelQuery, type Challenge, type Extra, type LateItems, type Performance, type Settlement, type Statement, type WhatIfAnswer } from '../views.ts';
 import { fieldOfRefusal, readWhatIf } from '../what-if.ts';
 import { actionContext, contractFrame, loadContract, termQuarters, timeTravelOf } from './common.ts';
@@ -103,7 +103,7 @@ export const settlementPage = (ctx: PageContext) => async (req: Request, res: Re
     },
     links: {
       reconciliation: contractPath(id, `/settlements/${q}/reconciliation`, t),
-      diff: contractPath(id, `/settlements/${q}/diff`),
+      diff: `${query(contractPath(id, '/history'), { compare: q })}#compare`,
     },
     kpis: perf.kpis.map((k) => ({ ...k, name: kpiNames.get(k.kpiId) ?? '' })),
     late,
@@ -111,6 +111,10 @@ export const settlementPage = (ctx: PageContext) => async (req: Request, res: Re
     ended,
     today,
     approval,
+    // Issue 14: the receipt of an approval made in this session, to download and keep outside the ledger.
+    // Issue 14: seen as at a past moment, what moved the figures since (the settlement diff).
+    changesHref: t.asAt !== undefined && t.asOf === undefined ? query(contractPath(id, `/settlements/${q}/changes`), { from: t.asAt }) : undefined,
+    receiptHref: !travelling && s.status === 'approved' && req.session?.receipts?.[receiptKey(id, q)] !== undefined ? contractPath(id, `/settlements/${q}/receipt`) : undefined,
     staleFigure: flash?.staleFigure,
     whatIfForm,
     whatIf,
@@ -153,4 +157,24 @@ export const sendDownload = async (answer: globalThis.Response, res: Response, f
     res.on('close', resolve);
     body.pipe(res);
   });
+};
+
+/**
+ * `/contracts/{id}/settlements/{quarter}/receipt`: the receipt the command service answered this session's approval
+ * of the quarter with (issue 14), as a JSON file to keep with the CCG's own records. The session holds it; after the
+ * session, `pnpm ledger receipt --contract <id>` prints the latest again.
+ */
+export const receiptDownload = (req: Request, res: Response): void => {
+  const id = String(req.params.id);
+  const q = String(req.params.quarter);
+  const json = isQuarterId(q) ? req.session?.receipts?.[receiptKey(id, q)] : undefined;
+  if (json === undefined) {
+    res.status(404).render('error.njk', {
+      title: 'No receipt to download',
+      message: 'The receipt of an approval can be downloaded here in the session that made it. Ask the ledger’s operator for it again: `pnpm ledger receipt --contract <id>` prints the latest.',
+    });
+    return;
+  }
+  res.attachment(`receipt-${id}-${q}.json`);
+  res.type('application/json').send(json);
 };

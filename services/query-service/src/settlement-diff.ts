@@ -1,0 +1,155 @@
+// A quarter's settlement between two instants (issue 14): both figures side by side, and the events recorded between
+// them that changed any figure (with business date, recorded time and who), so an auditor can see why a number
+// moved. A job (past.ts): the contract's group is folded from the log up to `from` (the time-travel fold, snapshots
+// and all), then event by event up to `to`, the quarter's settlement (the domain's settlementView) computed after each.
+// Attribution reads every state as on `to`'s date (DOMAIN.md: a view asAt an instant uses its date in England), so
+// what the passing of time alone changed between the two dates (a deliverable falling due undelivered) is one entry
+// of its own, `elapsed`, before the events.
+import {
+  contractStream,
+  evolveLedger,
+  londonDate,
+  monthsOfQuarter,
+  settlementView,
+  type ContractLedger,
+  type IsoDate,
+  type QuarterId,
+  type SettlementView,
+  type StoredLedgerEvent,
+} from '@csu-ledger/domain';
+import type { EventStore, RecordedEvent } from '@csu-ledger/event-store';
+import { HttpError } from '@csu-ledger/http';
+import { historyItem } from './history.ts';
+import type { Instant, TimeTravel } from './time-travel.ts';
+
+export interface SettlementDiffJob {
+  kind: 'settlement-diff';
+  contractId: string;
+  quarter: QuarterId;
+  from: Instant;
+  to: Instant;
+}
+
+/** Events of the window one request may examine; past it, a narrower window is asked for. */
+export const DIFF_EVENT_LIMIT = 20_000;
+const PAGE = 2_000;
+
+type Value = bigint | number | string | null;
+/** The figures compared, by name (nested counts and values flattened with a dot). */
+const FIGURES = [
+  'status',
+  'feePence',
+  'atRiskPence',
+  'performanceScoreBp',
+  'withheldPence',
+  'recoveredPence',
+  'gainSharePence',
+  'extrasPence',
+  'netPayablePence',
+  'disputedExtras.count',
+  'disputedExtras.valuePence',
+  'openChallenges.count',
+  'openChallenges.valuePence',
+] as const;
+type Figure = (typeof FIGURES)[number];
+
+const valueOf = (v: SettlementView | null, figure: Figure): Value => {
+  if (v === null) return null;
+  if (figure === 'disputedExtras.count') return v.disputedExtras.count;
+  if (figure === 'disputedExtras.valuePence') return v.disputedExtras.valuePence;
+  if (figure === 'openChallenges.count') return v.openChallenges.count;
+  if (figure === 'openChallenges.valuePence') return v.openChallenges.valuePence;
+  return v[figure];
+};
+
+const difference = (from: Value, to: Value): bigint | number | null => {
+  if (typeof from === 'bigint' && typeof to === 'bigint') return to - from;
+  if (typeof from === 'number' && typeof to === 'number') return to - from;
+  return null;
+};
+
+/** The figures that differ between two settlements, each before and after. */
+const changed = (before: SettlementView | null, after: SettlementView | null) =>
+  FIGURES.flatMap((figure) => {
+    const [b, a] = [valueOf(before, figure), valueOf(after, figure)];
+    return b === a ? [] : [{ figure, before: b, after: a }];
+  });
+
+/**
+ * Events that cannot move this quarter's figures, passed over without recomputing them: invoices (DOMAIN.md: the
+ * settlement knows nothing of bills) and KPI records for months outside the quarter (its score uses its own months).
+ */
+const cannotMove = (e: RecordedEvent, months: readonly string[]): boolean => {
+  if (e.type.startsWith('Invoice')) return true;
+  if (e.type === 'DeliverableDelivered' || e.type === 'DeliverableRejected' || e.type === 'MeasurementReported') {
+    const month = (e.data as { month?: unknown } | null)?.month;
+    return typeof month === 'string' && !months.includes(month);
+  }
+  return false;
+};
+
+const viewOn = (ledger: ContractLedger, q: QuarterId, on: IsoDate): SettlementView | null =>
+  ledger.contract.status === 'agreed' ? settlementView(ledger, q, on) : null;
+
+export const settlementDiff = async (
+  store: EventStore,
+  job: SettlementDiffJob,
+  /** The contract's ledger as the log held it at a past moment (past.ts's foldPast). */
+  fold: (when: TimeTravel) => Promise<ContractLedger>,
+  pause: () => Promise<void> = () => Promise.resolve(),
+): Promise<unknown> => {
+  const { contractId, quarter, from, to } = job;
+  const fromDate = londonDate(new Date(from.ms));
+  const toDate = londonDate(new Date(to.ms));
+  const ledger = await fold({ asAt: from, now: fromDate });
+  const atFrom = viewOn(ledger, quarter, fromDate);
+  let current = viewOn(ledger, quarter, toDate);
+  const changes: unknown[] = [];
+  const elapsed = changed(atFrom, current);
+  if (elapsed.length > 0) changes.push({ cause: 'elapsed', from: fromDate, to: toDate, figures: elapsed });
+
+  const months = monthsOfQuarter(quarter);
+  const root = contractStream(contractId);
+  let after = BigInt(ledger.position);
+  let examined = 0;
+  for (let done = false; !done; ) {
+    const page = await store.readStreamGroup(root, { after, maxCount: PAGE });
+    for (const e of page) {
+      // Recorded times never decrease with position: the first event recorded after `to` ends the window.
+      if (Date.parse(e.recordedAt) > to.ms) {
+        done = true;
+        break;
+      }
+      if (++examined > DIFF_EVENT_LIMIT) {
+        throw new HttpError('validation-failed', `more than ${DIFF_EVENT_LIMIT} events of this contract were recorded between from and to`, {
+          errors: [{ path: 'from', message: `the window holds more than ${DIFF_EVENT_LIMIT} events of this contract; narrow it` }],
+        });
+      }
+      after = e.position;
+      evolveLedger(ledger, e as unknown as StoredLedgerEvent);
+      if (cannotMove(e, months) && current !== null) continue;
+      const next = viewOn(ledger, quarter, toDate);
+      const moved = changed(current, next);
+      if (moved.length > 0) {
+        const { data: _data, correlationId: _c, causationId: _k, ...event } = historyItem(e);
+        changes.push({ cause: 'event', ...event, figures: moved });
+      }
+      current = next;
+    }
+    if (page.length < PAGE) done = true;
+    else await pause();
+  }
+  if (current === null) throw new HttpError('not-found', `contract ${contractId} had not been agreed by ${to.iso}`);
+  return {
+    contractId,
+    quarter,
+    from: { asAt: from.iso, settlement: atFrom },
+    to: { asAt: to.iso, settlement: current },
+    figures: FIGURES.map((figure) => {
+      const [a, b] = [valueOf(atFrom, figure), valueOf(current, figure)];
+      return { figure, from: a, to: b, difference: difference(a, b) };
+    }),
+    changes,
+    eventsExamined: examined,
+  };
+};
