@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { loadDemo, startConsole, stopService, workedExample, type RunningService } from '@csu-ledger/cli';
 import { startSystem, type System } from '../../../test/support/system.ts';
-import { browserMissing, expectAccessible, keyboard, launch, screenshot, type Driver } from './browser.ts';
+import { browserMissing, expectAccessible, keyboard, launch, screenshot, screenshotOf, type Driver } from './browser.ts';
 
 const missing = browserMissing();
 const CONTRACT = 'KIN-0AX-2025';
@@ -188,6 +188,10 @@ describe.skipIf(missing !== undefined)('console pages', () => {
       // 133,333.33 of 133,333.33 × 2 + 133,333.34 + 24,000.00 + 9,000.00 = £433,000.00: 30.79%.
       expect((await system.post(ccgUser, `/invoices/${await invoiceId('0AX-102')}/pay`, { paidOn: '2025-09-30', amountPence: 13_333_333 })).status).toBe(200);
       await page.goto(`${web.url}/`);
+      // Home: the invoices still awaiting CCG finance, the ones past 30 days marked.
+      expect(await page.locator('#invoices-awaiting').textContent()).toMatch(/0AX-103, 2025\/26 Q1[\s\S]*£133,333\.34/);
+      expect(await page.locator('#invoices-awaiting tr', { hasText: '0AX-105' }).textContent()).toContain('Overdue');
+      expect(await page.locator('#invoices-awaiting').textContent()).not.toContain('0AX-101');
       await d.press(page.getByRole('link', { name: 'Payments' }));
       await expectAccessible(page, 'payment performance');
       await d.choose(page.getByLabel('Financial year'), '2025/26');
@@ -294,6 +298,31 @@ describe.skipIf(missing !== undefined)('console pages', () => {
   );
 
   it(
+    'settlement: CCG finance downloads Q1 as CSV and XLSX and asks what N would be if the board paper support were agreed at £2,000.00',
+    async () => {
+      const { page, d } = await signIn(/^Sign in as Tom Baker/);
+      await page.goto(`${web.url}/contracts/${CONTRACT}`);
+      await d.press(section(page, 'Settlements'));
+      expect(await page.locator('#net-payable').textContent()).toBe('£417,000.00');
+      const csv = await page.request.get(`${web.url}${(await page.getByRole('link', { name: 'Download the statement as CSV' }).getAttribute('href'))!}`);
+      expect(csv.headers()['content-disposition']).toContain(`${CONTRACT}-2025-26-Q1-statement.csv`);
+      expect(await csv.text()).toMatch(/Net payable[^\n]*417000\.00/);
+      const xlsx = await page.request.get(`${web.url}${(await page.getByRole('link', { name: /Download the statement as an Excel workbook/ }).getAttribute('href'))!}`);
+      expect(xlsx.headers()['content-type']).toContain('spreadsheetml');
+      // X = £9,000.00 + £2,000.00: N = 400,000 − 16,000 + 24,000 + 11,000 = £419,000.00. Nothing is recorded.
+      const head = await system.headPosition();
+      await d.fill(page.getByLabel('Extra: Board paper drafting support'), '2,000.00');
+      await d.press(page.getByRole('button', { name: 'Show the net payable' }));
+      expect(await page.locator('#what-if-answer').textContent()).toMatch(/N would be £419,000\.00 \(£2,000\.00 more than now\)/);
+      expect(await page.locator('#net-payable').textContent()).toBe('£417,000.00');
+      expect(await system.headPosition()).toBe(head);
+      await expectAccessible(page, 'settlement with a what-if');
+      await screenshotOf(page.locator('#what-if'), 'pages-settlement-what-if');
+    },
+    PAGE_MS,
+  );
+
+  it(
     "history: the auditor downloads the timeline and compares Q1's settlement before and after a recovery was queried",
     async () => {
       const ccgUser = system.as('ccg', '08J', 'fin-08j-1', 'Tom Baker');
@@ -309,7 +338,7 @@ describe.skipIf(missing !== undefined)('console pages', () => {
       const q1Before = (await system.get<{ netPayablePence: number }>(ccgUser, `/contracts/${CONTRACT}/settlements/2025-26-Q1`)).body.netPayablePence;
       expect(q1Before).toBe(41_700_000);
       if (readmissions.status === 'resolved') {
-        expect((await system.post(ccgUser, `/challenges/${readmissions.challengeId}/query`, { businessDate: '2025-07-21', reason: 'Credit note not seen' })).status).toBe(200);
+        expect((await system.post(ccgUser, `/challenges/${readmissions.challengeId}/query`, { businessDate: '2025-07-28', reason: 'Credit note not seen' })).status).toBe(200);
       }
 
       const { page, d } = await signIn(/^Sign in as Ada Okafor/);

@@ -85,6 +85,8 @@ export const challengesPage = (ctx: PageContext) => async (req: Request, res: Re
     stage('Trust responded', responded, (x) => x.acceptedPence ?? 0n),
     stage('Escalated', challenges.filter((x) => x.status === 'escalated'), (x) => x.valuePence),
     stage('Resolved (recovered)', challenges.filter((x) => x.status === 'resolved'), (x) => x.recoveredPence ?? 0n),
+    // Issue 13: a recovery CCG finance queries is out of V and G until it confirms it.
+    stage('Recovery queried', challenges.filter((x) => x.status === 'queried'), (x) => x.recoveredPence ?? 0n),
   ];
   res.render('challenges.njk', {
     ...contractFrame(c, 'challenges', {}, req),
