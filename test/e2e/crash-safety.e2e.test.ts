@@ -141,7 +141,8 @@ const carriesBody = (s: Sent, e: RecordedEvent): boolean => {
     case 'delivery':
       return d.reference === s.body.reference && d.month === s.body.month && d.kpiId === 'K1';
     case 'measurement':
-      return d.note === s.body.note && d.achievedBp === s.body.achievedBp && d.month === s.body.month;
+      // MeasurementReported version 2: the note is the evidence's (issue 12)
+      return (d.evidence as { note?: unknown } | undefined)?.note === (s.body.evidence as { note: string }).note && d.achievedBp === s.body.achievedBp && d.month === s.body.month;
     case 'raise':
       return d.description === s.body.description && d.amountPence === s.body.amountPence;
     case 'accept':
@@ -252,7 +253,7 @@ describe.each(STORES)('on $name', ({ name, cycles }) => {
           kpiId: 'K2',
           month,
           achievedBp: Math.floor(Math.random() * 10_001),
-          note: correlationId,
+          evidence: { note: correlationId },
           businessDate: '2025-10-20',
         };
         cmd = { ...base, kind: 'measurement', contractId, path: `/contracts/${contractId}/measurements`, body };

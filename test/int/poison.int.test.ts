@@ -44,7 +44,7 @@ const logger = createLogger(
 );
 
 const metadata = {
-  actor: { sub: 'poison-test', org: 'NHS', role: 'admin' },
+  actor: { sub: 'poison-test', name: 'Poison Test', org: 'NHS', role: 'admin' },
   correlationId: 'poison-test',
   causationId: 'poison-test',
 };
@@ -187,7 +187,8 @@ const quarantineOfRZZ = () => ({
   streamName: 'organisation-RZZ',
   type: 'OrganisationRenamed',
   eventId: expect.any(String) as unknown,
-  reason: expect.stringContaining('null') as unknown,
+  // the decode step's located error (issue 12): which record, where, and why
+  reason: expect.stringMatching(/^cannot read OrganisationRenamed at organisation-RZZ revision 1 \(position \d+\): data is null/) as unknown,
   heldBack: 1,
   lastHeldPosition: heldRename.toString(),
 });

@@ -105,12 +105,22 @@ export interface DeliverableRejected extends Dated {
   month: MonthId;
   reason: string;
 }
+/**
+ * What a measurement rests on (version 2 of MeasurementReported; version 1 had a free-text `note` alone): a note, and
+ * the counts behind the percentage with their unit, e.g. 48 of 50 "press queries answered within 2 WD".
+ */
+export interface MeasurementEvidence {
+  note?: string | undefined;
+  achieved?: number | undefined;
+  outOf?: number | undefined;
+  unit?: string | undefined;
+}
 export interface MeasurementReported extends Dated {
   contractId: string;
   kpiId: string;
   month: MonthId;
   achievedBp: number;
-  note?: string | undefined;
+  evidence?: MeasurementEvidence | undefined;
 }
 /**
  * One month of a KPI in a quarter's performance. A delivery or measurement recorded more than five working days after

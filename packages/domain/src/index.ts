@@ -17,6 +17,7 @@ export * from './invoice/model.ts';
 export * from './invoice/decide.ts';
 export * from './organisation/organisation.ts';
 export * from './ledger.ts';
+export * from './draft.ts';
 export * from './settlement.ts';
 export * from './support-spend.ts';
 export * from './reconciliation.ts';

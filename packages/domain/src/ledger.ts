@@ -7,7 +7,8 @@ import { nextQuarter, quarterOfDate } from './calendar.ts';
 import type { RaisedChallenge } from './challenge/model.ts';
 import { evolveChallenge, initialChallengeState } from './challenge/model.ts';
 import type { ContractState } from './contract/model.ts';
-import { evolveContract, initialContractState } from './contract/model.ts';
+import { evolveContractIn, initialContractState } from './contract/model.ts';
+import { newDraft, writable, type Draft } from './draft.ts';
 import type { ChallengeEvent, ContractEvent, ExtraEvent, InvoiceEvent, IsoDate, OrganisationEvent, Provenance, QuarterId, StoredLedgerEvent } from './events.ts';
 import { evolveInvoice, initialInvoiceState, type SubmittedInvoice } from './invoice/model.ts';
 import type { RaisedExtra } from './extra/model.ts';
@@ -120,54 +121,97 @@ const latestRecovery = (items: MoneyItem[], challengeId: string): number =>
   items.findLastIndex((i) => i.kind === 'challenge' && i.id === challengeId && i.state !== 'superseded');
 
 /** What a query, a confirmation or a new resolution does to the challenge's recovery among the money items. */
-const recoveryChange = (ledger: ContractLedger, e: StoredLedgerEvent & ChallengeEvent, id: string): MoneyItem[] => {
-  const items = ledger.moneyItems;
-  const at = latestRecovery(items, id);
-  const current = items[at];
-  const replace = (item: MoneyItem): MoneyItem[] => items.map((x, i) => (i === at ? item : x));
+const recoveryChange = (draft: Draft, l: ContractLedger, e: StoredLedgerEvent & ChallengeEvent, id: string): void => {
+  // raising, trust responses, escalation and withdrawal move no money (and need no search of the items)
+  if (e.type !== 'ChallengeResolved' && e.type !== 'RecoveryQueried' && e.type !== 'RecoveryConfirmed') return;
+  const at = latestRecovery(l.moneyItems, id);
+  const current = l.moneyItems[at];
   if (e.type === 'ChallengeResolved') {
-    const earlier = current ? replace({ ...current, state: 'superseded' }) : items;
-    return [...earlier, moneyItem(ledger, e, 'challenge', id, e.data.recoveredPence)];
+    const item = moneyItem(l, e, 'challenge', id, e.data.recoveredPence);
+    l.moneyItems = writable(draft, l.moneyItems);
+    if (current) l.moneyItems[at] = { ...current, state: 'superseded' };
+    l.moneyItems.push(item);
+    return;
   }
-  if (!current) return items;
-  if (e.type === 'RecoveryQueried') return replace({ ...current, state: 'queried' });
+  if (!current) return;
   // Confirmed, it counts as if never queried: in its own quarter, or the first after it not approved when confirmed.
-  if (e.type === 'RecoveryConfirmed') {
-    return replace({ ...current, state: 'counted', landingQuarter: landingQuarter(ledger, current.businessDate), confirmed: provenanceOf(e) });
-  }
-  return items; // raising, trust responses, escalation and withdrawal move no money
+  const changed: MoneyItem =
+    e.type === 'RecoveryQueried'
+      ? { ...current, state: 'queried' }
+      : { ...current, state: 'counted', landingQuarter: landingQuarter(l, current.businessDate), confirmed: provenanceOf(e) };
+  l.moneyItems = writable(draft, l.moneyItems);
+  l.moneyItems[at] = changed;
 };
 
 /**
- * Folds one stored event of the contract's group into its ledger (in place, like `evolveContract`: callers fold
- * from `initialLedger()` and keep no earlier state). Events of other contracts or organisations are ignored.
+ * Folds one stored event of the contract's group into its ledger: a new ledger, the one given (and everything in it)
+ * left as it was; what the event does not touch is shared. Events of other contracts or organisations are ignored.
  */
-export const evolveLedger = (ledger: ContractLedger, e: StoredLedgerEvent): ContractLedger => {
-  ledger.position = e.position.toString();
+export const evolveLedger = (ledger: ContractLedger, e: StoredLedgerEvent): ContractLedger => evolveLedgerIn(newDraft(), ledger, e);
+
+/**
+ * The one rule for each event's place in the ledger, writing only what `draft` made (draft.ts): the ledger given is
+ * copied on first write in a fold, each collection once, and then changed in place by that fold's later steps.
+ */
+export const evolveLedgerIn = (draft: Draft, ledger: ContractLedger, e: StoredLedgerEvent): ContractLedger => {
+  const l = writable(draft, ledger);
+  l.position = e.position.toString();
   if (isContractEvent(e)) {
-    ledger.contract = evolveContract(ledger.contract, e, provenanceOf(e));
+    l.contract = evolveContractIn(draft, l.contract, e, provenanceOf(e));
   } else if (isExtraEvent(e)) {
     const id = e.data.extraId;
-    const next = evolveExtra(ledger.extras[id] ?? initialExtraState(), e);
-    if (next.status !== 'none') ledger.extras[id] = next;
-    if (e.type === 'ExtraAccepted') ledger.moneyItems.push(moneyItem(ledger, e, 'extra', id, e.data.amountPence));
-    if (e.type === 'ExtraResolved') ledger.moneyItems.push(moneyItem(ledger, e, 'extra', id, e.data.agreedPence));
+    const next = evolveExtra(l.extras[id] ?? initialExtraState(), e);
+    if (next.status !== 'none') {
+      l.extras = writable(draft, l.extras);
+      l.extras[id] = next;
+    }
+    const payable = e.type === 'ExtraAccepted' ? e.data.amountPence : e.type === 'ExtraResolved' ? e.data.agreedPence : undefined;
+    if (payable !== undefined) {
+      const item = moneyItem(l, e, 'extra', id, payable);
+      l.moneyItems = writable(draft, l.moneyItems);
+      l.moneyItems.push(item);
+    }
   } else if (isChallengeEvent(e)) {
     const id = e.data.challengeId;
-    const next = evolveChallenge(ledger.challenges[id] ?? initialChallengeState(), e);
-    if (next.status !== 'none') ledger.challenges[id] = next;
-    ledger.moneyItems = recoveryChange(ledger, e, id);
+    const next = evolveChallenge(l.challenges[id] ?? initialChallengeState(), e);
+    if (next.status !== 'none') {
+      l.challenges = writable(draft, l.challenges);
+      l.challenges[id] = next;
+    }
+    recoveryChange(draft, l, e, id);
   } else if (isInvoiceEvent(e)) {
-    const next = evolveInvoice(ledger.invoices[e.data.invoiceId] ?? initialInvoiceState(), e);
-    if (next.status !== 'none') ledger.invoices[e.data.invoiceId] = next;
+    const next = evolveInvoice(l.invoices[e.data.invoiceId] ?? initialInvoiceState(), e);
+    if (next.status !== 'none') {
+      l.invoices = writable(draft, l.invoices);
+      l.invoices[e.data.invoiceId] = next;
+    }
   }
+  return l;
+};
+
+/**
+ * A fold of many events into one ledger, sharing one draft: each part of the ledger it starts from is copied at most
+ * once, however many events follow. Each state it returns is its own to change at its next step: keep only the
+ * latest (or start another fold before going on from a state kept elsewhere, as a snapshot).
+ */
+export const ledgerFold = (): ((ledger: ContractLedger, e: StoredLedgerEvent) => ContractLedger) => {
+  const draft = newDraft();
+  return (ledger, e) => evolveLedgerIn(draft, ledger, e);
+};
+
+export const foldLedger = (events: Iterable<StoredLedgerEvent>, from: ContractLedger = initialLedger()): ContractLedger => {
+  const step = ledgerFold();
+  let ledger = from;
+  for (const e of events) ledger = step(ledger, e);
   return ledger;
 };
 
-export const foldLedger = (events: Iterable<StoredLedgerEvent>): ContractLedger => {
-  let ledger = initialLedger();
-  for (const e of events) ledger = evolveLedger(ledger, e);
-  return ledger;
+/** A contract's own events (others are passed over) folded from the start, each with its provenance. */
+export const foldContractState = (events: Iterable<StoredLedgerEvent>): ContractState => {
+  const draft = newDraft();
+  let state = initialContractState();
+  for (const e of events) if (isContractEvent(e)) state = evolveContractIn(draft, state, e, provenanceOf(e));
+  return state;
 };
 
 /**

@@ -85,8 +85,8 @@ export const whatIf = (ledger: ContractLedger, q: QuarterId, today: IsoDate, ass
   const current = settlementView(ledger, q, today);
   const last = lastDayOfQuarter(q);
   const date = last < today ? last : today;
-  // The fold mutates its ledger: the what-if works on a copy, never on the read models' own.
-  let l: ContractLedger = structuredClone(ledger);
+  // Folds are pure (issue 12): the assumptions fold onto the read models' own ledger without changing it.
+  let l: ContractLedger = ledger;
   let position = BigInt(l.position);
   const assumed = (type: 'ExtraResolved' | 'ChallengeResolved', data: Record<string, unknown>): StoredLedgerEvent => {
     position += 1n;

@@ -137,7 +137,7 @@ describe('ReportMeasurement', () => {
   const cmd: ContractCommand = { type: 'ReportMeasurement', ...base, kpiId: 'K3', month: '2025-26-M01', achievedBp: 9600, businessDate: '2025-05-02' };
   it('records a measurement', () =>
     given([agreed]).when(cmd).then([
-      { type: 'MeasurementReported', data: { contractId: 'KIN-2025', kpiId: 'K3', month: '2025-26-M01', achievedBp: 9600, note: undefined, businessDate: '2025-05-02' } },
+      { type: 'MeasurementReported', data: { contractId: 'KIN-2025', kpiId: 'K3', month: '2025-26-M01', achievedBp: 9600, businessDate: '2025-05-02' } },
     ]));
   it('refuses a deliverable KPI', () => given([agreed]).when({ ...cmd, kpiId: 'K1' }).thenRefuses('wrong-kpi-kind', 'kpiId'));
   it('refuses more than 100%', () => given([agreed]).when({ ...cmd, achievedBp: 10001 }).thenRefuses('invalid-input', 'achievedBp'));
@@ -145,6 +145,31 @@ describe('ReportMeasurement', () => {
   it('refuses a month after the term', () => given([agreed]).when({ ...cmd, month: '2026-27-M01' }).thenRefuses('outside-term', 'month'));
   it('refuses a measurement dated before its month starts', () =>
     given([agreed]).when({ ...cmd, month: '2025-26-M06', businessDate: '2025-05-31' }).thenRefuses('invalid-input', 'businessDate'));
+
+  // MeasurementReported version 2: structured evidence. 48 of 50 = 96.00% exactly; 47 of 49 = 95.918…% → 9592 bp.
+  const evidence = { note: 'from the press log', achieved: 48, outOf: 50, unit: 'press queries answered within 2 WD' };
+  it('records the evidence: a note, the counts and their unit', () =>
+    given([agreed]).when({ ...cmd, evidence }).then([
+      { type: 'MeasurementReported', data: { contractId: 'KIN-2025', kpiId: 'K3', month: '2025-26-M01', achievedBp: 9600, businessDate: '2025-05-02', evidence } },
+    ]));
+  it('takes counts whose share rounds half up to the percentage', () =>
+    given([agreed]).when({ ...cmd, achievedBp: 9592, evidence: { achieved: 47, outOf: 49 } }).then([
+      { type: 'MeasurementReported', data: { contractId: 'KIN-2025', kpiId: 'K3', month: '2025-26-M01', achievedBp: 9592, businessDate: '2025-05-02', evidence: { achieved: 47, outOf: 49 } } },
+    ]));
+  it('keeps a note alone, and no evidence at all when none is given', () =>
+    given([agreed]).when({ ...cmd, evidence: {} }).then([
+      { type: 'MeasurementReported', data: { contractId: 'KIN-2025', kpiId: 'K3', month: '2025-26-M01', achievedBp: 9600, businessDate: '2025-05-02' } },
+    ]));
+  it('refuses counts that are not the percentage reported', () =>
+    given([agreed]).when({ ...cmd, achievedBp: 9591, evidence: { achieved: 47, outOf: 49 } }).thenRefuses('invalid-input', 'achievedBp'));
+  it('refuses more achieved than it is out of', () =>
+    given([agreed]).when({ ...cmd, achievedBp: 10000, evidence: { achieved: 51, outOf: 50 } }).thenRefuses('invalid-input', 'evidence.achieved'));
+  it('refuses one count without the other, out of 0, and a unit without counts', () => {
+    given([agreed]).when({ ...cmd, evidence: { achieved: 48 } }).thenRefuses('invalid-input', 'evidence.outOf');
+    given([agreed]).when({ ...cmd, evidence: { outOf: 50 } }).thenRefuses('invalid-input', 'evidence.achieved');
+    given([agreed]).when({ ...cmd, achievedBp: 0, evidence: { achieved: 0, outOf: 0 } }).thenRefuses('invalid-input', 'evidence.outOf');
+    given([agreed]).when({ ...cmd, evidence: { unit: 'queries' } }).thenRefuses('invalid-input', 'evidence.unit');
+  });
 });
 
 describe('ApproveSettlement', () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
-import { DomainError } from '@csu-ledger/domain';
+import { DecodeError, DomainError } from '@csu-ledger/domain';
 import { closeUnreadBody } from './body.ts';
 import type { Logger } from './logger.ts';
 import { exactJsonReplacer } from '@csu-ledger/domain';
@@ -122,6 +122,21 @@ const errorHandler =
     if (err instanceof HttpError) {
       for (const [name, value] of Object.entries(err.headers ?? {})) res.setHeader(name, value);
       problem(res, err.status, err.code, titleFor(err.code), err.detail, err.errors && { errors: err.errors });
+      return;
+    }
+    if (err instanceof DecodeError) {
+      // A stored event this code cannot read (issue 12): the operator gets where it is and why; the caller, the
+      // position to quote. Never a stack from deep in a fold.
+      const { streamName, revision, position, eventType } = err;
+      log.error({ streamName, revision, position: position.toString(), type: eventType, reason: err.message }, 'a stored event cannot be read');
+      problem(
+        res,
+        500,
+        'internal',
+        'Internal error',
+        `an event of this record (log position ${position}) cannot be read by this version of the service; quote the correlation id when reporting it.`,
+        { correlationId: req.correlationId, position: position.toString() },
+      );
       return;
     }
     const clientStatus = exposedClientStatus(err);

@@ -3,12 +3,9 @@
 import {
   contractStream,
   decodeLedgerEvent,
-  evolveContract,
+  foldContractState,
   foldLedger,
-  initialContractState,
-  isContractEvent,
   isLedgerRecord,
-  provenanceOf,
   type AgreedContract,
   type ContractLedger,
   type ContractState,
@@ -26,10 +23,7 @@ import { HttpError } from '@csu-ledger/http';
  */
 export const decoded = (records: RecordedEvent[]): StoredLedgerEvent[] => records.filter(isLedgerRecord).map(decodeLedgerEvent);
 
-export const foldContract = (records: RecordedEvent[]): ContractState =>
-  decoded(records)
-    .filter(isContractEvent)
-    .reduce<ContractState>((s, e) => evolveContract(s, e, provenanceOf(e)), initialContractState());
+export const foldContract = (records: RecordedEvent[]): ContractState => foldContractState(decoded(records));
 
 /**
  * 403 when no role of the caller may ever do this, before anything about the target is looked up. Records the role

@@ -4,7 +4,7 @@
 // retry is recognised by the store itself (same ids in the same stream), and a key reused for another request is
 // refused (409) whether it lands on the same stream or another.
 import { createHash } from 'node:crypto';
-import type { Actor, EventMetadata, LedgerEvent, Role } from '@csu-ledger/domain';
+import { currentVersion, type Actor, type EventMetadata, type LedgerEvent, type LedgerEventType, type Role } from '@csu-ledger/domain';
 import {
   ConcurrencyError,
   DuplicateEventIdError,
@@ -56,6 +56,12 @@ export interface Execution<S> {
 }
 
 const MAX_ATTEMPTS = 8;
+
+/** The version of its type an event is written in (stored/versions.ts); version 1 is left unsaid, as it always was. */
+const versionOf = (type: LedgerEventType): { schemaVersion?: number } => {
+  const v = currentVersion(type);
+  return v > 1 ? { schemaVersion: v } : {};
+};
 
 const revisionOf = (events: RecordedEvent[]): ExpectedRevision => (events.length === 0 ? 'no-stream' : events[events.length - 1]!.revision);
 
@@ -190,7 +196,7 @@ const prepare = async <S>(inFlight: InFlight, ctx: RequestContext, exec: Executi
   const chained = chainEvents(
     exec.streamName,
     loaded.streamEvents[loaded.streamEvents.length - 1],
-    events.map((e, i) => ({ eventId: eventId(ctx, i, unique), type: e.type, data: e.data, metadata: { ...metadata } })),
+    events.map((e, i) => ({ eventId: eventId(ctx, i, unique), type: e.type, data: e.data, metadata: { ...metadata, ...versionOf(e.type) } })),
   );
   const result = inFlight.append(exec.streamName, chained, options);
   result.catch(() => undefined); // awaited by the caller, after the stream's turn is over

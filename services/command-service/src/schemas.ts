@@ -111,7 +111,32 @@ export const delivery = z.strictObject({
   businessDate: isoDate.optional(),
 });
 export const rejection = z.strictObject({ ...dated, kpiId: z.string().min(1).max(32), month: monthId, reason: text(1000) });
-export const measurement = z.strictObject({ ...dated, kpiId: z.string().min(1).max(32), month: monthId, achievedBp: bp, note: text(1000).optional() });
+/** A count behind a measured percentage (48 of 50 queries): a whole number, at most a billion. */
+const count = z.number().int('must be a whole number').min(0).max(1_000_000_000);
+/**
+ * What a measurement rests on (MeasurementReported version 2). The domain checks that the counts come as a pair and
+ * agree with achievedBp (contract/decide.ts).
+ */
+export const measurementEvidence = z.strictObject({
+  note: text(1000).optional(),
+  achieved: count.optional(),
+  outOf: count.min(1, 'must be at least 1').optional(),
+  unit: text(200).optional(),
+});
+export const measurement = z
+  .strictObject({
+    ...dated,
+    kpiId: z.string().min(1).max(32),
+    month: monthId,
+    achievedBp: bp,
+    evidence: measurementEvidence.optional(),
+    /** Version 1's free-text note, still accepted: recorded as the evidence's note. */
+    note: text(1000).optional(),
+  })
+  .refine((b) => b.note === undefined || b.evidence?.note === undefined, {
+    message: 'give the note once: as evidence.note (note alone is the older form of it)',
+    path: ['note'],
+  });
 /** Issue 11: a month's KPI returns (deliveries and measurements) recorded together, all or nothing. */
 export const MAX_RETURN_ROWS = 1000;
 export const returns = z.strictObject({
@@ -119,7 +144,8 @@ export const returns = z.strictObject({
     .array(
       z.discriminatedUnion('kind', [
         delivery.omit({ businessDate: true }).extend({ kind: z.literal('delivery') }),
-        measurement.extend({ kind: z.literal('measurement') }),
+        // A spreadsheet row's note is the measurement's evidence note.
+        z.strictObject({ kind: z.literal('measurement'), ...dated, kpiId: z.string().min(1).max(32), month: monthId, achievedBp: bp, note: text(1000).optional() }),
       ]),
     )
     .min(1, 'send at least one row')

@@ -3,7 +3,7 @@
 // operator passed over (LEDGER_PROJECTION_SKIP). The past is read from the log instead (history.ts). Used by the
 // query service's own connection and by the fold workers' read-only one.
 import type Database from 'better-sqlite3';
-import { historyItem, HISTORY_SCAN_BUDGET, type HistoryItem, type HistoryQuery } from './history.ts';
+import { historyItem, HISTORY_SCAN_BUDGET, type HistoryEvent, type HistoryItem, type HistoryQuery } from './history.ts';
 import { encodeCursor, type Page } from './paging.ts';
 
 type Row = {
@@ -69,7 +69,7 @@ export const historyRowsReader = (db: Database.Database): HistoryRowsReader => {
         eventId: r.event_id,
         type: r.type,
         data: JSON.parse(r.data) as unknown,
-        metadata: JSON.parse(r.metadata) as Record<string, unknown>,
+        metadata: JSON.parse(r.metadata) as HistoryEvent['metadata'],
         recordedAt: r.recorded_at,
       }),
     );

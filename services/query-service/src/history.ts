@@ -1,8 +1,8 @@
 // A contract's history (API.md: the contract's events, its extras and challenges included), a page at a time, read
 // from the log itself: `asAt` is a prefix of the log in recorded order (the store's recorded times never decrease
 // with position), so a page never needs the group's earlier events; `asOf`, `type`, `from` and `to` filter.
-import { contractStream, type LedgerEventType, type OrganisationEvent } from '@csu-ledger/domain';
-import type { EventStore, RecordedEvent } from '@csu-ledger/event-store';
+import { contractStream, decodeLedgerEvent, type LedgerEventType, type OrganisationEvent, type StoredLedgerEvent } from '@csu-ledger/domain';
+import type { EventStore } from '@csu-ledger/event-store';
 import { encodeCursor, type Page } from './paging.ts';
 import type { TimeTravel } from './time-travel.ts';
 
@@ -54,8 +54,24 @@ export interface HistoryQuery {
 /** How many events one request may read looking for matches; past it, a short page and a cursor to go on. */
 export const HISTORY_SCAN_BUDGET = 10_000;
 
-export const historyItem = (e: RecordedEvent) => {
-  const m = e.metadata as { actor?: unknown; correlationId?: string; causationId?: string };
+/** An event as a history row or the decode step gives it: its data in the current version of its type. */
+export interface HistoryEvent {
+  position: bigint;
+  eventId: string;
+  streamName: string;
+  revision: number;
+  type: string;
+  data: unknown;
+  metadata: { actor?: unknown; correlationId?: string | undefined; causationId?: string | undefined };
+  recordedAt: string;
+}
+
+/**
+ * One item of a history page. Its data is the event's in the current version of its type (decodeLedgerEvent lifts
+ * older ones), so a reader meets one shape per type however old the log; `pnpm ledger export` keeps the stored bytes.
+ */
+export const historyItem = (e: HistoryEvent) => {
+  const m = e.metadata;
   return {
     position: e.position.toString(),
     eventId: e.eventId,
@@ -86,11 +102,9 @@ export const historyPage = async (
   const asAtMs = q.when?.asAt?.ms;
   const until = q.when?.asOf;
   const types = q.types === undefined ? undefined : new Set(q.types);
-  const matches = (e: RecordedEvent): boolean => {
+  const matches = (e: StoredLedgerEvent): boolean => {
     if (types && !types.has(e.type)) return false;
-    if (until === undefined && q.from === undefined && q.to === undefined) return true;
-    const d = (e.data as { businessDate?: unknown } | null)?.businessDate;
-    if (typeof d !== 'string') return false;
+    const d = e.data.businessDate;
     return (
       (until === undefined || d <= until) && (q.from === undefined || d >= q.from) && (q.to === undefined || d <= q.to)
     );
@@ -104,14 +118,17 @@ export const historyPage = async (
     for (const e of events) {
       // Recorded times never decrease with position: the first event recorded after asAt ends what was known.
       if (asAtMs !== undefined && Date.parse(e.recordedAt) > asAtMs) return { items, next: null };
-      if (!matches(e)) {
+      // The one decode step (issue 12): an event this code cannot read fails the page with its location
+      // (DecodeError), and the filters read the current shape of every event, however old.
+      const decoded = decodeLedgerEvent(e);
+      if (!matches(decoded)) {
         cursor = e.position;
         scanned += 1;
         continue;
       }
       // One match beyond the page: there is more, and the page ends at its last item.
       if (items.length === q.limit) return { items, next: encodeCursor('history', items[items.length - 1]!.position) };
-      items.push(historyItem(e));
+      items.push(historyItem(decoded));
       cursor = e.position;
       scanned += 1;
     }

@@ -4,14 +4,14 @@
 // unit is quarantined and its later events held back, while every other unit goes on (projectBatch).
 import {
   contractIdOfStream,
-  evolveLedger,
+  decodeLedgerEvent,
   evolveOrganisation,
   initialLedger,
   initialOrganisationState,
+  isOrganisationEvent,
+  ledgerFold,
   type ContractLedger,
-  type OrganisationEvent,
   type OrganisationState,
-  type StoredLedgerEvent,
 } from '@csu-ledger/domain';
 import type { RecordedEvent } from '@csu-ledger/event-store';
 import type { Quarantine, ReadModelBatch } from './read-models.ts';
@@ -27,7 +27,7 @@ export interface Lookup {
 /** What a batch reads from the read models: their state, their quarantines, and a way to forget what it changed. */
 export interface BatchLookup extends Lookup {
   quarantined(unit: string): Quarantine | undefined;
-  /** Forgets in-memory copies: the fold changes ledgers in place, so a failed pass must not leave them behind. */
+  /** Forgets in-memory copies the read models keep between batches (a failed pass starts again from the file). */
   discard(): void;
 }
 
@@ -64,20 +64,37 @@ export const emptyWorkingSet = (position: bigint): WorkingSet => ({
   position,
 });
 
+/**
+ * One fold per working set (a pass over a batch): the working set keeps only each ledger's latest state, so the
+ * fold's steps may share their copies, and each ledger taken from the read models is copied once per pass, never
+ * changed (issue 12: pure folds). A pass that fails leaves the read models' own ledgers as they were.
+ */
+const folds = new WeakMap<WorkingSet, ReturnType<typeof ledgerFold>>();
+const foldOf = (set: WorkingSet): ReturnType<typeof ledgerFold> => {
+  let fold = folds.get(set);
+  if (!fold) folds.set(set, (fold = ledgerFold()));
+  return fold;
+};
+
+/**
+ * Applies one recorded event. Every event of a unit of ours passes the one decode step (issue 12) first: a record
+ * that is not a readable version of a ledger event throws its located DecodeError here, which quarantines its unit
+ * (projectBatch), never a crash deep in a fold.
+ */
 export const projectEvent: ProjectEvent = (set, lookup, recorded) => {
-  const event = recorded as unknown as StoredLedgerEvent;
   set.position = recorded.position;
-  if (ORGANISATION_TYPES.has(recorded.type)) {
-    const code = (event.data as { code: string }).code;
+  if (unitOf(recorded) === undefined) return; // another application's stream (signed heads among them): not ours
+  const event = decodeLedgerEvent(recorded);
+  if (isOrganisationEvent(event)) {
+    const code = event.data.code;
     const before = set.organisations.get(code) ?? lookup.organisation(code) ?? initialOrganisationState();
     // with the fact and its recorded time, so the register's views can be bitemporal (register.ts)
-    set.organisations.set(code, withFact(before, evolveOrganisation(before, event as unknown as OrganisationEvent), recorded));
+    set.organisations.set(code, withFact(before, evolveOrganisation(before, event), event));
     return;
   }
-  const contractId = contractIdOfStream(recorded.streamName);
-  if (contractId === undefined) return; // another application's stream, or a later event kind: not ours to show
+  const contractId = contractIdOfStream(recorded.streamName)!; // unitOf found it
   const ledger = set.ledgers.get(contractId) ?? lookup.ledger(contractId) ?? initialLedger();
-  set.ledgers.set(contractId, evolveLedger(ledger, event));
+  set.ledgers.set(contractId, foldOf(set)(ledger, event));
   set.history.push({ contractId, event, eventId: recorded.eventId });
 };
 
@@ -106,7 +123,7 @@ export interface BatchOutcome {
 
 /**
  * Projects `events` (all after `from`) into a working set. An event that throws quarantines its unit at that event:
- * the pass starts again from the read models without it (the fold changes ledgers in place), so the unit stands just
+ * the pass starts again from the read models without it (which the failed pass left as they were), so the unit stands just
  * before the event, its later events are held back and counted, and every other unit's events are applied. An event
  * listed in `skip` that throws is passed over instead (the operator's override); one that applies is applied. Throws
  * only for a failure no unit can be blamed for.

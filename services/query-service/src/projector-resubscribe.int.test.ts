@@ -17,7 +17,8 @@ const organisation = (code: string) => ({
   eventId: crypto.randomUUID(),
   type: 'OrganisationRegistered',
   data: { code, name: `Org ${code}`, kind: 'trust', businessDate: '2025-01-01' },
-  metadata: {},
+  // as the command service records it: the decode step reads nothing less
+  metadata: { actor: { sub: 'test', name: 'Test', org: '0AX', role: 'admin' }, correlationId: 'resubscribe-test' },
 });
 
 describe('projector and a failing log subscription', () => {

@@ -117,9 +117,12 @@ const fromRow = (r: QuarantineRow): Quarantine => ({
  * The shape of these read models. Rows written by a service of another version are not read as if they were ours:
  * the file is emptied and the projection starts again from the log (which always holds everything). Bump it whenever
  * a stored row's shape changes. 2: measurements and deliveries carry their provenance (issue 10). 3: contract summary
- * rows, the register's recorded times, invoices and recovery queries in the ledger (issues 9 and 13).
+ * rows, the register's recorded times, invoices and recovery queries in the ledger (issues 9 and 13). 4: every
+ * event as the decode step gives it (issue 12): history rows and measurements in the current version of their type
+ * (a version 1 measurement's note is its evidence's note), so old and new rows never differ in shape.
+ * read-model-shape.unit.test.ts fingerprints the rows' shape per version: a change without a bump fails it.
  */
-export const READ_MODEL_VERSION = 3;
+export const READ_MODEL_VERSION = 4;
 
 const TABLES = ['checkpoint', 'contracts', 'organisations', 'history', 'quarantine', 'contract_summaries'];
 

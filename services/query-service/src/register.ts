@@ -8,7 +8,6 @@ import {
   type OrganisationState,
   type RegisteredOrganisation,
 } from '@csu-ledger/domain';
-import type { RecordedEvent } from '@csu-ledger/event-store';
 
 export interface RegisterFact {
   type: 'registered' | 'renamed';
@@ -22,23 +21,23 @@ export interface RegisterFact {
 /** The read model's organisation: the domain's state and, since issue 9, the facts it was folded from. */
 export type RegisterEntry = OrganisationState & { facts?: RegisterFact[] | undefined };
 
-export const factOf = (e: { type: string; data: unknown; recordedAt: string }): RegisterFact | undefined => {
-  if (e.type !== 'OrganisationRegistered' && e.type !== 'OrganisationRenamed') return undefined;
-  const data = (e as unknown as OrganisationEvent).data;
-  return {
-    type: e.type === 'OrganisationRegistered' ? 'registered' : 'renamed',
-    from: data.businessDate,
-    name: data.name,
-    recordedAt: e.recordedAt,
-  };
-};
+/** A decoded registration or renaming (decodeLedgerEvent) as a fact with its recorded time. */
+export const factOf = (e: OrganisationEvent & { recordedAt: string }): RegisterFact => ({
+  type: e.type === 'OrganisationRegistered' ? 'registered' : 'renamed',
+  from: e.data.businessDate,
+  name: e.data.name,
+  recordedAt: e.recordedAt,
+});
 
 /** The state after an event, carrying the facts before it and the event's own (projection.ts). */
-export const withFact = (before: RegisterEntry, after: OrganisationState, event: RecordedEvent): RegisterEntry => {
+export const withFact = (
+  before: RegisterEntry,
+  after: OrganisationState,
+  event: OrganisationEvent & { recordedAt: string },
+): RegisterEntry => {
   if (after.status !== 'registered') return after;
-  const fact = factOf(event);
   const facts = before.status === 'registered' ? (before.facts ?? factsOfState(before)) : [];
-  return { ...after, facts: fact ? [...facts, fact] : facts };
+  return { ...after, facts: [...facts, factOf(event)] };
 };
 
 /** Facts of a state projected before facts were kept: every name known from the start, the earliest the registration. */

@@ -7,7 +7,9 @@
 // of its own, `elapsed`, before the events.
 import {
   contractStream,
-  evolveLedger,
+  decodeLedgerEvent,
+  isInvoiceEvent,
+  ledgerFold,
   londonDate,
   monthsOfQuarter,
   settlementView,
@@ -17,7 +19,7 @@ import {
   type SettlementView,
   type StoredLedgerEvent,
 } from '@csu-ledger/domain';
-import type { EventStore, RecordedEvent } from '@csu-ledger/event-store';
+import type { EventStore } from '@csu-ledger/event-store';
 import { HttpError } from '@csu-ledger/http';
 import { historyItem } from './history.ts';
 import type { Instant, TimeTravel } from './time-travel.ts';
@@ -79,11 +81,10 @@ const changed = (before: SettlementView | null, after: SettlementView | null) =>
  * Events that cannot move this quarter's figures, passed over without recomputing them: invoices (DOMAIN.md: the
  * settlement knows nothing of bills) and KPI records for months outside the quarter (its score uses its own months).
  */
-const cannotMove = (e: RecordedEvent, months: readonly string[]): boolean => {
-  if (e.type.startsWith('Invoice')) return true;
+const cannotMove = (e: StoredLedgerEvent, months: readonly string[]): boolean => {
+  if (isInvoiceEvent(e)) return true;
   if (e.type === 'DeliverableDelivered' || e.type === 'DeliverableRejected' || e.type === 'MeasurementReported') {
-    const month = (e.data as { month?: unknown } | null)?.month;
-    return typeof month === 'string' && !months.includes(month);
+    return !months.includes(e.data.month);
   }
   return false;
 };
@@ -101,7 +102,7 @@ export const settlementDiff = async (
   const { contractId, quarter, from, to } = job;
   const fromDate = londonDate(new Date(from.ms));
   const toDate = londonDate(new Date(to.ms));
-  const ledger = await fold({ asAt: from, now: fromDate });
+  let ledger = await fold({ asAt: from, now: fromDate });
   const atFrom = viewOn(ledger, quarter, fromDate);
   let current = viewOn(ledger, quarter, toDate);
   const changes: unknown[] = [];
@@ -112,6 +113,8 @@ export const settlementDiff = async (
   const root = contractStream(contractId);
   let after = BigInt(ledger.position);
   let examined = 0;
+  // One fold from here on: only the latest ledger is kept, so its steps share their copies (issue 12: pure folds).
+  const step = ledgerFold();
   for (let done = false; !done; ) {
     const page = await store.readStreamGroup(root, { after, maxCount: PAGE });
     for (const e of page) {
@@ -126,13 +129,15 @@ export const settlementDiff = async (
         });
       }
       after = e.position;
-      evolveLedger(ledger, e as unknown as StoredLedgerEvent);
-      if (cannotMove(e, months) && current !== null) continue;
+      // The one decode step (issue 12): a record this code cannot read fails the job with its location.
+      const event = decodeLedgerEvent(e);
+      ledger = step(ledger, event);
+      if (cannotMove(event, months) && current !== null) continue;
       const next = viewOn(ledger, quarter, toDate);
       const moved = changed(current, next);
       if (moved.length > 0) {
-        const { data: _data, correlationId: _c, causationId: _k, ...event } = historyItem(e);
-        changes.push({ cause: 'event', ...event, figures: moved });
+        const { data: _data, correlationId: _c, causationId: _k, ...item } = historyItem(event);
+        changes.push({ cause: 'event', ...item, figures: moved });
       }
       current = next;
     }

@@ -1,7 +1,8 @@
 // Snapshots of contract ledgers for `asAt` views (issue 9, item 4). A view asAt an instant folds a prefix of the
 // contract's group in recorded order, so a ledger folded up to position P, whose last event was recorded by the
 // instant, is where any later asAt fold may start. Kept in memory (the worker's, when folds run in one), bounded by
-// a budget on what they hold, least recently used dropped first. The ledgers kept are copies nobody mutates.
+// a budget on what they hold, least recently used dropped first. The ledgers are kept as they are, never copied: folds
+// are pure (issue 12), so a fold that goes on from a snapshot, or one that offered it, never changes it.
 import type { ContractLedger } from '@csu-ledger/domain';
 
 export interface Snapshot {
@@ -15,9 +16,9 @@ export interface Snapshot {
 export interface SnapshotCache {
   /** Events folded between two snapshots of one contract. */
   readonly every: number;
-  /** The latest snapshot that an asAt fold (undefined: now) may start from, as a copy the caller may mutate. */
+  /** The latest snapshot that an asAt fold (undefined: now) may start from (shared: nobody changes a ledger). */
   latest(contractId: string, asAtMs: number | undefined): Snapshot | undefined;
-  /** A ledger folded from the first event up to `position`; kept (copied) if it is new. */
+  /** A ledger folded from the first event up to `position`; kept if it is new. */
   offer(contractId: string, position: bigint, recordedMs: number, ledger: ContractLedger): void;
   stats(): { contracts: number; snapshots: number; weight: number };
 }
@@ -59,14 +60,14 @@ export const createSnapshotCache = ({ every = 10_000, budget = 400_000 } = {}): 
       touch(id, list);
       for (let i = list.length - 1; i >= 0; i -= 1) {
         const s = list[i]!;
-        if (asAtMs === undefined || s.recordedMs <= asAtMs) return { ...s, ledger: structuredClone(s.ledger) };
+        if (asAtMs === undefined || s.recordedMs <= asAtMs) return s;
       }
       return undefined;
     },
     offer: (id, position, recordedMs, ledger) => {
       const list = byContract.get(id) ?? [];
       if (list.some((s) => s.position === position)) return;
-      const snapshot: Snapshot = { position, recordedMs, ledger: structuredClone(ledger) };
+      const snapshot: Snapshot = { position, recordedMs, ledger };
       const w = weightOf(ledger);
       weights.set(snapshot, w);
       weight += w;

@@ -15,7 +15,8 @@ import {
   quarterOfMonth,
 } from '../calendar.ts';
 import { notInFuture } from '../dates.ts';
-import { formatDate, formatPounds } from '../format.ts';
+import { formatBp, formatDate, formatPounds } from '../format.ts';
+import { ratio, toBp } from '../money.ts';
 import { refuse } from '../errors.ts';
 import type {
   ContractAgreed,
@@ -25,6 +26,7 @@ import type {
   IsoDate,
   Kpi,
   KpiKind,
+  MeasurementEvidence,
   MonthId,
   QuarterId,
   SettlementFigures,
@@ -44,9 +46,22 @@ export type ContractCommand =
   | ({ type: 'ServeBreakNotice'; servedBy: 'ccg' | 'csu' } & Dated)
   | ({ type: 'DeliverDeliverable'; kpiId: string; month: MonthId; reference?: string | undefined } & Dated)
   | ({ type: 'RejectDeliverable'; kpiId: string; month: MonthId; reason: string } & Dated)
-  | ({ type: 'ReportMeasurement'; kpiId: string; month: MonthId; achievedBp: number; note?: string | undefined } & Dated)
+  | ({ type: 'ReportMeasurement'; kpiId: string; month: MonthId; achievedBp: number; evidence?: MeasurementEvidence | undefined } & Dated)
   | ({ type: 'ApproveSettlement'; quarter: QuarterId; netPayablePence: number; current: SettlementFigures } & Dated);
 
+
+/** Every term a variation may change (DOMAIN.md: ContractVaried); a new term that this lacks fails to compile. */
+const TERM_KEYS = [
+  'annualFeePence',
+  'feeAtRiskBp',
+  'gainShareBp',
+  'gainShareCapPence',
+  'breakNoticeMonths',
+  'trustResponseWorkingDays',
+  'kpis',
+] as const satisfies readonly (keyof ContractTerms)[];
+const everyTerm: [Exclude<keyof ContractTerms, (typeof TERM_KEYS)[number]>] extends [never] ? true : never = true;
+void everyTerm;
 
 const agreed = (state: ContractState): AgreedContract =>
   state.status === 'agreed' ? state : refuse('not-found', 'no such contract');
@@ -95,12 +110,14 @@ const vary = (state: ContractState, cmd: Extract<ContractCommand, { type: 'VaryC
   if (c.versions.length > 1 && compareMonths(from, latest.from) < 0) {
     refuse('invalid-variation', `a variation from ${formatQuarter(quarterOfMonth(latest.from))} exists; vary from that quarter or a later one`, 'effectiveQuarter');
   }
-  const { type: _t, today: _today, ...data } = cmd;
-  const changes = Object.fromEntries(Object.entries(data).filter(([, v]) => v !== undefined)) as unknown as ContractVaried;
-  const changed = Object.keys(changes).filter((k) => !['contractId', 'effectiveQuarter', 'businessDate'].includes(k));
-  if (changed.length === 0) refuse('invalid-variation', 'a variation must change at least one term', 'effectiveQuarter');
-  checkTerms({ ...termsAt(c, from), ...(changes as Partial<ContractTerms>) });
-  return [{ type: 'ContractVaried', data: changes }];
+  const { type: _t, today: _today, contractId, effectiveQuarter, businessDate, ...terms } = cmd;
+  // Only the terms given: an absent term is not recorded at all (a stored `undefined` would not survive JSON anyway).
+  const changes: Partial<ContractTerms> = {};
+  for (const key of TERM_KEYS) if (terms[key] !== undefined) Object.assign(changes, { [key]: terms[key] });
+  if (Object.keys(changes).length === 0) refuse('invalid-variation', 'a variation must change at least one term', 'effectiveQuarter');
+  checkTerms({ ...termsAt(c, from), ...changes });
+  const data: ContractVaried = { contractId, effectiveQuarter, businessDate, ...changes };
+  return [{ type: 'ContractVaried', data }];
 };
 
 const serveBreakNotice = (state: ContractState, cmd: Extract<ContractCommand, { type: 'ServeBreakNotice' }>): ContractEvent[] => {
@@ -154,8 +171,39 @@ const measure = (state: ContractState, cmd: Extract<ContractCommand, { type: 'Re
   if (cmd.businessDate < firstDayOfMonth(cmd.month)) {
     refuse('invalid-input', `${monthInWords(cmd.month)}; a measurement for it cannot be dated before ${formatDate(firstDayOfMonth(cmd.month))}`, 'businessDate');
   }
-  const { kpiId, month, achievedBp, note, businessDate } = cmd;
-  return [{ type: 'MeasurementReported', data: { contractId: c.contractId, kpiId, month, achievedBp, note, businessDate } }];
+  const evidence = checkedEvidence(cmd.achievedBp, cmd.evidence);
+  const { kpiId, month, achievedBp, businessDate } = cmd;
+  return [{ type: 'MeasurementReported', data: { contractId: c.contractId, kpiId, month, achievedBp, businessDate, ...(evidence ? { evidence } : {}) } }];
+};
+
+/**
+ * A measurement's evidence (MeasurementReported version 2), with only the parts given. The counts come as a pair and
+ * must be the percentage reported: achievedBp = round half up(achieved / outOf · 10000), e.g. 48 of 50 is 9600 and
+ * 47 of 49 is 9592 (95.918…%). The percentage is what settles the KPI; counts that disagree with it are a slip of
+ * the keyboard in one or the other, and a ledger that keeps both must not hold two answers.
+ */
+const checkedEvidence = (achievedBp: number, e: MeasurementEvidence | undefined): MeasurementEvidence | undefined => {
+  if (e === undefined) return undefined;
+  const { note, achieved, outOf, unit } = e;
+  if ((achieved === undefined) !== (outOf === undefined)) {
+    refuse('invalid-input', 'give both the number achieved and the number it is out of, or neither', achieved === undefined ? 'evidence.achieved' : 'evidence.outOf');
+  }
+  if (achieved !== undefined && outOf !== undefined) {
+    if (!Number.isSafeInteger(outOf) || outOf < 1) refuse('invalid-input', 'out of must be a whole number of at least 1', 'evidence.outOf');
+    if (!Number.isSafeInteger(achieved) || achieved < 0) refuse('invalid-input', 'achieved must be a whole number of at least 0', 'evidence.achieved');
+    if (achieved > outOf) refuse('invalid-input', `${achieved} achieved is more than the ${outOf} it is out of`, 'evidence.achieved');
+    const bp = toBp(ratio(achieved, outOf));
+    if (bp !== achievedBp) {
+      refuse('invalid-input', `${achieved} of ${outOf} is ${formatBp(bp)}, not the ${formatBp(achievedBp)} reported`, 'achievedBp');
+    }
+  }
+  if (unit !== undefined && (achieved === undefined || unit.trim() === '')) refuse('invalid-input', 'a unit describes the counts: give them with it', 'evidence.unit');
+  const kept: MeasurementEvidence = {
+    ...(note === undefined ? {} : { note }),
+    ...(achieved === undefined ? {} : { achieved, outOf }),
+    ...(unit === undefined ? {} : { unit }),
+  };
+  return Object.keys(kept).length === 0 ? undefined : kept;
 };
 
 const approve = (state: ContractState, cmd: Extract<ContractCommand, { type: 'ApproveSettlement' }>): ContractEvent[] => {

@@ -1,10 +1,12 @@
 // Contract aggregate: its events' effect on state (DOMAIN.md: Contract terms; Delivery and performance).
 import { addMonths, compareMonths, firstDayOfMonth, monthOfDate, monthsOfQuarter } from '../calendar.ts';
+import { newDraft, writable, type Draft } from '../draft.ts';
 import type {
   BreakNoticeServed,
   ContractEvent,
   ContractTerms,
   IsoDate,
+  MeasurementEvidence,
   MonthId,
   Provenance,
   QuarterId,
@@ -29,6 +31,8 @@ export interface LatestDelivery {
 export interface LatestMeasurement {
   achievedBp: number;
   reportedOn: IsoDate;
+  /** What the report rests on (version 1 reports: their note alone, lifted by the decode step). */
+  evidence?: MeasurementEvidence | undefined;
   recorded?: Provenance | undefined;
 }
 /** An approval as it stands in the contract: the event's data, and who recorded it when. */
@@ -73,11 +77,17 @@ export const inTerm = (contract: AgreedContract, month: MonthId): boolean =>
   compareMonths(month, contract.firstMonth) >= 0 && compareMonths(month, contract.termEndMonth) <= 0;
 
 /**
- * Folds one event into the state. For speed on long streams (10,000 deliveries) it updates the per-KPI records of
- * the state it is given in place and returns it: callers fold from `initialContractState()` and never keep an
- * earlier state, so no one can observe the change.
+ * Folds one event into the state: a new state, the one given (and everything in it) left as it was. What the event
+ * does not touch is shared with the state given (issue 12: pure folds).
  */
-export const evolveContract = (state: ContractState, event: ContractEvent, recorded?: Provenance): ContractState => {
+export const evolveContract = (state: ContractState, event: ContractEvent, recorded?: Provenance): ContractState =>
+  evolveContractIn(newDraft(), state, event, recorded);
+
+/**
+ * The one rule for each event's effect, writing only what `draft` made (draft.ts): the state given is copied on
+ * first write in a fold, then changed in place by that fold's later steps.
+ */
+export const evolveContractIn = (draft: Draft, state: ContractState, event: ContractEvent, recorded?: Provenance): ContractState => {
   if (event.type === 'ContractAgreed') {
     const { contractId, ccg, csu, vehicle, firstMonth, lastMonth, businessDate, ...rest } = event.data;
     const terms: ContractTerms = {
@@ -106,15 +116,14 @@ export const evolveContract = (state: ContractState, event: ContractEvent, recor
     };
   }
   if (state.status !== 'agreed') return state; // nothing but ContractAgreed can start a contract stream
-  const c = state;
+  const c = writable(draft, state);
   switch (event.type) {
     case 'ContractVaried': {
       const { contractId: _c, effectiveQuarter: _q, businessDate: _d, ...changes } = event.data;
       const from = monthsOfQuarter(event.data.effectiveQuarter)[0]!;
       const base = termsAt(c, from);
       const defined = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
-      const versions = [...c.versions.filter((v) => compareMonths(v.from, from) < 0), { from, terms: { ...base, ...defined }, recorded }];
-      c.versions = versions;
+      c.versions = [...c.versions.filter((v) => compareMonths(v.from, from) < 0), { from, terms: { ...base, ...defined }, recorded }];
       return c;
     }
     case 'BreakNoticeServed':
@@ -123,21 +132,26 @@ export const evolveContract = (state: ContractState, event: ContractEvent, recor
       return c;
     case 'DeliverableDelivered': {
       const { kpiId, month, deliveredOn, reference } = event.data;
+      c.deliveries = writable(draft, c.deliveries);
       c.deliveries[kpiMonthKey(kpiId, month)] = { deliveredOn, reference, rejected: false, recorded };
       return c;
     }
     case 'DeliverableRejected': {
       const key = kpiMonthKey(event.data.kpiId, event.data.month);
       const latest = c.deliveries[key];
-      if (latest) c.deliveries[key] = { ...latest, rejected: true, rejectedReason: event.data.reason, rejectionRecorded: recorded };
+      if (!latest) return c;
+      c.deliveries = writable(draft, c.deliveries);
+      c.deliveries[key] = { ...latest, rejected: true, rejectedReason: event.data.reason, rejectionRecorded: recorded };
       return c;
     }
     case 'MeasurementReported': {
-      const { kpiId, month, achievedBp, businessDate } = event.data;
-      c.measurements[kpiMonthKey(kpiId, month)] = { achievedBp, reportedOn: businessDate, recorded };
+      const { kpiId, month, achievedBp, businessDate, evidence } = event.data;
+      c.measurements = writable(draft, c.measurements);
+      c.measurements[kpiMonthKey(kpiId, month)] = { achievedBp, reportedOn: businessDate, ...(evidence ? { evidence } : {}), recorded };
       return c;
     }
     case 'SettlementApproved':
+      c.approvals = writable(draft, c.approvals);
       c.approvals[event.data.quarter] = { ...event.data, recorded };
       return c;
     default: {

@@ -3,7 +3,7 @@
 // loaders, the projector, time travel, export and verify all read through it; nothing casts a stored record.
 import type { LedgerEventType, StoredLedgerEvent } from '../events.ts';
 import { EVENT_DATA, EVENT_FIELDS, EVENT_METADATA } from './schemas.ts';
-import { currentVersion, UPCASTERS } from './versions.ts';
+import { currentVersion, liftMetadata, UPCASTERS } from './versions.ts';
 
 /** A stored record as any store hands it over (the event-store port's RecordedEvent, structurally). */
 export interface StoredRecord {
@@ -45,13 +45,14 @@ const describe = (issues: { path: PropertyKey[]; message: string }[]): string =>
 export const decodeLedgerEvent = (record: StoredRecord): StoredLedgerEvent => {
   const type = record.type;
   if (!isLedgerEventType(type)) throw new DecodeError(record, 'not an event type of this ledger');
-  const meta = EVENT_METADATA.safeParse(record.metadata);
+  const meta = EVENT_METADATA.safeParse(liftMetadata(record.metadata));
   if (!meta.success) throw new DecodeError(record, `metadata ${describe(meta.error.issues)}`);
   const version = meta.data.schemaVersion ?? 1;
   const current = currentVersion(type);
   if (version > current) throw new DecodeError(record, `version ${version} is newer than this code reads (${current})`);
   if (record.data === null || typeof record.data !== 'object' || Array.isArray(record.data)) {
-    throw new DecodeError(record, 'data is not an object');
+    const found = record.data === null ? 'null' : Array.isArray(record.data) ? 'an array' : typeof record.data;
+    throw new DecodeError(record, `data is ${found}, not an object`);
   }
   let data = record.data as Record<string, unknown>;
   for (const lift of UPCASTERS[type].slice(version - 1)) data = lift(data);

@@ -56,7 +56,7 @@ describe('decodeLedgerEvent', () => {
     const r = asRecord(stored.find((e) => e.type === 'ExtraResolved')!);
     located({ ...r, data: { ...(r.data as object), agreedPence: 1.5 } }, /ExtraResolved at contract-KIN-2025\.extra-\w+ revision 2 \(position \d+\): version 1: agreedPence/);
     located({ ...r, data: { ...(r.data as object), surprise: true } }, /unknown field "surprise"/);
-    located({ ...r, data: null }, /data is not an object/);
+    located({ ...r, data: null }, /data is null, not an object/);
   });
 
   it('refuses a type that is not ours, metadata without an actor, and a version from the future', () => {
@@ -65,4 +65,24 @@ describe('decodeLedgerEvent', () => {
     located({ ...r, metadata: { correlationId: 'c' } }, /metadata actor/);
     located({ ...r, metadata: { ...r.metadata, schemaVersion: 99 } }, /version 99 is newer than this code reads/);
   });
+
+  it('lifts a version 1 measurement: its note becomes the evidence note; a version 2 one is read as it is', () => {
+    const r = asRecord(stored.find((e) => e.type === 'MeasurementReported')!);
+    const v1 = decodeLedgerEvent({ ...r, data: { ...(r.data as object), note: 'from the press log' } });
+    expect(v1.data).toEqual({ ...(r.data as object), evidence: { note: 'from the press log' } });
+    expect(decodeLedgerEvent(r).data).toEqual(r.data); // version 1 without a note: no evidence
+    const evidence = { note: 'n', achieved: 48, outOf: 50, unit: 'queries' };
+    const v2 = decodeLedgerEvent({ ...r, data: { ...(r.data as object), evidence }, metadata: { ...r.metadata, schemaVersion: 2 } });
+    expect(v2.data).toEqual({ ...(r.data as object), evidence });
+    // each version's own fields only: a note in version 2, evidence in version 1 (before it existed)
+    located({ ...r, data: { ...(r.data as object), note: 'n' }, metadata: { ...r.metadata, schemaVersion: 2 } }, /version 2: unknown field "note"/);
+    located({ ...r, data: { ...(r.data as object), evidence: { surprise: 1 } }, metadata: { ...r.metadata, schemaVersion: 2 } }, /version 2: evidence/);
+  });
+
+  it('reads metadata from before the acting role was recorded: the first of the token’s roles', () => {
+    const r = asRecord(stored[1]!);
+    const legacy = { actor: { sub: 'u1', name: 'Test User', org: '0AX', roles: ['csu', 'auditor'] }, correlationId: 'c' };
+    expect(decodeLedgerEvent({ ...r, metadata: legacy }).metadata.actor).toEqual({ sub: 'u1', name: 'Test User', org: '0AX', role: 'csu' });
+  });
 });
+

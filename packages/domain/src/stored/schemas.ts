@@ -119,7 +119,13 @@ export const EVENT_DATA = {
   BreakNoticeServed: z.object({ ...onContract, servedBy: z.enum(E.BREAK_NOTICE_PARTIES), termEndMonth: month }) satisfies z.ZodType<E.BreakNoticeServed>,
   DeliverableDelivered: z.object({ ...onContract, kpiId: id, month, deliveredOn: date, reference: opt(text) }) satisfies z.ZodType<E.DeliverableDelivered>,
   DeliverableRejected: z.object({ ...onContract, kpiId: id, month, reason: text }) satisfies z.ZodType<E.DeliverableRejected>,
-  MeasurementReported: z.object({ ...onContract, kpiId: id, month, achievedBp: bp, note: opt(text) }) satisfies z.ZodType<E.MeasurementReported>,
+  MeasurementReported: z.object({
+    ...onContract,
+    kpiId: id,
+    month,
+    achievedBp: bp,
+    evidence: opt(z.strictObject({ note: opt(text), achieved: opt(count), outOf: opt(count), unit: opt(text) })),
+  }) satisfies z.ZodType<E.MeasurementReported>,
   SettlementApproved: z.object({
     ...onContract,
     quarter,

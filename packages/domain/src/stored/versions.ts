@@ -18,7 +18,8 @@ export const UPCASTERS: Readonly<Record<LedgerEventType, readonly Upcaster[]>> =
   BreakNoticeServed: [],
   DeliverableDelivered: [],
   DeliverableRejected: [],
-  MeasurementReported: [],
+  // 1 → 2: the free-text note becomes the note of structured evidence (counts and their unit may join it).
+  MeasurementReported: [({ note, ...rest }) => (note === undefined ? rest : { ...rest, evidence: { note } })],
   SettlementApproved: [],
   ExtraRaised: [],
   ExtraAccepted: [],
@@ -38,6 +39,17 @@ export const UPCASTERS: Readonly<Record<LedgerEventType, readonly Upcaster[]>> =
   InvoiceDisputed: [],
   InvoicePaid: [],
   InvoiceWithdrawn: [],
+};
+
+/**
+ * Metadata has no version of its own; its one older shape is known by its fields. Events recorded before the acting
+ * role was (commit 13cca5c, 2026-11-24) carry the token's `roles` instead of `role`: the first of them is the role.
+ */
+export const liftMetadata = (metadata: Record<string, unknown>): Record<string, unknown> => {
+  const actor = metadata.actor as { role?: unknown; roles?: unknown } | null | undefined;
+  if (actor === null || typeof actor !== 'object' || actor.role !== undefined || !Array.isArray(actor.roles)) return metadata;
+  const { roles, ...who } = actor;
+  return { ...metadata, actor: { ...who, role: roles[0] as unknown } };
 };
 
 /** The version the code writes now for an event type. */

@@ -121,9 +121,11 @@ export const contractRoutes = (deps: Deps): Router => {
     ...b,
     today: deps.today(),
   }));
-  onContract('/contracts/:id/measurements', 'report-measurement', s.measurement, (b) => ({
+  onContract('/contracts/:id/measurements', 'report-measurement', s.measurement, ({ note, evidence, ...b }) => ({
     type: 'ReportMeasurement',
     ...b,
+    // The older request's note is the evidence's note (MeasurementReported version 2).
+    evidence: note === undefined ? evidence : { ...evidence, note },
     today: deps.today(),
   }));
 
@@ -156,7 +158,15 @@ export const contractRoutes = (deps: Deps): Router => {
             const cmd: ContractCommand =
               row.kind === 'delivery'
                 ? { type: 'DeliverDeliverable', kpiId: row.kpiId, month: row.month, reference: row.reference, businessDate: row.deliveredOn, today }
-                : { type: 'ReportMeasurement', kpiId: row.kpiId, month: row.month, achievedBp: row.achievedBp, note: row.note, businessDate: row.businessDate, today };
+                : {
+                    type: 'ReportMeasurement',
+                    kpiId: row.kpiId,
+                    month: row.month,
+                    achievedBp: row.achievedBp,
+                    evidence: row.note === undefined ? undefined : { note: row.note },
+                    businessDate: row.businessDate,
+                    today,
+                  };
             try {
               const events = decideContract(cmd, current);
               for (const e of events) current = evolveContract(current, e);

@@ -14,6 +14,18 @@ const PAGE_SIZE = 50;
 
 const pounds = (v: unknown) => (typeof v === 'bigint' || typeof v === 'number' ? money(v) : '');
 
+/**
+ * A measurement's evidence (MeasurementReported version 2; the query side lifts a version 1 note into it), e.g.
+ * " (48 of 50 press queries answered within 2 working days; press office log, April)".
+ */
+const evidenceOf = (evidence: unknown): string => {
+  if (evidence === null || typeof evidence !== 'object') return '';
+  const { note, achieved, outOf, unit } = evidence as { note?: unknown; achieved?: unknown; outOf?: unknown; unit?: unknown };
+  const counts = typeof achieved === 'number' && typeof outOf === 'number' ? `${achieved} of ${outOf}${typeof unit === 'string' ? ` ${unit}` : ''}` : '';
+  const parts = [counts, typeof note === 'string' ? note : ''].filter((p) => p !== '');
+  return parts.length === 0 ? '' : ` (${parts.join('; ')})`;
+};
+
 /** One line a person reads for each kind of event. */
 export const describe = (e: HistoryEvent): string => {
   const d = e.data;
@@ -34,7 +46,7 @@ export const describe = (e: HistoryEvent): string => {
     case 'DeliverableRejected':
       return `${s('kpiId')} for ${month('month')} rejected: ${s('reason')}`;
     case 'MeasurementReported':
-      return `${s('kpiId')} for ${month('month')}: ${percent(d.achievedBp as number)} reported${s('note') ? ` (${s('note')})` : ''}`;
+      return `${s('kpiId')} for ${month('month')}: ${percent(d.achievedBp as number)} reported${evidenceOf(d.evidence)}`;
     case 'SettlementApproved':
       return `Settlement of ${s('quarter') ? formatQuarter(s('quarter')) : ''} approved at ${pounds(d.netPayablePence)}`;
     case 'ExtraRaised':

@@ -23,6 +23,12 @@ suite('the timeline in words', () => {
     ['SettlementApproved', { quarter: '2025-26-Q1', netPayablePence: 41_700_000n }, 'Settlement of 2025/26 Q1 approved at £417,000.00'],
     ['ExtraResolved', { agreedPence: 900_000n }, 'Extra resolved at £9,000.00'],
     ['MeasurementReported', { kpiId: 'K3', month: '2025-26-M02', achievedBp: 9500 }, 'K3 for 2025/26 M2: 95% reported'],
+    [
+      'MeasurementReported',
+      { kpiId: 'K3', month: '2025-26-M01', achievedBp: 9600, evidence: { note: 'press office log', achieved: 48, outOf: 50, unit: 'queries answered in 2 WD' } },
+      'K3 for 2025/26 M1: 96% reported (48 of 50 queries answered in 2 WD; press office log)',
+    ],
+    ['MeasurementReported', { kpiId: 'K3', month: '2025-26-M02', achievedBp: 9500, evidence: { note: 'from the log' } }, 'K3 for 2025/26 M2: 95% reported (from the log)'],
     ['TrustResponded', { acceptedPence: 8_000_000n, rejectedPence: 1_000_000n }, 'Trust responded: accepts £80,000.00, rejects £10,000.00'],
     ['SomethingNew', {}, 'SomethingNew'],
   ])('%s', (type, data, text) => expect(describe(event(type, data))).toBe(text));
