@@ -1,14 +1,15 @@
 // Quick benchmark (not a test): commands per second through HTTP on the embedded store, both services running as
 // separate processes. N contracts, C concurrent clients posting deliveries for D seconds, then the projection lag
 // until the query service has every event. Usage: pnpm bench:commands [--seconds 30] [--clients 32] [--contracts 16]
-import { mkdtempSync, rmSync } from 'node:fs';
+// [--json <file>] (the figures as JSON too: `pnpm bench` runs this as its closed-loop command scenario)
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadOrCreateDevSecret, signDevToken } from '@csu-ledger/auth';
 import { call, startBoth } from '@csu-ledger/cli';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '30' }, clients: { type: 'string', default: '32' }, contracts: { type: 'string', default: '16' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '30' }, clients: { type: 'string', default: '32' }, contracts: { type: 'string', default: '16' }, json: { type: 'string' } } });
 const seconds = Number(values.seconds);
 const clients = Number(values.clients);
 const contracts = Number(values.contracts);
@@ -59,5 +60,9 @@ console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, node ${pro
 console.log(`${latencies.length} deliveries in ${elapsed.toFixed(1)} s over ${contracts} contracts with ${clients} clients: ${(latencies.length / elapsed).toFixed(0)} commands/s, ${failures} failed`);
 console.log(`latency ms: p50 ${pct(50)}, p90 ${pct(90)}, p99 ${pct(99)}, max ${latencies[latencies.length - 1]!.toFixed(1)}`);
 console.log(`query service caught up with the last write ${lag.toFixed(0)} ms after the load stopped (status ${caughtUp.status})`);
+if (values.json) {
+  const at = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? null;
+  writeFileSync(values.json, JSON.stringify({ commands: latencies.length, seconds: elapsed, perSecond: latencies.length / elapsed, failures, contracts, clients, p50: at(50), p99: at(99), lagAfterMs: lag }));
+}
 await system.stop();
 rmSync(dataDir, { recursive: true, force: true });

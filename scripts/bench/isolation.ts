@@ -21,7 +21,8 @@ import { parseArgs } from 'node:util';
 import { loadOrCreateDevSecret, signDevToken } from '@csu-ledger/auth';
 import { call, startBoth } from '@csu-ledger/cli';
 // The root package depends on the CLI and auth only: the store is imported from its package's source.
-import { createSqliteEventStore, type NewEvent } from '../../packages/event-store/src/index.ts';
+import { createSqliteEventStore } from '../../packages/event-store/src/index.ts';
+import { seedContract } from './seed.ts';
 
 const { values } = parseArgs({
   options: {
@@ -135,130 +136,8 @@ for (const m of ['M01', 'M02', 'M03']) {
 
 // ---- The heavy contract: `events` events appended straight to the log, in the command service's shapes.
 const store = createSqliteEventStore(join(dataDir, 'events.db'));
-const metadata = {
-  actor: { sub: 'bench-attacker', name: 'bench-attacker', org: '0AX', role: 'csu' },
-  correlationId: 'bench',
-};
-const event = (type: string, data: Record<string, unknown>): NewEvent => ({
-  eventId: crypto.randomUUID(),
-  type,
-  data,
-  metadata,
-});
-const month = (i: number) => `2025-26-M${String(1 + (i % 12)).padStart(2, '0')}`;
-const hex = (n: number) => n.toString(16).padStart(12, '0');
 const seedStarted = Date.now();
-let seeded = 0;
-for (let round = 0; seeded < events; round += 1) {
-  const appends: Promise<unknown>[] = [];
-  // 250 rounds of 20 events in one go: the store commits them together.
-  for (let r = 0; r < 250 && seeded < events; r += 1, seeded += 20) {
-    const n = round * 250 + r;
-    for (let k = 0; k < 8; k += 1) {
-      appends.push(
-        store.appendToStream(
-          `contract-${HEAVY}`,
-          [
-            event('MeasurementReported', {
-              contractId: HEAVY,
-              kpiId: 'K2',
-              month: month(n + k),
-              achievedBp: 9000 + ((n * 7 + k) % 1000),
-              businessDate: '2025-07-20',
-            }),
-          ],
-          { expectedRevision: 'any' },
-        ),
-      );
-    }
-    for (let k = 0; k < 6; k += 1) {
-      appends.push(
-        store.appendToStream(
-          `contract-${HEAVY}`,
-          [
-            event('DeliverableDelivered', {
-              contractId: HEAVY,
-              kpiId: 'K1',
-              month: month(n + k),
-              deliveredOn: '2025-07-10',
-              businessDate: '2025-07-10',
-              reference: `r-${n}-${k}`,
-            }),
-          ],
-          { expectedRevision: 'any' },
-        ),
-      );
-    }
-    const extraA = `${HEAVY}.extra-${hex(2 * n)}`;
-    const extraB = `${HEAVY}.extra-${hex(2 * n + 1)}`;
-    const raise = (extraId: string, d: string) =>
-      event('ExtraRaised', {
-        extraId,
-        contractId: HEAVY,
-        amountPence: 1_000 + (n % 5_000),
-        description: 'Ad hoc extract',
-        serviceLine: 'bi',
-        requestedBy: 'Head of Contracting',
-        businessDate: d,
-      });
-    appends.push(
-      store.appendToStream(
-        `contract-${extraA}`,
-        [
-          raise(extraA, '2025-05-01'),
-          event('ExtraAccepted', {
-            extraId: extraA,
-            contractId: HEAVY,
-            amountPence: 1_000 + (n % 5_000),
-            businessDate: `2025-${String(5 + (n % 7)).padStart(2, '0')}-02`,
-          }),
-        ],
-        { expectedRevision: 'no-stream' },
-      ),
-    );
-    appends.push(
-      store.appendToStream(
-        `contract-${extraB}`,
-        [
-          raise(extraB, '2025-05-01'),
-          event('ExtraDisputed', {
-            extraId: extraB,
-            contractId: HEAVY,
-            reason: 'covered-by-core-offer',
-            businessDate: '2025-05-02',
-          }),
-        ],
-        { expectedRevision: 'no-stream' },
-      ),
-    );
-    const challenge = `${HEAVY}.challenge-${hex(n)}`;
-    appends.push(
-      store.appendToStream(
-        `contract-${challenge}`,
-        [
-          event('ChallengeRaised', {
-            challengeId: challenge,
-            contractId: HEAVY,
-            trust: 'RAX',
-            activityMonth: '2025-26-M01',
-            category: 'duplicate-activity',
-            activityLines: 3,
-            valuePence: 50_000,
-            businessDate: '2025-05-06',
-          }),
-          event('ChallengeResolved', {
-            challengeId: challenge,
-            contractId: HEAVY,
-            recoveredPence: 10_000 + (n % 40_000),
-            businessDate: `2025-${String(6 + (n % 6)).padStart(2, '0')}-20`,
-          }),
-        ],
-        { expectedRevision: 'no-stream' },
-      ),
-    );
-  }
-  await Promise.all(appends);
-}
+const seeded = await seedContract(store, HEAVY, events, { sub: 'bench-attacker', org: '0AX', role: 'csu' });
 const seedEnded = Date.now();
 const head = await store.headPosition();
 await store.close();

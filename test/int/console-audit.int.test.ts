@@ -132,6 +132,8 @@ describe('what changed in a settlement since a past moment', () => {
     const then = await (await auditor.go(before!)).text();
     const changes = /<a href="([^"]+)">What changed since then<\/a>/.exec(then)?.[1]?.replace(/&amp;/g, '&');
     expect(changes).toMatch(/\/settlements\/2025-26-Q1\/changes\?from=/);
+    // The timeline links there directly too, from the approval.
+    expect(history.replace(/&amp;/g, '&')).toContain(`<a href="${changes}">What changed in 2025/26 Q1 since</a>`);
     const res = await auditor.go(changes!);
     expect(res.status).toBe(200);
     const html = await res.text();

@@ -25,6 +25,7 @@ import { startFakeKurrentDB, type FakeKurrentDB } from '../../packages/event-sto
 import { startEmbeddedPostgres, type EmbeddedServer } from '../../packages/event-store/src/postgres/embedded-server.ts';
 import { openReadModels, rebuildReadModels } from '@csu-ledger/query-service';
 import { foldPast } from '../../services/query-service/src/past.ts';
+import { contractStateOf, loadLedger } from '../../services/command-service/src/loaders.ts';
 import { eventHash, integrityOf } from '../../packages/integrity/src/chain.ts';
 import { parseNdjsonLine } from '../../packages/integrity/src/ndjson.ts';
 
@@ -49,12 +50,21 @@ const dir = mkdtempSync(join(tmpdir(), 'csu-ledger-corpus-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let opened = 0;
 
-/** Writes the corpus as it was stored: each event to its stream at its revision, in global order. */
+/**
+ * Writes the corpus as it was stored: each event to its stream at its revision, in global order. After each event of
+ * the contract the command loaders fold it as a command would (fold-cache.ts: on from the state kept for the last
+ * command), so the end state below is the incremental fold's, checked against a fold from the start.
+ */
 const load = async (store: EventStore): Promise<void> => {
+  const root = contractStream(expected.contractId);
   for (const { eventId, streamName, revision, type, data, metadata } of corpus) {
     await store.appendToStream(streamName, [{ eventId, type, data, metadata }], {
       expectedRevision: revision === 0 ? 'no-stream' : revision - 1,
     });
+    if (streamName === root || streamName.startsWith(`${root}.`)) {
+      await loadLedger(store, expected.contractId);
+      contractStateOf(store, await store.readStream(root));
+    }
   }
 };
 
@@ -83,6 +93,10 @@ const readsBack = async (store: EventStore): Promise<void> => {
   // read models from the log, as the query service does.
   const group = (await store.readStreamGroup(contractStream(expected.contractId))).map(decodeLedgerEvent);
   settlesToTheFigures(foldLedger(group));
+  const { ledger: continued } = await loadLedger(store, expected.contractId);
+  expect(continued).toEqual(foldLedger(group));
+  settlesToTheFigures(continued);
+  expect(contractStateOf(store, await store.readStream(contractStream(expected.contractId)))).toEqual(foldLedger(group).contract);
   settlesToTheFigures(await foldPast(store, expected.contractId, { now: expected.today }));
   const models = openReadModels(join(dir, `read-models-${++opened}.db`));
   try {

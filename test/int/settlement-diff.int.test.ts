@@ -4,6 +4,10 @@
 // them G = 20% of 12,000,000p = 2,400,000p and X = 900,000p, so N = 41,700,000p.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTRACT_ID, DEMO_ACTORS, workedExample, type DemoRequest } from '@csu-ledger/cli';
+import { HttpError } from '@csu-ledger/http';
+import { foldPast } from '../../services/query-service/src/past.ts';
+import { settlementDiff } from '../../services/query-service/src/settlement-diff.ts';
+import { parseInstant } from '../../services/query-service/src/time-travel.ts';
 import { must, startInProcess, type InProcess } from '../support/in-process.ts';
 
 let h: InProcess;
@@ -160,5 +164,31 @@ describe('what the passing of time alone changed', () => {
       },
     ]);
     expect(body.eventsExamined).toBe(0);
+  });
+});
+
+describe('the bounds of one comparison', () => {
+  // The job itself on the store the first suite wrote, with bounds small enough to reach: the worked example's money
+  // items (10 events between the two instants, 7 recomputed over a dozen records each).
+  const diff = async (limits: { events: number; work: number }) => {
+    const instant = (text: string) => {
+      const r = parseInstant('from', text, new Date(Date.parse(at.late) + 1_000));
+      if (!r.ok) throw new Error(r.message);
+      return r.value;
+    };
+    const job = { kind: 'settlement-diff' as const, contractId: CONTRACT_ID, quarter: Q1 as '2025-26-Q1', from: instant(at.kpis), to: instant(at.money) };
+    return settlementDiff(h.store, job, (when) => foldPast(h.store, CONTRACT_ID, when), undefined, limits).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+  };
+
+  it('answers within them, and asks for a narrower window past the events or the records a window may take', async () => {
+    expect(await diff({ events: 10, work: 1_000 })).toBeUndefined();
+    const tooMany = await diff({ events: 9, work: 1_000 });
+    expect(tooMany).toBeInstanceOf(HttpError);
+    expect(tooMany).toMatchObject({ code: 'validation-failed', message: 'more than 9 events of this contract were recorded between from and to' });
+    const tooMuch = await diff({ events: 10, work: 50 });
+    expect(tooMuch).toMatchObject({ code: 'validation-failed', message: expect.stringMatching(/too many for one comparison/) as unknown });
   });
 });

@@ -206,10 +206,13 @@ export const foldLedger = (events: Iterable<StoredLedgerEvent>, from: ContractLe
   return ledger;
 };
 
-/** A contract's own events (others are passed over) folded from the start, each with its provenance. */
-export const foldContractState = (events: Iterable<StoredLedgerEvent>): ContractState => {
+/**
+ * A contract's own events (others are passed over) folded, each with its provenance: from the start, or onto a state
+ * folded earlier (left as it was: the fold copies what it changes).
+ */
+export const foldContractState = (events: Iterable<StoredLedgerEvent>, from: ContractState = initialContractState()): ContractState => {
   const draft = newDraft();
-  let state = initialContractState();
+  let state = from;
   for (const e of events) if (isContractEvent(e)) state = evolveContractIn(draft, state, e, provenanceOf(e));
   return state;
 };

@@ -6,10 +6,19 @@ import os from 'node:os';
 import pg from 'pg';
 import { startEmbeddedPostgres } from '../src/postgres/embedded-server.ts';
 import { createPostgresEventStore, type PostgresEventStore } from '../src/postgres/postgres-event-store.ts';
+import { peerWorkloads, type PeerSide, type StorePeer } from './peer.ts';
 import { newEvent } from './raw.ts';
 
 type Side = () => Promise<number>;
-type Compare = (name: string, unit: string, raw: Side, store: Side, rounds?: number, higher?: boolean) => Promise<void>;
+type Compare = (
+  name: string,
+  unit: string,
+  raw: Side,
+  store: Side,
+  rounds?: number,
+  higher?: boolean,
+  peer?: PeerSide,
+) => Promise<void>;
 const seconds = async (work: () => Promise<unknown>): Promise<number> => {
   const start = performance.now();
   await work();
@@ -25,10 +34,27 @@ export interface PostgresExtras {
   subscribeRate: number;
 }
 
-export const runPostgresBench = async (compare: Compare, parent: string): Promise<PostgresExtras> => {
+export interface PostgresBenchOptions {
+  /** Smaller workloads, one round each. */
+  quick?: boolean;
+  /** Another library's store, on a database of its own, on the same workloads. */
+  peer?: StorePeer;
+}
+
+export const runPostgresBench = async (
+  compare: Compare,
+  parent: string,
+  options: PostgresBenchOptions = {},
+): Promise<PostgresExtras> => {
+  const size = (full: number, quick: number): number => (options.quick ? quick : full);
   const server = await startEmbeddedPostgres({ parent });
   try {
     const url = await server.createDatabase('bench');
+    const peerUrl = options.peer ? await server.createDatabase('peer') : undefined;
+    const peer =
+      options.peer && peerUrl !== undefined
+        ? peerWorkloads(() => (options.peer as StorePeer).postgres(peerUrl))
+        : undefined;
     const admin = new pg.Client({ connectionString: url });
     await admin.connect();
     const version = String(
@@ -107,8 +133,9 @@ export const runPostgresBench = async (compare: Compare, parent: string): Promis
     const rawBatches = async (): Promise<number> => {
       const table = await rawTable();
       const client = await rawClient();
+      const batches = size(100, 10);
       const t = await seconds(async () => {
-        for (let b = 0; b < 100; b += 1) {
+        for (let b = 0; b < batches; b += 1) {
           const events = Array.from({ length: 100 }, (_, i) => newEvent(b * 100 + i));
           // The fastest plain way to write 100 rows in one transaction: one INSERT … SELECT FROM unnest.
           await client.query(
@@ -126,33 +153,57 @@ export const runPostgresBench = async (compare: Compare, parent: string): Promis
         }
       });
       await client.end();
-      return 10_000 / t;
+      return (batches * 100) / t;
     };
     const storeBatches = async (): Promise<number> => {
       const store = await freshStore();
+      const batches = size(100, 10);
       const t = await seconds(async () => {
-        for (let b = 0; b < 100; b += 1) {
+        for (let b = 0; b < batches; b += 1) {
           const events = Array.from({ length: 100 }, (_, i) => newEvent(b * 100 + i));
           await store.appendToStream('s-b', events, { expectedRevision: b === 0 ? 'no-stream' : b * 100 - 1 });
         }
       });
       await store.close();
-      return 10_000 / t;
+      return (batches * 100) / t;
     };
 
-    await compare('single-event commits, 1 writer', 'appends/s', rawWriters(1, 1_000), storeWriters(1, 1_000));
-    await compare('single-event commits, 8 writers', 'appends/s', rawWriters(8, 250), storeWriters(8, 250));
-    await compare('events in 100-event appends', 'events/s', rawBatches, storeBatches);
-    const manyWriters = median([
-      await storeWriters(64, 50)(),
-      await storeWriters(64, 50)(),
-      await storeWriters(64, 50)(),
-    ]);
-    const separateStores = median([
-      await storeWriters(8, 250, 8)(),
-      await storeWriters(8, 250, 8)(),
-      await storeWriters(8, 250, 8)(),
-    ]);
+    const single = size(1_000, 100);
+    const perWriter = size(250, 20);
+    await compare(
+      'single-event commits, 1 writer',
+      'appends/s',
+      rawWriters(1, single),
+      storeWriters(1, single),
+      5,
+      true,
+      peer?.writers(1, single),
+    );
+    await compare(
+      'single-event commits, 8 writers',
+      'appends/s',
+      rawWriters(8, perWriter),
+      storeWriters(8, perWriter),
+      5,
+      true,
+      peer?.writers(8, perWriter),
+    );
+    await compare(
+      'events in 100-event appends',
+      'events/s',
+      rawBatches,
+      storeBatches,
+      5,
+      true,
+      peer?.batches(size(100, 10)),
+    );
+    const repeat = async (work: Side): Promise<number> => {
+      const xs: number[] = [];
+      for (let i = 0; i < size(3, 1); i += 1) xs.push(await work());
+      return median(xs);
+    };
+    const manyWriters = await repeat(storeWriters(64, size(50, 10)));
+    const separateStores = await repeat(storeWriters(8, perWriter, 8));
 
     // Reads: 100,000 events (10,000 of them in one stream), loaded in bulk into the adapter's own table.
     const store = await freshStore();
@@ -160,9 +211,10 @@ export const runPostgresBench = async (compare: Compare, parent: string): Promis
     const rows: unknown[][] = [];
     let position = 0;
     let longRevision = 0;
-    for (let i = 0; i < 90_000; i += 1) {
+    const spread = size(9, 4); // quick: 40,000 events, the long stream still 10,000
+    for (let i = 0; i < spread * 10_000; i += 1) {
       rows.push([(position += 1), `s-${i % 9_000}`, Math.floor(i / 9_000), i]);
-      if (i % 9 === 0) rows.push([(position += 1), 'long', (longRevision += 1) - 1, i]);
+      if (i % spread === 0) rows.push([(position += 1), 'long', (longRevision += 1) - 1, i]);
     }
     for (let from = 0; from < rows.length; from += 5_000) {
       const chunk = rows.slice(from, from + 5_000).map(([p, s, r, i]) => ({ p, s, r, e: newEvent(i as number) }));
@@ -252,6 +304,7 @@ export const runPostgresBench = async (compare: Compare, parent: string): Promis
         })) * 1_000,
       15,
       false,
+      peer?.fold(10_000, size(15, 1)),
     );
     await store.close();
     await reader.end();

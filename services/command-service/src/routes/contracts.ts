@@ -20,7 +20,7 @@ import type { Request } from 'express';
 import type { z } from 'zod';
 import { parseBody, requestContext } from '../context.ts';
 import {
-  foldContract,
+  contractStateOf,
   loadContract,
   loadStream,
   loadLedger,
@@ -54,7 +54,7 @@ export const contractRoutes = (deps: Deps): Router => {
       const streamName = contractStream(contractId);
       const events = await deps.execute(ctx, {
         streamName,
-        load: () => loadStream(store, streamName, foldContract),
+        load: () => loadStream(store, streamName, (records) => contractStateOf(store, records)),
         decide: (state) => decideContract({ type: 'AgreeContract', ...body, contractId, today: deps.today() }, state),
       });
       return { created: { contractId }, events };
@@ -205,12 +205,13 @@ export const contractRoutes = (deps: Deps): Router => {
       const events = await deps.execute<{ contract: ContractState; current: SettlementFigures }>(ctx, {
         streamName: root,
         load: async () => {
-          const { ledger, position, events: group } = await loadLedger(store, contractId);
+          const { ledger, position } = await loadLedger(store, contractId);
           const contract = visibleContract(ctx.actor, ledger.contract, contractId);
           requireContractRole(ctx, 'approve-settlement', contract);
           return {
             state: { contract, current: computeSettlement(ledger, quarter, deps.today()) },
-            streamEvents: group.filter((e) => e.streamName === root),
+            // The root's committed events the ledger was folded from (none in flight: the group is read committed).
+            streamEvents: (await store.readStream(root)).filter((e) => e.position > 0n && e.position <= position),
             group: { root, position },
           };
         },

@@ -113,7 +113,12 @@ export const historyPage = (ctx: PageContext) => async (req: Request, res: Respo
     text: describe(e),
     settlementBefore:
       e.type === 'SettlementApproved' && typeof e.data.quarter === 'string' && isQuarterId(e.data.quarter)
-        ? { quarter: e.data.quarter, href: contractPath(c.contractId, `/settlements/${e.data.quarter}`, { asAt: justBefore(e.recordedAt) }) }
+        ? {
+            quarter: e.data.quarter,
+            href: contractPath(c.contractId, `/settlements/${e.data.quarter}`, { asAt: justBefore(e.recordedAt) }),
+            // Issue 14: what moved the quarter's figures from just before the approval until now (the settlement diff).
+            changesHref: query(contractPath(c.contractId, `/settlements/${e.data.quarter}/changes`), { from: justBefore(e.recordedAt) }),
+          }
         : undefined,
     contractBefore: contractPath(c.contractId, '', { asAt: justBefore(e.recordedAt) }),
   }));
