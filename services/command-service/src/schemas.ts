@@ -165,6 +165,20 @@ export const measurement = z
     message: 'give the note once: as evidence.note (note alone is the older form of it)',
     path: ['note'],
   });
+/** Issue 11: a month's KPI returns (deliveries and measurements) recorded together, all or nothing. */
+export const MAX_RETURN_ROWS = 1000;
+export const returns = z.strictObject({
+  rows: z
+    .array(
+      z.discriminatedUnion('kind', [
+        delivery.omit({ businessDate: true }).extend({ kind: z.literal('delivery') }),
+        // A spreadsheet row's note is the measurement's evidence note.
+        z.strictObject({ kind: z.literal('measurement'), ...dated, kpiId: z.string().min(1).max(32), month: monthId, achievedBp: bp, note: text(1000).optional() }),
+      ]),
+    )
+    .min(1, 'send at least one row')
+    .max(MAX_RETURN_ROWS, `at most ${MAX_RETURN_ROWS} rows`),
+});
 // Net payable is never negative: withheld is at most the fee, gain share and extras are never negative.
 export const approval = z.strictObject({ ...dated, netPayablePence: pence });
 
