@@ -37,6 +37,13 @@ export const varyContract = { businessDate: '2025-08-14', effectiveQuarter: '202
 export const delivery = { kpiId: 'K1', month: '2025-26-M01', deliveredOn: '2025-05-20', reference: 'K1-2025-26-M01' };
 export const rejection = { businessDate: '2025-06-12', kpiId: 'K2', month: '2025-26-M02', reason: 'Pack omits the month’s SLAM variance' };
 export const measurement = { businessDate: '2025-05-02', kpiId: 'K3', month: '2025-26-M01', achievedBp: 9600 };
+export const returns = {
+  rows: [
+    { kind: 'delivery', kpiId: 'K1', month: '2025-26-M01', deliveredOn: '2025-05-14', reference: 'K1-2025-26-M01' },
+    { kind: 'delivery', kpiId: 'K2', month: '2025-26-M01', deliveredOn: '2025-05-09' },
+    { kind: 'measurement', businessDate: '2025-05-02', kpiId: 'K3', month: '2025-26-M01', achievedBp: 9600, note: 'SUS submission log, April' },
+  ],
+};
 export const approval = { businessDate: '2025-07-31', netPayablePence: 41_700_000 };
 export const raiseExtra = {
   businessDate: '2025-04-15',
