@@ -6,6 +6,9 @@ import { defineConfig } from 'vitest/config';
 // cores are busy with something else (CI neighbours, two busy loops) stretches a run several times over.
 export default defineConfig({
   test: {
+    // Two test files at a time (vitest's default on 2 cores is one): most int and e2e files spend their time waiting
+    // on child processes (services, PostgreSQL, Chromium) and disk commits, so a second file uses what would idle.
+    maxWorkers: 2,
     projects: [
       { test: { name: 'unit', include: ['{packages,services,test}/**/*.unit.test.ts'], testTimeout: 30_000 } },
       {
