@@ -8,7 +8,8 @@
 // rebuild's question is "do the read models equal what the log gives?", and they do; the quarantine is a state of the
 // data that /health and the contract's own 503s already report, not a failure of the rebuild, and a non-zero code
 // would make every scheduled check fail for as long as one contract waits for a fix. Exit 1 stays "different".
-import { existsSync, renameSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { EventStore } from '@csu-ledger/event-store';
 import {
   fingerprint,
@@ -46,6 +47,16 @@ const progress = (err: Out, tty: boolean, started: number): { step: (p: RebuildP
       if (tty) err.write('\n');
     },
   };
+};
+
+/** Waits until a file (or a folder's entries) is on the disk: the rebuild's file is written without waiting. */
+const flush = (path: string): void => {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 };
 
 interface Out {
@@ -127,7 +138,9 @@ const rebuildBeside = async (
   } else {
     out.write(`live read models:    none at ${livePath}\n`);
   }
-  const models = openReadModels(fresh);
+  // A scratch file (no waiting for the disk): nothing reads it before it is complete, and it is flushed before the
+  // rename below; a crash leaves only a file named for this process, never the live read models half written.
+  const models = openReadModels(fresh, { scratch: true });
   const started = performance.now();
   const shown = progress(err, err.isTTY === true, started);
   const result = await rebuildReadModels(store, models, {
@@ -144,8 +157,10 @@ const rebuildBeside = async (
   const same = live?.fingerprint === rebuilt;
   if (live) out.write(same ? 'identical: the live read models are exactly what the log gives\n' : 'DIFFERENT: the live read models do not match the log\n');
   if (!live || replace) {
+    flush(fresh);
     for (const suffix of ['-wal', '-shm']) rmSync(`${livePath}${suffix}`, { force: true });
     renameSync(fresh, livePath);
+    flush(dirname(livePath));
     out.write(`${livePath} ${live ? 'replaced by' : 'written from'} the rebuild\n`);
   } else {
     for (const suffix of ['', '-wal', '-shm']) rmSync(`${fresh}${suffix}`, { force: true });

@@ -133,6 +133,13 @@ export interface OpenReadModelsOptions {
    */
   otherVersion?: 'reset' | 'refuse';
   onReset?: (fromVersion: number) => void;
+  /**
+   * A rebuild's own new file (`pnpm ledger rebuild`), which nothing reads until it is complete and which a crash
+   * simply leaves behind to be deleted: written without waiting for the disk (`synchronous = OFF`) and with its
+   * rollback journal in memory (a failed commit still rolls back), as SQLite's bulk loads are. Whoever renames it in
+   * flushes it to disk first (the CLI's rebuild). Never for live read models: those must survive a crash.
+   */
+  scratch?: boolean;
 }
 
 /** Empties read models of another version (see READ_MODEL_VERSION); returns the version found, if it differed. */
@@ -154,8 +161,13 @@ const resetIfOtherVersion = (db: Database.Database, path: string, options: OpenR
 
 export const openReadModels = (path: string, options: OpenReadModelsOptions = {}): ReadModels => {
   const db = new Database(path);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL'); // read models can always be rebuilt from the log; the checkpoint moves with them
+  if (options.scratch === true) {
+    db.pragma('journal_mode = MEMORY');
+    db.pragma('synchronous = OFF');
+  } else {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL'); // read models can always be rebuilt from the log; the checkpoint moves with them
+  }
   db.pragma('busy_timeout = 5000');
   resetIfOtherVersion(db, path, options);
   db.exec(SCHEMA);
