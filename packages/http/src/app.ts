@@ -39,25 +39,28 @@ const correlation: RequestHandler = (req, res, next) => {
   next();
 };
 
+const LOG = Symbol('req.log');
+type LazyLog = Express.Request & { [LOG]?: Logger };
+
 /**
  * `req.log`, the logger carrying the correlation id, made on first use: most requests log nothing of their own (their
  * one request line is pino-http's), and a child logger per request was ~3% of the query service's CPU (issue 15).
- * Mounted after pino-http, which sets `req.log` to its own request logger when none is there.
+ * An accessor on the app's request prototype, defined once (a property defined on each request costs more than the
+ * child did). Until the correlation id is known it reads as absent and ignores writes: pino-http, mounted before
+ * `correlation`, would otherwise make the child (it reads `req.log`) or put its own request logger there.
  */
-const lazyRequestLogger =
-  (logger: Logger): RequestHandler =>
-  (req, _res, next) => {
-    let log: Logger | undefined;
-    Object.defineProperty(req, 'log', {
-      configurable: true,
-      enumerable: true,
-      get: () => (log ??= logger.child({ correlationId: req.correlationId })),
-      set: (value: Logger) => {
-        log = value;
-      },
-    });
-    next();
-  };
+const lazyRequestLogger = (app: Express, logger: Logger): void => {
+  Object.defineProperty(app.request, 'log', {
+    configurable: true,
+    get(this: LazyLog): Logger | undefined {
+      if (this[LOG] === undefined && this.correlationId !== undefined) this[LOG] = logger.child({ correlationId: this.correlationId });
+      return this[LOG];
+    },
+    set(this: LazyLog, value: Logger) {
+      if (this.correlationId !== undefined) this[LOG] = value;
+    },
+  });
+};
 
 /**
  * The request line's own fields, as one plain object: the correlation id and the caller (subject, organisation,
@@ -83,7 +86,6 @@ const lineFields = (req: Express.Request, value: Record<string, unknown>): Recor
 const requestLog = (logger: Logger): RequestHandler =>
   pinoHttp({
     logger,
-    genReqId: (req) => req.correlationId,
     customAttributeKeys: { responseTime: 'ms' },
     wrapSerializers: false,
     customLogLevel: (_req, res, err) => (err !== undefined || res.statusCode >= 500 ? 'error' : 'info'),
@@ -111,9 +113,9 @@ export const baseApp = ({ logger, metrics }: BaseAppOptions): Express => {
   // Money sums are bigints: written with every digit, never rounded and never a 500 (DOMAIN.md: Limits).
   app.set('json replacer', exactJsonReplacer);
   if (metrics) app.use(metrics.track);
-  app.use(correlation);
+  lazyRequestLogger(app, logger);
   app.use(requestLog(logger));
-  app.use(lazyRequestLogger(logger));
+  app.use(correlation);
   if (metrics) app.get('/metrics', metrics.expose);
   app.use(closeUnreadBody);
   return app;
