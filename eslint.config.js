@@ -32,7 +32,7 @@ const impureGlobals = [
 ].map(([name, message]) => ({ name, message }));
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', 'data/**', '**/dist/**', 'coverage/**'] },
+  { ignores: ['**/node_modules/**', 'data/**', '**/dist/**', 'coverage/**', 'packages/http/vendor/**'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {

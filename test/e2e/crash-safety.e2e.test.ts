@@ -12,7 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOrCreateDevSecret, signDevToken } from '@csu-ledger/auth';
-import { call, startBoth, startService, stopService, type Answer, type RunningService } from '@csu-ledger/cli';
+import { startBoth, startService, stopService, type Answer, type RunningService } from '@csu-ledger/cli';
+// Every answer is held to the services' OpenAPI documents (issue 10).
+import { checkedCall as call } from '../support/openapi.ts';
 import {
   createPostgresEventStore,
   createSqliteEventStore,

@@ -10,7 +10,9 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadOrCreateDevSecret, signDevToken } from '@csu-ledger/auth';
-import { call, startBoth, startService, stopService } from '@csu-ledger/cli';
+import { startBoth, startService, stopService } from '@csu-ledger/cli';
+// Every answer is held to the services' OpenAPI documents (issue 10).
+import { checkedCall as call } from '../support/openapi.ts';
 
 const ENV = { LEDGER_LOG_LEVEL: 'info', LEDGER_SIGN_INTERVAL_MS: '86400000' }; // no periodic signing during the test
 

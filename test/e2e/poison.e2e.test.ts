@@ -14,7 +14,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOrCreateDevSecret, signDevToken } from '@csu-ledger/auth';
-import { call, startBoth, startService, stopService, type RunningService } from '@csu-ledger/cli';
+import { startBoth, startService, stopService, type RunningService } from '@csu-ledger/cli';
+// Every answer is held to the services' OpenAPI documents (issue 10).
+import { checkedCall as call } from '../support/openapi.ts';
 import { createSqliteEventStore } from '@csu-ledger/event-store';
 import { smallContract } from '../support/contracts.ts';
 
@@ -133,7 +135,7 @@ beforeAll(async () => {
 
   const store = createSqliteEventStore(join(dataDir, 'events.db'));
   const metadata = {
-    actor: { sub: 'legacy-import', org: 'NHS', role: 'admin' },
+    actor: { sub: 'legacy-import', name: 'Legacy import', org: 'NHS', role: 'admin' },
     correlationId: 'poison',
     causationId: 'poison',
   };

@@ -1,7 +1,9 @@
 // The HTTP conventions that make retries and concurrent users safe (API.md: Conventions): read-your-writes with
 // X-Min-Position, Idempotency-Key, and If-Match against the stream revision in the ETag.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, type Answer } from '@csu-ledger/cli';
+import type { Answer } from '@csu-ledger/cli';
+// Every answer is held to the services' OpenAPI documents (issue 10).
+import { checkedCall as call } from '../support/openapi.ts';
 import { problem, problemOf, startSystem, type System, type User } from '../support/system.ts';
 import { smallContract } from '../support/contracts.ts';
 

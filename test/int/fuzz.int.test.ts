@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '@csu-ledger/domain';
 import type * as Harness from '../support/in-process.ts';
 import { contractBody, TODAY, type InProcess, type Json } from '../support/in-process.ts';
+import { conform } from '../support/openapi.ts';
 // Invalid values are told from valid ones by the specification (DOMAIN.md: Limits; API.md), never by the domain's own
 // validators: an oracle taken from the code cannot find a validator that wrongly accepts.
 import {
@@ -1010,6 +1011,14 @@ const violation = (r: FuzzRequest, o: Outcome): string | undefined => {
     }
     if (typeof body.code !== 'string' || body.code === '') return 'a problem without a string code';
     if (body.status !== o.status) return `a problem whose status ${String(body.status)} is not the HTTP status`;
+  }
+  // The answer is one the service's OpenAPI document gives for this request (HEAD answers have no body to check).
+  if (r.method !== 'HEAD') {
+    try {
+      conform(r.service, r.method, r.path, { status: o.status, contentType: o.contentType, body: /json/.test(o.contentType) ? JSON.parse(o.text) : o.text });
+    } catch (err) {
+      return (err as Error).message;
+    }
   }
   return undefined;
 };

@@ -15,6 +15,7 @@ import { applyServerTimeouts, createLogger, createMetrics, type Logger, type Rat
 import { createCommandApp } from '../../services/command-service/src/app.ts';
 import { createQueryApp } from '../../services/query-service/src/app.ts';
 import type { PastRunner } from '../../services/query-service/src/past-runner.ts';
+import { conform } from './openapi.ts';
 import { startProjector } from '../../services/query-service/src/projector.ts';
 import { openReadModels, type ReadModels } from '../../services/query-service/src/read-models.ts';
 
@@ -112,11 +113,15 @@ export interface InProcess {
   logger: Logger;
   commandUrl: string;
   queryUrl: string;
+  /** The express apps the servers run (to walk their routes). */
+  apps: { command: RequestListener; query: RequestListener };
   /** A development token for this identity (cached per role, org and subject). */
   token(role: Role, org: string, sub?: string): Promise<string>;
-  /** POST to the command service; `token` undefined sends no Authorization header. */
+  /** POST to the command service; `token` undefined sends no Authorization header. Every answer must be one the
+   * command service's OpenAPI document gives (openapi.ts: `conform`), or the call throws. */
   post<T = Json>(token: string | undefined, path: string, body?: unknown, options?: PostOptions): Promise<Reply<T>>;
-  /** GET from the query service, waiting (X-Min-Position) until the read models include every write so far. */
+  /** GET from the query service, waiting (X-Min-Position) until the read models include every write so far; the
+   * answer is held to the query service's OpenAPI document like `post`'s. */
   get<T = Json>(token: string | undefined, path: string, options?: GetOptions): Promise<Reply<T>>;
   /** Highest global position any successful command answered with ('0' before the first). */
   position(): string;
@@ -125,7 +130,9 @@ export interface InProcess {
   close(): Promise<void>;
 }
 
-export const listen = (app: Parameters<typeof createServer>[1], timeouts?: ServerTimeouts): Promise<{ server: Server; url: string }> =>
+type RequestListener = Parameters<typeof createServer>[1];
+
+export const listen = (app: RequestListener, timeouts?: ServerTimeouts): Promise<{ server: Server; url: string; app: RequestListener }> =>
   new Promise((resolve, reject) => {
     const server = createServer(app);
     // before listening: Node starts checking the timeouts on the 'listening' event
@@ -133,7 +140,7 @@ export const listen = (app: Parameters<typeof createServer>[1], timeouts?: Serve
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const { port } = server.address() as AddressInfo;
-      resolve({ server, url: `http://127.0.0.1:${port}` });
+      resolve({ server, url: `http://127.0.0.1:${port}`, app });
     });
   });
 
@@ -217,6 +224,7 @@ export const startInProcess = async (options: InProcessOptions = {}): Promise<In
     logger,
     commandUrl: command.url,
     queryUrl: query.url,
+    apps: { command: command.app, query: query.app },
     token: (role, org, sub = `${role}-${org}`.toLowerCase()) => {
       const key = `${role}\u0000${org}\u0000${sub}`;
       let t = tokens.get(key);
@@ -237,6 +245,7 @@ export const startInProcess = async (options: InProcessOptions = {}): Promise<In
         ...(payload === undefined ? {} : { body: payload }),
       });
       const reply = await read<T>(res);
+      conform('command', 'POST', path, reply);
       const answered = (reply.body as { position?: unknown } | undefined)?.position;
       if (reply.status < 300 && typeof answered === 'string' && BigInt(answered) > position) position = BigInt(answered);
       return reply;
@@ -246,7 +255,9 @@ export const startInProcess = async (options: InProcessOptions = {}): Promise<In
       const res = await fetch(`${query.url}${path}`, {
         headers: headersFor(token, { ...(min === false ? {} : { 'x-min-position': min }), ...options.headers }),
       });
-      return read<T>(res);
+      const reply = await read<T>(res);
+      conform('query', 'GET', path, reply);
+      return reply;
     },
     position: () => position.toString(),
     head: () => store.headPosition(),

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { loadOrCreateDevSecret, signDevToken } from '@csu-ledger/auth';
 import { call, startBoth, startService, stopService, type Answer, type RunningService } from '@csu-ledger/cli';
 import { expect } from 'vitest';
+import { conform, type Service } from './openapi.ts';
 
 export type Role = 'admin' | 'csu' | 'ccg' | 'auditor';
 export type Body = Record<string, unknown>;
@@ -50,6 +51,12 @@ export interface System {
   stop(): Promise<void>;
 }
 
+/** Every answer must be one the service's OpenAPI document gives (openapi.ts), or the test fails here. */
+const checked = <T>(service: Service, method: 'GET' | 'POST', path: string, answer: Answer<T>): Answer<T> => {
+  conform(service, method, path, { status: answer.status, contentType: answer.headers.get('content-type') ?? '', body: answer.body });
+  return answer;
+};
+
 // Periodic signing a day apart, so none during a test (it cannot be turned off: issue 14): tests that compare the log
 // head before and after a refusal must see only their own events.
 const env = { LEDGER_LOG_LEVEL: 'warn', LEDGER_SIGN_INTERVAL_MS: '86400000' };
@@ -80,7 +87,7 @@ export const startSystem = async (label = 'e2e', extraEnv: Record<string, string
     body: unknown,
     opts: CallOptions = {},
   ): Promise<Answer<T>> => {
-    const answer = await call<T>(running.command.url, await user.token, 'POST', path, body, opts.headers);
+    const answer = checked('command', 'POST', path, await call<T>(running.command.url, await user.token, 'POST', path, body, opts.headers));
     const position = (answer.body as { position?: unknown } | undefined)?.position;
     if (answer.status < 300 && typeof position === 'string') {
       const p = BigInt(position);
@@ -92,7 +99,7 @@ export const startSystem = async (label = 'e2e', extraEnv: Record<string, string
   const get = async <T = Body>(user: User, path: string, opts: CallOptions = {}): Promise<Answer<T>> => {
     const min = opts.minPosition === undefined ? last?.toString() : opts.minPosition;
     const headers = { ...(min == null ? {} : { 'X-Min-Position': min }), ...opts.headers };
-    const read = async () => call<T>(running.query.url, await user.token, 'GET', path, undefined, headers);
+    const read = async () => checked('query', 'GET', path, await call<T>(running.query.url, await user.token, 'GET', path, undefined, headers));
     let answer = await read();
     if (opts.minPosition !== undefined) return answer; // the caller tests X-Min-Position itself: no second try
     // Like a well-behaved client, honour Retry-After for a while (a loaded machine, a query service catching up

@@ -7,6 +7,7 @@ import { closeUnreadBody } from './body.ts';
 import type { Logger } from './logger.ts';
 import { exactJsonReplacer } from '@csu-ledger/domain';
 import type { Metrics } from './metrics.ts';
+import { apiDocsRoutes, type ApiDocs } from './openapi/serve.ts';
 import { HttpError, problem, STATUS_BY_CODE, titleFor } from './problem.ts';
 
 declare global {
@@ -28,6 +29,8 @@ export interface BaseAppOptions {
   logger: Logger;
   /** Counts and times every request, and answers GET /metrics (no token: API.md). */
   metrics?: Metrics | undefined;
+  /** GET /openapi.json and GET /docs (no token: API.md, Discovery and operations). */
+  apiDocs?: ApiDocs | undefined;
 }
 
 /** Take the caller's id when it is safe to echo and log; otherwise start a new one. */
@@ -107,7 +110,7 @@ const requestLog = (logger: Logger): RequestHandler =>
  * `authenticate`, the rate limit and then `jsonBody` (body.ts) where an app takes bodies, so a request is refused
  * for its token before anything of its body is read.
  */
-export const baseApp = ({ logger, metrics }: BaseAppOptions): Express => {
+export const baseApp = ({ logger, metrics, apiDocs }: BaseAppOptions): Express => {
   const app = express();
   app.disable('x-powered-by');
   // Money sums are bigints: written with every digit, never rounded and never a 500 (DOMAIN.md: Limits).
@@ -116,8 +119,15 @@ export const baseApp = ({ logger, metrics }: BaseAppOptions): Express => {
   lazyRequestLogger(app, logger);
   app.use(requestLog(logger));
   app.use(correlation);
-  if (metrics) app.get('/metrics', metrics.expose);
   app.use(closeUnreadBody);
+  // The services take no OPTIONS (no CORS): 404 as for any request they cannot serve. Without this, each router that
+  // has a route for the path would answer it itself, 200 "GET, HEAD" in plain text, unlike every other refusal.
+  app.use((req, res, next) => {
+    if (req.method === 'OPTIONS') problem(res, 404, 'not-found', titleFor('not-found'), 'no such route');
+    else next();
+  });
+  if (metrics) app.get('/metrics', metrics.expose);
+  if (apiDocs) app.use(apiDocsRoutes(apiDocs));
   return app;
 };
 

@@ -31,3 +31,17 @@ export {
 } from './rate-limit.ts';
 export { applyServerTimeouts, DEFAULT_SERVER_TIMEOUTS, type ServerTimeouts } from './timeouts.ts';
 export { createMetrics, LATENCY_BUCKETS, type Metrics, type StoreMetrics } from './metrics.ts';
+export {
+  ALL_PROBLEM_CODES,
+  buildOpenApi,
+  fieldProblem,
+  problemSchema,
+  TOKEN_PROBLEMS,
+  type ApiDefinition,
+  type ApiOperation,
+  type ApiParameter,
+  type ApiResponse,
+} from './openapi/document.ts';
+export { apiDocsRoutes, DOCS_SCRIPT_PATH, SCALAR_VERSION, type ApiDocs } from './openapi/serve.ts';
+export * as wire from './openapi/wire.ts';
+export { discoveryOperations, DISCOVERY_TAG } from './openapi/discovery.ts';

@@ -1,5 +1,6 @@
 // Request bodies (API.md: Command service). Strict objects: an unknown field is an error, not silently dropped, so
-// a typo never records a different fact than the user meant. The same schemas will generate OpenAPI later.
+// a typo never records a different fact than the user meant. The same schemas generate the OpenAPI document
+// (openapi.ts): the `.meta()` descriptions and examples here are what /docs shows.
 // DOMAIN.md Limits: amounts 0..£1bn in whole pence (judged from the request's text by the body parser, jsonBody),
 // text at most 2,000 characters, nothing dated before 2000-04-01 (financial year 2000-01) and no impossible date.
 // Business and delivered-on dates after today are refused by the domain (business-date-in-future), which knows today.
@@ -32,18 +33,45 @@ const calendarString = (shape: (s: string) => boolean, shapeMessage: string, inR
     .refine(shape, shapeMessage)
     .refine((s) => !shape(s) || inRange(s), `must not be before ${earliest}`);
 
-export const isoDate = calendarString(isIsoDate, 'must be a real date YYYY-MM-DD', isLedgerDate, EARLIEST_DATE);
-export const monthId = calendarString(isMonthId, 'must be a financial month such as 2025-26-M01', isLedgerMonth, EARLIEST_MONTH);
-export const quarterId = calendarString(isQuarterId, 'must be a financial quarter such as 2025-26-Q1', isLedgerQuarter, EARLIEST_QUARTER);
-export const orgCode = z.string().refine(isOrgCode, 'must be an ODS-style code: 3 to 5 capital letters or digits');
+export const isoDate = calendarString(isIsoDate, 'must be a real date YYYY-MM-DD', isLedgerDate, EARLIEST_DATE).meta({
+  format: 'date',
+  description: `A real date, YYYY-MM-DD, not before ${EARLIEST_DATE}.`,
+  examples: ['2025-05-15'],
+});
+export const monthId = calendarString(isMonthId, 'must be a financial month such as 2025-26-M01', isLedgerMonth, EARLIEST_MONTH).meta({
+  pattern: '^\\d{4}-\\d{2}-M(0[1-9]|1[0-2])$',
+  description: `A financial month: 2025-26-M01 is April 2025 (not before ${EARLIEST_MONTH}).`,
+  examples: ['2025-26-M01'],
+});
+export const quarterId = calendarString(isQuarterId, 'must be a financial quarter such as 2025-26-Q1', isLedgerQuarter, EARLIEST_QUARTER).meta({
+  pattern: '^\\d{4}-\\d{2}-Q[1-4]$',
+  description: `A financial quarter: 2025-26-Q1 is April to June 2025 (not before ${EARLIEST_QUARTER}).`,
+  examples: ['2025-26-Q1'],
+});
+export const orgCode = z
+  .string()
+  .refine(isOrgCode, 'must be an ODS-style code: 3 to 5 capital letters or digits')
+  .meta({ pattern: '^[A-Z0-9]{3,5}$', description: 'An ODS code: 3 to 5 capital letters or digits.', examples: ['08J'] });
 /** Whole pence: integers only (a fraction of a penny is refused, never rounded), at most £1bn. */
 export const pence = z
   .number()
   .int('must be whole pence')
   .min(0)
-  .max(MAX_AMOUNT_PENCE, `must be at most ${MAX_AMOUNT_PENCE} pence (£1bn)`);
-export const positivePence = pence.min(1, 'must be more than 0');
-export const bp = z.number().int('must be whole basis points').min(0).max(10_000);
+  .max(MAX_AMOUNT_PENCE, `must be at most ${MAX_AMOUNT_PENCE} pence (£1bn)`)
+  .meta({
+    description: 'Whole pence as a plain JSON integer (100.0, 1e2 and "100" are refused), at most 100,000,000,000 (£1bn).',
+    examples: [1_850_000],
+  });
+export const positivePence = pence.min(1, 'must be more than 0').meta({
+  description: 'Whole pence as a plain JSON integer, more than 0 and at most 100,000,000,000 (£1bn).',
+  examples: [1_850_000],
+});
+export const bp = z
+  .number()
+  .int('must be whole basis points')
+  .min(0)
+  .max(10_000)
+  .meta({ description: 'Basis points: 9500 is 95%.', examples: [9500] });
 
 const dated = { businessDate: isoDate };
 
@@ -137,6 +165,20 @@ export const measurement = z
     message: 'give the note once: as evidence.note (note alone is the older form of it)',
     path: ['note'],
   });
+/** Issue 11: a month's KPI returns (deliveries and measurements) recorded together, all or nothing. */
+export const MAX_RETURN_ROWS = 1000;
+export const returns = z.strictObject({
+  rows: z
+    .array(
+      z.discriminatedUnion('kind', [
+        delivery.omit({ businessDate: true }).extend({ kind: z.literal('delivery') }),
+        // A spreadsheet row's note is the measurement's evidence note.
+        z.strictObject({ kind: z.literal('measurement'), ...dated, kpiId: z.string().min(1).max(32), month: monthId, achievedBp: bp, note: text(1000).optional() }),
+      ]),
+    )
+    .min(1, 'send at least one row')
+    .max(MAX_RETURN_ROWS, `at most ${MAX_RETURN_ROWS} rows`),
+});
 // Net payable is never negative: withheld is at most the fee, gain share and extras are never negative.
 export const approval = z.strictObject({ ...dated, netPayablePence: pence });
 

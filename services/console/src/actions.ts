@@ -5,7 +5,7 @@
 import { PERMISSIONS, type Permission } from '@csu-ledger/auth';
 import { formatMonth, formatQuarter } from './format.ts';
 import type { FieldSpec, FormSpec } from './forms.ts';
-import type { Challenge, Extra, Kpi } from './views.ts';
+import type { Challenge, Extra, Invoice, Kpi } from './views.ts';
 
 export interface ActionContext {
   contractId: string;
@@ -15,6 +15,11 @@ export interface ActionContext {
   months: string[];
   /** The month to pre-select, e.g. the latest month whose deliverables are due. */
   month?: string;
+  /** The term's quarters, for invoice forms, and the quarter to pre-select. */
+  quarters?: string[];
+  quarter?: string;
+  /** The contract's extras an invoice may bill (id and a description to choose by). */
+  extras?: { value: string; text: string }[];
 }
 
 export interface ActionDef {
@@ -25,7 +30,7 @@ export interface ActionDef {
   path: (contractId: string, target: string | undefined) => string;
   fields: (c: ActionContext) => FieldSpec[];
   /** The console page to come back to. */
-  page: 'contract' | 'extras' | 'challenges' | 'settlement';
+  page: 'contract' | 'extras' | 'challenges' | 'invoices' | 'settlement';
   /** Statuses of the extra or challenge this transition is offered in. */
   from?: readonly string[];
   notice: string;
@@ -57,6 +62,7 @@ const pounds = (name: string, label: string, hint = 'In pounds and pence, for ex
 
 const extraPath = (verb: string) => (_c: string, t: string | undefined) => `/extras/${encodeURIComponent(t ?? '')}/${verb}`;
 const challengePath = (verb: string) => (_c: string, t: string | undefined) => `/challenges/${encodeURIComponent(t ?? '')}/${verb}`;
+const invoicePath = (verb: string) => (_c: string, t: string | undefined) => `/invoices/${encodeURIComponent(t ?? '')}/${verb}`;
 const onContract = (rest: string) => (c: string) => `/contracts/${encodeURIComponent(c)}${rest}`;
 
 export const DISPUTE_REASONS = [
@@ -75,6 +81,13 @@ export const CHALLENGE_CATEGORIES = [
   { value: 'outpatient-follow-up-ratio', text: 'Outpatient follow-up ratio' },
   { value: 'best-practice-tariff', text: 'Best practice tariff' },
   { value: 'other', text: 'Other' },
+];
+
+export const INVOICE_KIND_CHOICES = [
+  { value: 'core', text: 'Core fee' },
+  { value: 'credit-note', text: 'Credit note (takes its amount off the quarter, e.g. the withheld amount)' },
+  { value: 'gain-share', text: 'Gain share' },
+  { value: 'extra', text: 'An agreed extra' },
 ];
 
 export const ACTIONS = {
@@ -244,9 +257,99 @@ export const ACTIONS = {
     submit: 'Resolve challenge',
     path: challengePath('resolve'),
     page: 'challenges',
-    from: ['raised', 'responded', 'escalated'],
+    // A recovery CCG finance queried may be recorded again with another value, which clears the query (DOMAIN.md).
+    from: ['raised', 'responded', 'escalated', 'queried'],
     notice: 'Challenge resolved',
-    fields: (c) => [pounds('recovered', 'Value recovered', 'In pounds and pence; never more than challenged'), businessDate(c, 'Date resolved')],
+    fields: (c) => [
+      pounds('recovered', 'Value recovered', 'In pounds and pence; never more than challenged'),
+      { name: 'creditNoteReference', label: "The trust's credit note reference (optional)", kind: 'text', optional: true, width: 'nhsuk-input--width-20' },
+      businessDate(c, 'Date resolved'),
+    ],
+  },
+  'query-recovery': {
+    permission: 'query-recovery',
+    title: 'Query the recovery',
+    submit: 'Query recovery',
+    path: challengePath('query'),
+    page: 'challenges',
+    from: ['resolved'],
+    notice: 'Recovery queried: it leaves the gain share until you confirm it',
+    warning: true,
+    fields: (c) => [{ name: 'reason', label: 'What CCG finance questions about it', kind: 'textarea' }, businessDate(c, 'Date queried')],
+  },
+  'confirm-recovery': {
+    permission: 'confirm-recovery',
+    title: 'Confirm the recovery',
+    submit: 'Confirm recovery',
+    path: challengePath('confirm'),
+    page: 'challenges',
+    from: ['queried'],
+    notice: 'Recovery confirmed: it counts in the gain share again',
+    fields: (c) => [businessDate(c, 'Date confirmed')],
+  },
+  'submit-invoice': {
+    permission: 'submit-invoice',
+    title: 'Submit an invoice',
+    submit: 'Submit invoice',
+    path: onContract('/invoices'),
+    page: 'invoices',
+    notice: 'Invoice submitted',
+    fields: (c) => [
+      { name: 'invoiceNumber', label: 'Invoice number', kind: 'text', hint: 'Unique for your organisation, for example 0AX-2025-0107', width: 'nhsuk-input--width-20' },
+      {
+        name: 'quarter',
+        label: 'Quarter it bills',
+        kind: 'select',
+        options: (c.quarters ?? []).map((q) => ({ value: q, text: formatQuarter(q) })),
+        value: c.quarter ?? c.quarters?.[0] ?? '',
+      },
+      { name: 'kind', label: 'What it bills', kind: 'radios', options: INVOICE_KIND_CHOICES },
+      {
+        name: 'extraId',
+        label: 'The extra it bills (only for an agreed extra)',
+        kind: 'select',
+        optional: true,
+        options: c.extras ?? [],
+      },
+      pounds('amount', 'Amount before VAT', 'In pounds and pence, for example 133,333.33; a credit note too is a positive amount'),
+      pounds('vat', 'VAT', 'In pounds and pence; 0.00 if none'),
+      businessDate(c, 'Date received by the CCG'),
+    ],
+  },
+  'dispute-invoice': {
+    permission: 'dispute-invoice',
+    title: 'Dispute',
+    submit: 'Dispute invoice',
+    path: invoicePath('dispute'),
+    page: 'invoices',
+    from: ['submitted'],
+    notice: 'Invoice disputed',
+    warning: true,
+    fields: (c) => [{ name: 'reason', label: 'Why it does not match what was agreed', kind: 'textarea' }, businessDate(c, 'Date disputed')],
+  },
+  'pay-invoice': {
+    permission: 'pay-invoice',
+    title: 'Record payment',
+    submit: 'Record payment',
+    path: invoicePath('pay'),
+    page: 'invoices',
+    from: ['submitted', 'disputed'],
+    notice: 'Payment recorded',
+    fields: (c) => [
+      pounds('amount', 'Amount paid, including VAT', 'The invoice is paid in full: its gross amount'),
+      { name: 'paidOn', label: 'Paid on', kind: 'date', hint: 'For example, 15 5 2025. Not in the future.', value: c.today },
+    ],
+  },
+  'withdraw-invoice': {
+    permission: 'withdraw-invoice',
+    title: 'Withdraw',
+    submit: 'Withdraw invoice',
+    path: invoicePath('withdraw'),
+    page: 'invoices',
+    from: ['submitted', 'disputed'],
+    notice: 'Invoice withdrawn',
+    warning: true,
+    fields: (c) => [businessDate(c, 'Date withdrawn')],
   },
   'withdraw-challenge': {
     permission: 'withdraw-challenge',
@@ -293,11 +396,15 @@ export const actionForm = (name: ActionName, c: ActionContext, target?: string, 
   };
 };
 
-/** The transitions offered for an extra or a challenge in its state, to someone in this role. */
-export const transitionsFor = (kind: 'extra' | 'challenge', item: Extra | Challenge, role: string): ActionName[] =>
+const PAGE_OF = { extra: 'extras', challenge: 'challenges', invoice: 'invoices' } as const;
+
+/** The transitions offered for an extra, a challenge or an invoice in its state, to someone in this role. */
+export const transitionsFor = (kind: 'extra' | 'challenge' | 'invoice', item: Extra | Challenge | Invoice, role: string): ActionName[] =>
   (Object.keys(ACTIONS) as ActionName[]).filter((name) => {
     const def: ActionDef = ACTIONS[name];
-    return def.page === (kind === 'extra' ? 'extras' : 'challenges') && def.from?.includes(item.status) === true && roleMay(role, name);
+    // A credit note is never paid: it reduces what the CSU bills for the quarter (DOMAIN.md).
+    if (name === 'pay-invoice' && (item as Invoice).kind === 'credit-note') return false;
+    return def.page === PAGE_OF[kind] && def.from?.includes(item.status) === true && roleMay(role, name);
   });
 
 export const quarterTitle = formatQuarter;

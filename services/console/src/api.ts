@@ -23,6 +23,10 @@ export class ServiceProblem extends Error {
   readonly title: string;
   readonly detail: string | undefined;
   readonly errors: FieldProblem[];
+  /** The request field a domain refusal is about (`field` of the problem), if it names one. */
+  readonly field: string | undefined;
+  /** The whole problem body, for members some refusals add (a stale settlement's current `netPayablePence`). */
+  readonly body: Record<string, unknown>;
   constructor(status: number, body: Record<string, unknown> | undefined) {
     const detail = typeof body?.detail === 'string' ? body.detail : undefined;
     super(detail ?? `the service answered ${status}`);
@@ -31,6 +35,8 @@ export class ServiceProblem extends Error {
     this.code = typeof body?.code === 'string' ? body.code : `http-${status}`;
     this.title = typeof body?.title === 'string' ? body.title : `Error ${status}`;
     this.detail = detail;
+    this.field = typeof body?.field === 'string' ? body.field : undefined;
+    this.body = body ?? {};
     this.errors = Array.isArray(body?.errors)
       ? (body.errors as unknown[]).flatMap((e) => {
           const f = e as Partial<FieldProblem>;
@@ -115,6 +121,11 @@ export interface Api {
   /** Every item of a list, following `next` to the end. */
   all<T>(token: string, path: string, legacyKey: string, opts?: ReadOptions): Promise<T[]>;
   post(token: string, path: string, body: unknown, opts?: WriteOptions): Promise<CommandAnswer>;
+  /**
+   * A query answer as it comes (a download: CSV, XLSX, NDJSON), for streaming on to the browser; a problem is thrown
+   * as for `get`.
+   */
+  raw(token: string, path: string, opts?: ReadOptions & { accept?: string }): Promise<Response>;
 }
 
 const withQuery = (path: string, params: Record<string, string | number | undefined>): string => {
@@ -124,22 +135,38 @@ const withQuery = (path: string, params: Record<string, string | number | undefi
   return `${path}${path.includes('?') ? '&' : '?'}${q.toString()}`;
 };
 
+/** How long a download may take from first byte to last. */
+const DOWNLOAD_MS = 300_000;
+
 export const createApi = (o: ApiOptions): Api => {
   const doFetch = o.fetch ?? fetch;
   const timeoutMs = o.timeoutMs ?? 15_000;
 
-  const request = async (service: 'command' | 'query', method: 'GET' | 'POST', path: string, token: string, headers: Record<string, string>, body?: string) => {
-    let res: Response;
+  const send = async (service: 'command' | 'query', method: 'GET' | 'POST', path: string, token: string, headers: Record<string, string>, body?: string, ms = timeoutMs) => {
     try {
-      res = await doFetch(`${service === 'command' ? o.commandUrl : o.queryUrl}${path}`, {
+      return await doFetch(`${service === 'command' ? o.commandUrl : o.queryUrl}${path}`, {
         method,
         headers: { accept: 'application/json', authorization: `Bearer ${token}`, ...headers },
         ...(body === undefined ? {} : { body }),
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: AbortSignal.timeout(ms),
       });
     } catch (err) {
       throw new ServiceUnavailable(service, err);
     }
+  };
+
+  const problemOf = async (res: Response): Promise<ServiceProblem> => {
+    let parsed: unknown;
+    try {
+      parsed = parseExact(await res.text());
+    } catch {
+      parsed = undefined;
+    }
+    return new ServiceProblem(res.status, parsed as Record<string, unknown> | undefined);
+  };
+
+  const request = async (service: 'command' | 'query', method: 'GET' | 'POST', path: string, token: string, headers: Record<string, string>, body?: string) => {
+    const res = await send(service, method, path, token, headers, body);
     const text = await res.text();
     let parsed: unknown;
     try {
@@ -170,6 +197,20 @@ export const createApi = (o: ApiOptions): Api => {
   return {
     get,
     page,
+    raw: async (token, path, opts = {}) => {
+      // A download streams for as long as it takes (a long history), within a generous bound.
+      const res = await send(
+        'query',
+        'GET',
+        path,
+        token,
+        { ...(opts.accept ? { accept: opts.accept } : {}), ...(opts.minPosition ? { 'x-min-position': opts.minPosition } : {}) },
+        undefined,
+        DOWNLOAD_MS,
+      );
+      if (res.status >= 400) throw await problemOf(res);
+      return res;
+    },
     all: async <T>(token: string, path: string, legacyKey: string, opts: ReadOptions = {}): Promise<T[]> => {
       const items: T[] = [];
       let after: string | undefined;

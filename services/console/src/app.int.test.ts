@@ -39,6 +39,10 @@ const startConsole = async (dataDir: string, secureCookies: boolean) => {
       seen.push({ method: 'POST', token, path });
       return Promise.resolve({ position: '1' });
     },
+    raw: (token, path) => {
+      seen.push({ method: 'GET', token, path });
+      return Promise.resolve(new Response(''));
+    },
   };
   const config = loadConfig({ LEDGER_DATA_DIR: dataDir });
   const app = createConsoleApp({ api, signIn: await createSignIn(config), sessions: config.sessions, secureCookies, logger: createLogger('console-test', 'silent') });

@@ -75,6 +75,8 @@ export const createConsoleApp = (o: ConsoleAppOptions): Express => {
   app.set('trust proxy', false);
   const env = nunjucks.configure([VIEWS, NHSUK_DIST], { autoescape: true, throwOnUndefined: false, noCache: process.env.NODE_ENV === 'development' });
   env.addFilter('money', (p: bigint | number | string | null | undefined) => f.money(p));
+  // A difference: `+£100.00`, `−£16,000.00`, `£0.00`.
+  env.addFilter('change', (p: bigint | number | null | undefined) => (p !== null && p !== undefined && BigInt(p) > 0n ? `+${f.money(p)}` : f.money(p)));
   env.addFilter('percent', (bp: number | bigint | null | undefined) => f.percent(bp));
   env.addFilter('date', (d: string | null | undefined) => f.date(d));
   env.addFilter('instant', (d: string | null | undefined) => f.instant(d));
@@ -212,7 +214,12 @@ export const createConsoleApp = (o: ConsoleAppOptions): Express => {
     const u = req.session!.user!;
     res.locals.navigation = [
       { href: '/', text: 'Contracts', current: req.path === '/' },
-      ...(u.role === 'ccg' ? [{ href: `/organisations/${u.org}`, text: 'Support spend', current: req.path.startsWith('/organisations/') }] : []),
+      ...(u.role === 'ccg'
+        ? [
+            { href: `/organisations/${u.org}`, text: 'Support spend', current: req.path === `/organisations/${u.org}` },
+            { href: `/organisations/${u.org}/payment-performance`, text: 'Payments', current: req.path.endsWith('/payment-performance') },
+          ]
+        : []),
     ];
     res.locals.signOutAction = `/sign-out?${CSRF_FIELD}=${encodeURIComponent(req.session!.csrf)}`;
     res.locals.newKey = () => randomToken();

@@ -192,3 +192,54 @@ export const spendChart = (id: string, title: string, years: SpendYear[]): Chart
     .join('; ');
   return frame(id, title, `${description}.`, w, h, parts.join(''));
 };
+
+// ---- Payment performance: the share paid within 30 days, by count and by value, against the code's target ----
+
+export interface ShareYear {
+  label: string;
+  /** Shares in basis points; null when nothing was assessed that year. */
+  byCountBp: number | null;
+  byValueBp: number | null;
+}
+
+export const paymentShareChart = (id: string, title: string, years: ShareYear[], targetBp: number): Chart => {
+  const [w, h, left, right, top, bottom] = [640, 260, 56, 150, 16, 36];
+  const plotH = h - top - bottom;
+  const y = (bp: number) => top + plotH - (plotH * bp) / 10_000;
+  const slot = (w - left - right) / Math.max(1, years.length);
+  const parts: string[] = [];
+  for (const bp of [0, 5000, 10_000]) {
+    parts.push(`<line x1="${left}" x2="${w - right}" y1="${y(bp)}" y2="${y(bp)}" stroke="${COLOURS.pale}"/>`);
+    parts.push(text(left - 6, y(bp) + 4, percent(bp), `text-anchor="end" font-size="14" fill="${COLOURS.dark}"`));
+  }
+  years.forEach((yr, i) => {
+    const bw = slot * 0.3;
+    const bars: [number | null, string, number][] = [
+      [yr.byCountBp, COLOURS.blue, left + slot * i + slot * 0.15],
+      [yr.byValueBp, COLOURS.grey, left + slot * i + slot * 0.15 + bw + 4],
+    ];
+    for (const [bp, colour, x] of bars) {
+      if (bp === null) {
+        parts.push(text(x + bw / 2, y(0) - 6, 'none', `text-anchor="middle" font-size="13" fill="${COLOURS.dark}"`));
+        continue;
+      }
+      parts.push(`<rect x="${x.toFixed(1)}" y="${y(bp).toFixed(1)}" width="${bw.toFixed(1)}" height="${(y(0) - y(bp)).toFixed(1)}" fill="${colour}"/>`);
+      parts.push(text(x + bw / 2, y(bp) - 6, percent(bp), `text-anchor="middle" font-size="13" fill="${COLOURS.dark}"`));
+    }
+    parts.push(text(left + slot * i + slot / 2, h - 12, yr.label, `text-anchor="middle" font-size="15" fill="${COLOURS.dark}"`));
+  });
+  parts.push(`<line x1="${left}" x2="${w - right}" y1="${y(targetBp)}" y2="${y(targetBp)}" stroke="${COLOURS.red}" stroke-width="2" stroke-dasharray="6 4"/>`);
+  const legend: [string, string][] = [
+    [COLOURS.blue, 'by count'],
+    [COLOURS.grey, 'by value'],
+  ];
+  legend.forEach(([colour, label], i) => {
+    parts.push(`<rect x="${w - right + 12}" y="${top + 4 + i * 22}" width="12" height="12" fill="${colour}"/>`);
+    parts.push(text(w - right + 30, top + 14 + i * 22, label, `font-size="14" fill="${COLOURS.dark}"`));
+  });
+  parts.push(`<line x1="${w - right + 12}" x2="${w - right + 24}" y1="${top + 54}" y2="${top + 54}" stroke="${COLOURS.red}" stroke-width="2"/>`);
+  parts.push(text(w - right + 30, top + 58, `target ${percent(targetBp)}`, `font-size="14" fill="${COLOURS.dark}"`));
+  const share = (bp: number | null) => (bp === null ? 'nothing assessed' : percent(bp));
+  const description = years.map((yr) => `${yr.label}: ${share(yr.byCountBp)} by count, ${share(yr.byValueBp)} by value`).join('; ');
+  return frame(id, title, `${description}; the target is ${percent(targetBp)}.`, w, h, parts.join(''));
+};

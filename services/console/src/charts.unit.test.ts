@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { kpiTrendChart, pipelineChart, spendChart, waterfallChart } from './charts.ts';
+import { kpiTrendChart, paymentShareChart, pipelineChart, spendChart, waterfallChart } from './charts.ts';
 
 describe('server-drawn charts', () => {
   it('are images with a title and a description a screen reader reads', () => {
@@ -23,5 +23,10 @@ describe('server-drawn charts', () => {
   it('draw nothing misleading for empty data', () => {
     expect(pipelineChart('p', 'None', [{ label: 'Raised', count: 0, valuePence: 0n }]).description).toBe('Raised: 0 worth £0.00.');
     expect(spendChart('s', 'Spend', [{ label: '2025/26', perHeadPence: null, allowancePerHeadPence: 2500n }]).description).toContain('no population registered');
+  });
+  it('say the shares paid within 30 days against the target, and a year with nothing assessed as such', () => {
+    const c = paymentShareChart('pp', 'Paid within 30 days', [{ label: '2025/26', byCountBp: 7500, byValueBp: 9990 }, { label: '2026/27', byCountBp: null, byValueBp: null }], 9500);
+    expect(c.description).toBe('2025/26: 75% by count, 99.9% by value; 2026/27: nothing assessed by count, nothing assessed by value; the target is 95%.');
+    expect(c.svg).toContain('target 95%');
   });
 });

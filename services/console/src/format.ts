@@ -65,6 +65,9 @@ export const date = (iso: string | null | undefined): string => {
   return `${Number(iso.slice(8, 10))} ${MONTHS[Number(iso.slice(5, 7)) - 1]} ${iso.slice(0, 4)}`;
 };
 
+/** A service's message as people read it: `the term ends on 2026-03-31` → `the term ends on 31 March 2026`. */
+export const readableDates = (text: string): string => text.replace(/\b(\d{4}-\d{2}-\d{2})\b(?!T)/g, (iso) => date(iso));
+
 let londonParts: Intl.DateTimeFormat | undefined;
 const partsInLondon = (instant: Date) => {
   londonParts ??= new Intl.DateTimeFormat('en-GB', {
@@ -147,6 +150,8 @@ const STATUS_WORDS: Record<string, string> = {
   'not-reported': 'Not reported',
   'notice-served': 'Notice served',
   'not-started': 'Not started',
+  'over-billed': 'Over-billed',
+  'under-billed': 'Under-billed',
 };
 
 /** A status word as a person writes it: `awaiting-ccg` → `Awaiting the CCG`, `disputed` → `Disputed`. */

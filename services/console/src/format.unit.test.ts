@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { date, dateFromFields, formatMonth, formatQuarter, instant, londonInstant, money, parsePercent, parsePounds, percent } from './format.ts';
+import { date, dateFromFields, formatMonth, formatQuarter, instant, londonInstant, money, parsePercent, parsePounds, percent, readableDates } from './format.ts';
 
 describe('money in pounds (issue 11: £417,000.00)', () => {
   it.each([
@@ -62,6 +62,10 @@ describe('periods and dates as NHS finance writes them', () => {
   it('shows dates as 15 May 2025', () => {
     expect(date('2025-05-15')).toBe('15 May 2025');
     expect(date('2026-03-01')).toBe('1 March 2026');
+  });
+  it("writes the dates in a service's message as people read them, leaving instants alone", () => {
+    expect(readableDates('the term ends on 2026-03-31')).toBe('the term ends on 31 March 2026');
+    expect(readableDates('recorded at 2025-07-21T10:00:00Z')).toBe('recorded at 2025-07-21T10:00:00Z');
   });
   it('reads a date input only when it makes a real date', () => {
     expect(dateFromFields('1', '9', '2025')).toBe('2025-09-01');

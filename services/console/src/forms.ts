@@ -1,7 +1,7 @@
 // Forms as data: each command form is a list of fields that one template macro renders with the design system's
 // components (labels, hints, error messages, date inputs) and one reader turns into a command body. Users type
 // pounds, percentages and dates as people write them; the services receive pence, basis points and YYYY-MM-DD.
-import { dateFields, dateFromFields, parsePercent, parsePounds } from './format.ts';
+import { dateFields, dateFromFields, parsePercent, parsePounds, readableDates } from './format.ts';
 import type { FieldProblem } from './api.ts';
 import type { FormError } from './session.ts';
 
@@ -147,7 +147,10 @@ const fieldOfPath = (spec: FormSpec, path: string): FieldSpec | undefined => {
 };
 
 /** A service's refusal as errors on this form: each field problem on its field, else the whole refusal. */
-export const errorsFromProblem = (spec: FormSpec, p: { code: string; detail?: string | undefined; title: string; errors: FieldProblem[] }): FormError[] => {
+export const errorsFromProblem = (
+  spec: FormSpec,
+  p: { code: string; detail?: string | undefined; title: string; errors: FieldProblem[]; field?: string | undefined },
+): FormError[] => {
   const link = (name: string | undefined) => {
     const f = name === undefined ? undefined : spec.fields.find((x) => x.name === name);
     return f && f.kind !== 'hidden' ? errorTarget(spec, f, f.name) : undefined;
@@ -155,15 +158,17 @@ export const errorsFromProblem = (spec: FormSpec, p: { code: string; detail?: st
   if (p.errors.length > 0) {
     return p.errors.map((e) => {
       const f = fieldOfPath(spec, e.path);
-      const message = `${f && f.kind !== 'hidden' ? f.label : e.path}: ${e.message}`;
+      const message = `${f && f.kind !== 'hidden' ? f.label : e.path}: ${readableDates(e.message)}`;
       return { field: f ? link(f.name) : undefined, message };
     });
   }
   const message = sentence(p.detail ?? p.title);
-  return [{ field: link(FIELD_OF_CODE[p.code]), message }];
+  // The refusal's own `field` when it names one of this form's fields, else the usual field of its code.
+  const named = p.field === undefined ? undefined : fieldOfPath(spec, p.field);
+  return [{ field: link(named && named.kind !== 'hidden' ? named.name : FIELD_OF_CODE[p.code]), message }];
 };
 
-const sentence = (s: string): string => (s ? s.charAt(0).toUpperCase() + s.slice(1) : s);
+const sentence = (s: string): string => (s ? readableDates(s.charAt(0).toUpperCase() + s.slice(1)) : s);
 
 /** A field's view for the template: its id, value (typed, else pre-filled) and error. */
 export const fieldView = (spec: FormSpec, f: FieldSpec, flashed: { values?: Record<string, string>; errors?: FormError[] } | undefined) => {

@@ -29,6 +29,14 @@ export interface Flash {
   values?: Record<string, string>;
   /** An approval refused as stale: the figure the user had seen. */
   staleFigure?: string;
+  /** The outcome of a returns upload: every line of the file, with its errors, and whether it was recorded. */
+  returns?: {
+    fileName: string;
+    recorded: boolean;
+    lines: { line: number; kpiId: string; month: string; summary: string; errors: string[] }[];
+    fileErrors: string[];
+    blank: number;
+  };
 }
 
 export interface Session {

@@ -48,13 +48,29 @@ export interface ContractDetail extends ContractSummary {
   approvedQuarters: { quarter: string; netPayablePence: bigint; approvedOn: string }[];
 }
 
+/** A KPI's month as the performance view gives it (DOMAIN.md: Delivery and performance). */
+export interface KpiMonth {
+  month: string;
+  status: 'met' | 'missed' | 'pending' | 'reported' | 'not-reported';
+  /** Deliverables: when due, the latest delivery's date and whether the CCG rejected it. */
+  dueOn?: string;
+  deliveredOn?: string;
+  rejected?: boolean;
+  /** Measured KPIs: the latest report's value and business date. */
+  achievedBp?: number;
+  reportedOn?: string;
+  /** When the latest delivery or report was recorded, and whether that was late. */
+  recordedAt?: string;
+  recordedLate?: boolean;
+}
+
 export interface KpiPerformance {
   kpiId: string;
   kind: 'deliverable' | 'measured';
   weightBp: number;
   targetBp: number;
   floorBp: number;
-  months: { month: string; status: 'met' | 'missed' | 'pending' | 'reported' | 'not-reported'; achievedBp?: number }[];
+  months: KpiMonth[];
   achievementBp: number | null;
   scoreBp: number | null;
 }
@@ -80,7 +96,136 @@ export interface Settlement {
   netPayablePence: bigint;
   disputedExtras: { count: number; valuePence: bigint };
   openChallenges: { count: number; valuePence: bigint };
-  approval?: { businessDate: string; assessedOn: string };
+  approval?: Approval;
+}
+
+export interface RecordedActor {
+  sub: string;
+  name: string;
+  org: string;
+  role: string;
+}
+
+export interface Approval {
+  businessDate: string;
+  assessedOn: string;
+  recordedAt?: string | null;
+  approvedBy?: RecordedActor | null;
+  eventId?: string | null;
+}
+
+/** An event a statement line rests on. */
+export interface Provenance {
+  eventId: string;
+  type: string;
+  businessDate: string | null;
+  position: string;
+  recordedAt: string;
+  by: RecordedActor | null;
+}
+
+export interface StatementLine {
+  kind: 'fee' | 'at-risk' | 'kpi' | 'withheld' | 'recovery' | 'queried-recovery' | 'gain-share' | 'extra' | 'net';
+  figure: 'F' | 'R' | 'W' | 'G' | 'X' | 'N';
+  label: string;
+  period: string;
+  /** Signed amount this line adds to N; null when shown for reading. */
+  amountPence: bigint | null;
+  valuePence: bigint | null;
+  events: Provenance[];
+}
+
+export interface Statement {
+  contractId: string;
+  quarter: string;
+  status: 'open' | 'approved';
+  assessedOn: string;
+  approval: Approval | null;
+  lines: StatementLine[];
+}
+
+export interface WhatIfAnswer {
+  current: Settlement;
+  whatIf: Settlement;
+  changePence: bigint;
+}
+
+export interface BreakClause {
+  servedOn: string;
+  noticeMonths: number;
+  termEndMonth: string;
+  termEnd: string;
+  remainingFeePence: bigint;
+  forgoneFeePence: bigint;
+}
+
+export const INVOICE_KINDS = ['core', 'gain-share', 'extra', 'credit-note'] as const;
+export type InvoiceKind = (typeof INVOICE_KINDS)[number];
+export const INVOICE_STATUSES = ['submitted', 'disputed', 'paid', 'withdrawn'] as const;
+
+export interface Invoice {
+  invoiceId: string;
+  invoiceNumber: string;
+  status: (typeof INVOICE_STATUSES)[number];
+  quarter: string;
+  kind: InvoiceKind;
+  extraId: string | null;
+  amountPence: bigint;
+  vatPence: bigint;
+  grossPence: bigint;
+  receivedOn: string;
+  dueBy: string;
+  disputed: boolean;
+  disputeReason: string | null;
+  paidOn: string | null;
+  paidPence: bigint | null;
+}
+
+export type ReconciliationStatus = 'matched' | 'over-billed' | 'under-billed';
+
+export interface ReconciliationComponent {
+  component: 'core' | 'gain-share' | 'extra';
+  extraId?: string;
+  description?: string;
+  expectedPence: bigint;
+  billedPence: bigint;
+  differencePence: bigint;
+  status: ReconciliationStatus;
+  flag?: 'not-payable' | 'counts-in-another-quarter';
+  invoices: { invoiceId: string; invoiceNumber: string; kind: InvoiceKind; status: string; amountPence: bigint }[];
+}
+
+export interface Reconciliation {
+  settlementStatus: 'open' | 'approved';
+  netPayablePence: bigint;
+  billedPence: bigint;
+  differencePence: bigint;
+  status: ReconciliationStatus;
+  components: ReconciliationComponent[];
+}
+
+export interface PaymentRecord {
+  invoiceId: string;
+  contractId: string;
+  csu: string;
+  invoiceNumber: string;
+  receivedOn: string;
+  dueBy: string;
+  paidOn: string | null;
+  grossPence: bigint;
+  days: number;
+}
+
+export interface PaymentPerformance {
+  code: string;
+  year: string;
+  assessed: { count: number; valuePence: bigint };
+  paidWithinTerms: { count: number; valuePence: bigint };
+  shareByCountBp: number | null;
+  shareByValueBp: number | null;
+  paidLate: PaymentRecord[];
+  unpaidOverdue: PaymentRecord[];
+  notYetDue: number;
 }
 
 export interface Extra {
@@ -100,7 +245,7 @@ export interface Extra {
 
 export interface Challenge {
   challengeId: string;
-  status: 'raised' | 'responded' | 'escalated' | 'resolved' | 'withdrawn';
+  status: 'raised' | 'responded' | 'escalated' | 'resolved' | 'queried' | 'withdrawn';
   trust: string;
   trustName: string | null;
   activityMonth: string;
@@ -112,6 +257,10 @@ export interface Challenge {
   acceptedPence: bigint | null;
   rejectedPence: bigint | null;
   recoveredPence: bigint | null;
+  /** The trust's credit-note reference for the recovery, when the CSU gave one. */
+  creditNoteReference?: string | null;
+  /** CCG finance's open query on the recovery (status `queried`). */
+  recoveryQuery?: { on: string; reason: string } | null;
   settledInQuarter: string | null;
   responseDeadline: string;
   overdue: boolean;

@@ -100,7 +100,9 @@ export const keyboard = (page: Page): Driver => {
     radio: async (r) => {
       // Tab enters a group at its checked radio, or its first: then the arrows move (and check).
       const name = await r.getAttribute('name');
-      await tabTo(r.locator('xpath=ancestor::form').locator(`input[type=radio][name="${name}"]`).first());
+      const group = r.locator('xpath=ancestor::form').locator(`input[type=radio][name="${name}"]`);
+      const checked = group.locator(':scope:checked');
+      await tabTo((await checked.count()) > 0 ? checked.first() : group.first());
       for (let i = 0; i < 20 && !(await r.evaluate((el) => el === (globalThis as unknown as { document: { activeElement: unknown } }).document.activeElement)); i++) await page.keyboard.press('ArrowDown');
       await page.keyboard.press('Space');
       expect(await r.isChecked()).toBe(true);

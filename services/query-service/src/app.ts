@@ -34,6 +34,7 @@ import type { KeyObject } from 'node:crypto';
 import { mountAudit } from './audit.ts';
 import { mountSettlementDiff } from './diff.ts';
 import { healthRoute } from './health.ts';
+import { queryOpenApi } from './openapi.ts';
 import { jsonOrThrow, type Job } from './past.ts';
 import { createInlineRunner, type PastRunner } from './past-runner.ts';
 import { compareText, decodeCursor, encodeCursor, pageByKey, type ListName } from './paging.ts';
@@ -130,7 +131,8 @@ export const createQueryApp = (o: QueryAppOptions): Express => {
   const clock = o.clock ?? (() => new Date());
   const past = o.past ?? createInlineRunner(store, {}, models);
   const params = querySchemas(clock);
-  const app = baseApp({ logger: o.logger, metrics: o.metrics });
+  // GET /openapi.json and /docs come before authentication (API.md: no token needed).
+  const app = baseApp({ logger: o.logger, metrics: o.metrics, apiDocs: { document: queryOpenApi, title: 'CSU Ledger: query service' } });
   // The event loop's delay, for operators and for `pnpm bench:isolation` (GET /diagnostics/event-loop).
   const loopDelay = monitorEventLoopDelay({ resolution: LOOP_SAMPLE_MS });
   loopDelay.enable();
@@ -214,6 +216,8 @@ export const createQueryApp = (o: QueryAppOptions): Express => {
     return q;
   };
 
+  // Every route below is documented in openapi.ts (one `read({...})` each): test/int/openapi.int.test.ts fails on a
+  // route mounted here and not documented there.
   app.get('/contracts', (req, res) => {
     const actor = requireActor(req);
     const { limit, after } = query(params.list, req);

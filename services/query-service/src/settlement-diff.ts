@@ -47,7 +47,7 @@ const PAGE = 2_000;
 
 type Value = bigint | number | string | null;
 /** The figures compared, by name (nested counts and values flattened with a dot). */
-const FIGURES = [
+export const FIGURES = [
   'status',
   'feePence',
   'atRiskPence',

@@ -3,7 +3,10 @@ import { Router } from 'express';
 import {
   contractStream,
   decideContract,
+  evolveContract,
   isContractId,
+  DomainError,
+  type ContractEvent,
   isQuarterId,
   computeSettlement,
   type AgreedContract,
@@ -125,6 +128,63 @@ export const contractRoutes = (deps: Deps): Router => {
     evidence: note === undefined ? evidence : { ...evidence, note },
     today: deps.today(),
   }));
+
+  // Issue 11: a month's KPI returns as one command. Each row is decided in turn against the contract as the rows
+  // before it leave it, by the same rules as a single delivery or measurement; the events are appended together, or,
+  // if any row is refused, nothing is, and every refused row is named (`rows[3].deliveredOn`) so it can be fixed.
+  r.post(
+    '/contracts/:id/returns',
+    command(async (req) => {
+      const ctx = requestContext(req);
+      const body = parseBody(s.returns, req);
+      const kinds = new Set(body.rows.map((row) => row.kind));
+      const permissions: Permission[] = [...(kinds.has('delivery') ? ['deliver' as const] : []), ...(kinds.has('measurement') ? ['report-measurement' as const] : [])];
+      for (const p of permissions) requirePermission(ctx, p);
+      const contractId = contractIdParam(req);
+      const events = await deps.execute<ContractState>(ctx, {
+        streamName: contractStream(contractId),
+        load: async () => {
+          const { events: streamEvents, contract } = await loadContract(store, ctx.actor, contractId);
+          for (const p of permissions) requireContractRole(ctx, p, contract);
+          return { state: contract, streamEvents };
+        },
+        decide: (state) => {
+          visibleContract(ctx.actor, state, contractId);
+          const today = deps.today();
+          let current = state;
+          const decided: ContractEvent[] = [];
+          const errors: { path: string; message: string }[] = [];
+          body.rows.forEach((row, i) => {
+            const cmd: ContractCommand =
+              row.kind === 'delivery'
+                ? { type: 'DeliverDeliverable', kpiId: row.kpiId, month: row.month, reference: row.reference, businessDate: row.deliveredOn, today }
+                : {
+                    type: 'ReportMeasurement',
+                    kpiId: row.kpiId,
+                    month: row.month,
+                    achievedBp: row.achievedBp,
+                    evidence: row.note === undefined ? undefined : { note: row.note },
+                    businessDate: row.businessDate,
+                    today,
+                  };
+            try {
+              const events = decideContract(cmd, current);
+              for (const e of events) current = evolveContract(current, e);
+              decided.push(...events);
+            } catch (err) {
+              if (!(err instanceof DomainError)) throw err;
+              errors.push({ path: `rows[${i}]${err.field ? `.${err.field}` : ''}`, message: err.message });
+            }
+          });
+          if (errors.length > 0) {
+            throw new HttpError('validation-failed', `${errors.length} of ${body.rows.length} rows refused; nothing was recorded`, { errors });
+          }
+          return decided;
+        },
+      });
+      return { events };
+    }),
+  );
 
   // Approval: the figure the approver saw must equal the settlement computed now; the whole contract group must
   // not change between computing and recording it (unchangedGroup), so the approved figures replay exactly.

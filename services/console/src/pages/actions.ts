@@ -9,7 +9,7 @@ import { readOpts, setFlash, userOf, type PageContext } from '../app.ts';
 import { money } from '../format.ts';
 import { errorsFromProblem, formKey, readForm, type FormSpec } from '../forms.ts';
 import { keepReceipt } from '../session.ts';
-import { contractPath, type ContractDetail } from '../views.ts';
+import { contractPath, type ContractDetail, type Extra } from '../views.ts';
 import { actionContext } from './common.ts';
 
 const returnPath = (def: ActionDef, id: string, target: string | undefined): string => {
@@ -20,6 +20,8 @@ const returnPath = (def: ActionDef, id: string, target: string | undefined): str
       return contractPath(id, '/extras');
     case 'challenges':
       return contractPath(id, '/challenges');
+    case 'invoices':
+      return contractPath(id, '/invoices');
     case 'settlement':
       return contractPath(id, `/settlements/${target ?? ''}`);
   }
@@ -27,6 +29,7 @@ const returnPath = (def: ActionDef, id: string, target: string | undefined): str
 
 const noticeText = (name: ActionName, body: Record<string, unknown>, target: string | undefined): string => {
   if (name === 'approve-settlement') return `You approved ${money(body.netPayablePence as bigint)} for ${formatQuarter(target ?? '')}.`;
+  if (name === 'submit-invoice') return `Invoice ${String(body.invoiceNumber)} for ${formatQuarter(String(body.quarter))}: ${money(body.amountPence as bigint)} before VAT.`;
   const amount = body.amountPence ?? body.agreedPence ?? body.recoveredPence ?? body.valuePence;
   return typeof amount === 'bigint' ? `Amount ${money(amount)}.` : 'The ledger has recorded it.';
 };
@@ -42,7 +45,7 @@ export const actionHandler = (ctx: PageContext) => async (req: Request, res: Res
   const def: ActionDef = ACTIONS[name];
   const posted = req.body as Record<string, unknown>;
   const target = typeof posted._target === 'string' && /^[A-Za-z0-9_.:-]{1,200}$/.test(posted._target) ? posted._target : undefined;
-  if ((def.page === 'extras' || def.page === 'challenges') && def.from && !target) {
+  if ((def.page === 'extras' || def.page === 'challenges' || def.page === 'invoices') && def.from && !target) {
     res.status(400).render('error.njk', { title: 'Something was missing from the form', message: 'Go back, reload the page and try again.' });
     return;
   }
@@ -53,7 +56,9 @@ export const actionHandler = (ctx: PageContext) => async (req: Request, res: Res
   const back = returnPath(def, id, target);
   // The form as the page drew it (its KPIs and months), so the choices are checked against the same lists.
   const contract = await ctx.api.get<ContractDetail>(user.token, contractPath(id), readOpts(req));
-  const spec: FormSpec = actionForm(name, actionContext(contract, ctx.today()), target);
+  // An invoice's form offers the contract's extras: read them to check the choice against the same list.
+  const extras = name === 'submit-invoice' ? await ctx.api.all<Extra>(user.token, contractPath(id, '/extras'), 'extras', readOpts(req)) : [];
+  const spec: FormSpec = actionForm(name, actionContext(contract, ctx.today(), extras), target);
   const anchor = `#${formKey(spec).replace(/[^A-Za-z0-9_-]/g, '-')}-form`;
   if (!roleMay(user.role, name)) {
     setFlash(req, { form: formKey(spec), errors: [{ message: 'Your role may not do this.' }] });

@@ -8,7 +8,7 @@ import { readOpts, safeReturn, setFlash, userOf, type PageContext } from '../app
 import { date, dateFields, dateFromFields, londonDateTime, londonInstant, money, percent } from '../format.ts';
 import type { Flash } from '../session.ts';
 import { contractPath, type HistoryEvent, type TimeTravel } from '../views.ts';
-import { contractFrame, loadContract, timeTravelOf } from './common.ts';
+import { contractFrame, loadContract, termQuarters, timeTravelOf } from './common.ts';
 
 const PAGE_SIZE = 50;
 
@@ -73,6 +73,18 @@ export const describe = (e: HistoryEvent): string => {
       return `Challenge resolved: ${pounds(d.recoveredPence)} recovered`;
     case 'ChallengeWithdrawn':
       return 'Challenge withdrawn';
+    case 'RecoveryQueried':
+      return `Recovery queried by CCG finance: ${s('reason')}`;
+    case 'RecoveryConfirmed':
+      return 'Recovery confirmed by CCG finance';
+    case 'InvoiceSubmitted':
+      return `Invoice ${s('invoiceNumber')} (${s('kind').replaceAll('-', ' ')}) for ${s('quarter') ? formatQuarter(s('quarter')) : ''}: ${pounds(d.amountPence)} before VAT`;
+    case 'InvoiceDisputed':
+      return `Invoice disputed: ${s('reason')}`;
+    case 'InvoicePaid':
+      return `Invoice paid: ${pounds(d.amountPence)}`;
+    case 'InvoiceWithdrawn':
+      return 'Invoice withdrawn';
     default:
       return e.type;
   }
@@ -119,8 +131,20 @@ export const historyPage = (ctx: PageContext) => async (req: Request, res: Respo
   const flash = res.locals.flash as Flash | undefined;
   const typed = flash?.form === 'time-travel' ? flash.values : undefined;
   const asAt = t.asAt ? londonDateTime(t.asAt) : undefined;
+  const typedCompare = flash?.form === 'compare' ? flash.values : undefined;
+  const quarterAsked = typeof req.query.compare === 'string' && isQuarterId(req.query.compare) ? req.query.compare : undefined;
   res.render('history.njk', {
     ...contractFrame(c, 'history', t, req),
+    exportHref: contractPath(c.contractId, '/history.csv', t),
+    compare: {
+      quarters: termQuarters(c).map((q) => ({ value: q, text: formatQuarter(q), selected: q === (typedCompare?.quarter ?? quarterAsked) })),
+      open: typedCompare !== undefined || quarterAsked !== undefined,
+      from: { day: typedCompare?.['from[day]'] ?? '', month: typedCompare?.['from[month]'] ?? '', year: typedCompare?.['from[year]'] ?? '' },
+      fromTime: typedCompare?.fromTime ?? '',
+      to: { day: typedCompare?.['to[day]'] ?? '', month: typedCompare?.['to[month]'] ?? '', year: typedCompare?.['to[year]'] ?? '' },
+      toTime: typedCompare?.toTime ?? '',
+      errors: flash?.form === 'compare' ? (flash.errors ?? []) : [],
+    },
     events,
     next,
     previous,
@@ -186,4 +210,58 @@ export const timeTravelPicker = (ctx: PageContext) => (req: Request, res: Respon
     return;
   }
   res.redirect(303, query(back, { asOf: travel.asOf, asAt: travel.asAt }));
+};
+
+/**
+ * GET …/compare: the history page's "compare a quarter at two moments" fields (dates and times read on a clock in
+ * England) as the settlement diff's page, `…/settlements/{quarter}/changes?from=&to=`. A GET form: it changes nothing.
+ */
+export const comparePicker = (ctx: PageContext) => (req: Request, res: Response): void => {
+  const id = String(req.params.id);
+  const q = req.query as Record<string, string | undefined>;
+  const errors: Flash['errors'] = [];
+  const part = (prefix: string, p: string) => q[`${prefix}[${p}]`];
+  const instantOf = (prefix: 'from' | 'to', label: string): string | undefined => {
+    const filled = ['day', 'month', 'year'].some((p) => (part(prefix, p) ?? '').trim() !== '');
+    if (!filled) {
+      if (prefix === 'from') errors.push({ field: 'from-day', message: 'Enter the first moment to compare, like 21 7 2025' });
+      return undefined;
+    }
+    const d = dateFromFields(part(prefix, 'day'), part(prefix, 'month'), part(prefix, 'year'));
+    const at = d ? londonInstant(d, (q[`${prefix}Time`] ?? '').trim() || '23:59:59') : undefined;
+    if (!d) errors.push({ field: `${prefix}-day`, message: `${label} must be a real date, like 21 7 2025` });
+    else if (!at) errors.push({ field: `${prefix}Time`, message: 'The time must be like 14:30 or 14:30:05' });
+    return at;
+  };
+  const quarter = q.quarter !== undefined && isQuarterId(q.quarter) ? q.quarter : undefined;
+  if (!quarter) errors.push({ field: 'compare-quarter', message: 'Select the quarter to compare' });
+  const from = instantOf('from', 'The first moment');
+  let to = instantOf('to', 'The second moment');
+  const now = ctx.now().toISOString();
+  if (to && to > now) to = undefined;
+  if (from && to && from >= to) errors.push({ field: 'to-day', message: 'The second moment must come after the first' });
+  if (errors.length > 0 || !quarter || !from) {
+    setFlash(req, { form: 'compare', errors, values: Object.fromEntries(Object.entries(q).filter((e): e is [string, string] => typeof e[1] === 'string')) });
+    res.redirect(303, `${contractPath(id, '/history')}#compare`);
+    return;
+  }
+  res.redirect(303, query(contractPath(id, `/settlements/${quarter}/changes`), { from: from > now ? now : from, to }));
+};
+
+const csvCell = (v: string): string => (/[",\r\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v);
+
+/**
+ * GET …/history.csv: the contract's timeline (as of a date or as at an instant when the address says so) as a
+ * spreadsheet, one event a row with what a person reads of it. For an export that can be verified offline, the
+ * ledger's operator runs `pnpm ledger export` (it carries the signatures).
+ */
+export const historyDownload = (ctx: PageContext) => async (req: Request, res: Response): Promise<void> => {
+  const t = timeTravelOf(req);
+  const c = await loadContract(ctx.api, req, t);
+  const events = await ctx.api.all<HistoryEvent>(userOf(req).token, contractPath(c.contractId, '/history', t), 'events', readOpts(req));
+  const header = ['Position', 'Recorded at', 'Business date', 'Event', 'What happened', 'Who', 'Role', 'Organisation', 'Event id', 'Correlation id'];
+  const rows = events.map((e) => [e.position, e.recordedAt, e.businessDate ?? '', e.type, describe(e), e.actor?.name ?? '', e.actor?.role ?? '', e.actor?.org ?? '', e.eventId, e.correlationId ?? '']);
+  const when = t.asAt ? `-as-at-${t.asAt.replaceAll(':', '')}` : t.asOf ? `-as-of-${t.asOf}` : '';
+  res.attachment(`${c.contractId}-history${when}.csv`);
+  res.type('text/csv; charset=utf-8').send([header, ...rows].map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n');
 };

@@ -1,10 +1,10 @@
 // `/`: the caller's contracts and what needs them now (issue 11), all from the query service's answers: deliverables
-// due in the next 5 working days, overdue deliverables, extras awaiting the CCG, trust responses overdue, and
-// quarters that have ended and await approval.
+// due in the next 5 working days, overdue deliverables, extras awaiting the CCG, trust responses overdue, quarters
+// that have ended and await approval, and invoices awaiting CCG finance.
 import type { Request, Response } from 'express';
 import { addWorkingDays, dueDate, firstDayOfQuarter, lastDayOfQuarter } from '@csu-ledger/domain';
 import { readOpts, userOf, type PageContext } from '../app.ts';
-import { contractPath, deliveryRecords, type Challenge, type ContractDetail, type ContractSummary, type Extra, type Performance, type Settlement } from '../views.ts';
+import { contractPath, deliveryRecords, type Challenge, type ContractDetail, type ContractSummary, type Extra, type Invoice, type Performance, type Settlement } from '../views.ts';
 import { termQuarters } from './common.ts';
 
 /** At most this many contracts are looked into for "needs you now"; all are listed. */
@@ -16,6 +16,8 @@ export interface Attention {
   extrasAwaiting: { contractId: string; extra: Extra }[];
   responsesOverdue: { contractId: string; challenge: Challenge }[];
   quartersAwaiting: { contractId: string; settlement: Settlement }[];
+  /** Invoices CCG finance has neither disputed nor paid (issue 13), earliest due first. */
+  invoicesAwaiting: { contractId: string; invoice: Invoice; overdue: boolean }[];
 }
 
 const attentionFor = async (ctx: PageContext, req: Request, summary: ContractSummary, today: string, a: Attention): Promise<void> => {
@@ -24,11 +26,13 @@ const attentionFor = async (ctx: PageContext, req: Request, summary: ContractSum
   const id = summary.contractId;
   const detail = await ctx.api.get<ContractDetail>(token, contractPath(id), opts);
   const quarters = termQuarters(detail);
-  const [settlements, extras, challenges] = await Promise.all([
+  const [settlements, extras, challenges, invoices] = await Promise.all([
     ctx.api.all<Settlement>(token, contractPath(id, '/settlements'), 'settlements', opts),
     ctx.api.all<Extra>(token, contractPath(id, '/extras'), 'extras', opts),
     ctx.api.all<Challenge>(token, contractPath(id, '/challenges'), 'challenges', opts),
+    ctx.api.all<Invoice>(token, contractPath(id, '/invoices'), 'invoices', opts),
   ]);
+  for (const i of invoices) if (i.status === 'submitted') a.invoicesAwaiting.push({ contractId: id, invoice: i, overdue: i.kind !== 'credit-note' && i.dueBy < today });
   const approved = new Set(settlements.filter((s) => s.status === 'approved').map((s) => s.quarter));
   for (const s of settlements) if (s.status === 'open' && lastDayOfQuarter(s.quarter) < today && quarters.includes(s.quarter)) a.quartersAwaiting.push({ contractId: id, settlement: s });
   for (const x of extras) if (x.status === 'awaiting-ccg') a.extrasAwaiting.push({ contractId: id, extra: x });
@@ -65,12 +69,13 @@ export const homePage = (ctx: PageContext) => async (req: Request, res: Response
   const { token } = userOf(req);
   const today = ctx.today();
   const contracts = await ctx.api.all<ContractSummary>(token, '/contracts', 'contracts', readOpts(req));
-  const a: Attention = { dueSoon: [], overdue: [], extrasAwaiting: [], responsesOverdue: [], quartersAwaiting: [] };
+  const a: Attention = { dueSoon: [], overdue: [], extrasAwaiting: [], responsesOverdue: [], quartersAwaiting: [], invoicesAwaiting: [] };
   const looked = contracts.slice(0, ATTENTION_LIMIT);
   await Promise.all(looked.map((c) => attentionFor(ctx, req, c, today, a)));
   const byDue = (x: { due: string }, y: { due: string }) => (x.due < y.due ? -1 : x.due > y.due ? 1 : 0);
   a.dueSoon.sort(byDue);
   a.overdue.sort(byDue);
+  a.invoicesAwaiting.sort((x, y) => (x.invoice.dueBy < y.invoice.dueBy ? -1 : x.invoice.dueBy > y.invoice.dueBy ? 1 : 0));
   res.render('home.njk', {
     contracts,
     attention: a,

@@ -2,13 +2,16 @@
 import { Router } from 'express';
 import { page, type PageContext } from '../app.ts';
 import { actionHandler } from './actions.ts';
+import { breakClausePage } from './break-clause.ts';
 import { changesPage } from './changes.ts';
 import { contractPage } from './contract.ts';
-import { historyPage, timeTravelPicker, verifyAgain } from './history.ts';
+import { invoicesPage, paymentPerformancePage, reconciliationPage } from './finance.ts';
+import { comparePicker, historyDownload, historyPage, timeTravelPicker, verifyAgain } from './history.ts';
 import { homePage } from './home.ts';
 import { challengesPage, extrasPage } from './lists.ts';
 import { organisationPage } from './organisation.ts';
-import { receiptDownload, settlementPage } from './settlement.ts';
+import { returnsPage, returnsTemplate, uploadReturns } from './returns.ts';
+import { receiptDownload, settlementPage, statementDownload } from './settlement.ts';
 
 export const pageRoutes = (ctx: PageContext): Router => {
   const r = Router();
@@ -17,12 +20,24 @@ export const pageRoutes = (ctx: PageContext): Router => {
   r.get('/contracts/:id/extras', page(extrasPage(ctx)));
   r.get('/contracts/:id/challenges', page(challengesPage(ctx)));
   r.get('/contracts/:id/settlements/:quarter', page(settlementPage(ctx)));
+  r.get('/contracts/:id/settlements/:quarter/statement.csv', page(statementDownload(ctx, 'csv')));
+  r.get('/contracts/:id/settlements/:quarter/statement.xlsx', page(statementDownload(ctx, 'xlsx')));
+  r.get('/contracts/:id/settlements/:quarter/reconciliation', page(reconciliationPage(ctx)));
+  r.get('/contracts/:id/invoices', page(invoicesPage(ctx)));
+  r.get('/contracts/:id/returns', page(returnsPage(ctx)));
+  r.get('/contracts/:id/returns/template.csv', page(returnsTemplate(ctx, 'csv')));
+  r.get('/contracts/:id/returns/template.xlsx', page(returnsTemplate(ctx, 'xlsx')));
+  r.post('/contracts/:id/returns', page(uploadReturns(ctx)));
+  r.get('/contracts/:id/break-clause', page(breakClausePage(ctx)));
   r.get('/contracts/:id/settlements/:quarter/receipt', receiptDownload);
   r.get('/contracts/:id/settlements/:quarter/changes', page(changesPage(ctx)));
   r.get('/contracts/:id/history', page(historyPage(ctx)));
+  r.get('/contracts/:id/history.csv', page(historyDownload(ctx)));
+  r.get('/contracts/:id/compare', comparePicker(ctx));
   r.get('/contracts/:id/time-travel', timeTravelPicker(ctx));
   r.post('/contracts/:id/history/verify', page(verifyAgain(ctx)));
   r.post('/contracts/:id/actions/:action', page(actionHandler(ctx)));
   r.get('/organisations/:code', page(organisationPage(ctx)));
+  r.get('/organisations/:code/payment-performance', page(paymentPerformancePage(ctx)));
   return r;
 };

@@ -13,7 +13,7 @@ import { actionContext, contractFrame, loadContract } from './common.ts';
 const label = (list: { value: string; text: string }[], v: string | null) => list.find((x) => x.value === v)?.text ?? v ?? '';
 
 const EXTRA_STATUSES = ['awaiting-ccg', 'disputed', 'escalated', 'accepted', 'resolved', 'withdrawn'] as const;
-const CHALLENGE_STATUSES = ['raised', 'responded', 'escalated', 'resolved', 'withdrawn'] as const;
+const CHALLENGE_STATUSES = ['raised', 'responded', 'escalated', 'resolved', 'queried', 'withdrawn'] as const;
 const OPEN_EXTRA = new Set(['awaiting-ccg', 'disputed', 'escalated']);
 const OPEN_CHALLENGE = new Set(['raised', 'responded', 'escalated']);
 
@@ -85,6 +85,8 @@ export const challengesPage = (ctx: PageContext) => async (req: Request, res: Re
     stage('Trust responded', responded, (x) => x.acceptedPence ?? 0n),
     stage('Escalated', challenges.filter((x) => x.status === 'escalated'), (x) => x.valuePence),
     stage('Resolved (recovered)', challenges.filter((x) => x.status === 'resolved'), (x) => x.recoveredPence ?? 0n),
+    // Issue 13: a recovery CCG finance queries is out of V and G until it confirms it.
+    stage('Recovery queried', challenges.filter((x) => x.status === 'queried'), (x) => x.recoveredPence ?? 0n),
   ];
   res.render('challenges.njk', {
     ...contractFrame(c, 'challenges', {}, req),
