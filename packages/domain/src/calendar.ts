@@ -19,6 +19,20 @@ const daysInMonth = (y: number, month: number): number =>
 
 const DAY_MS = 86_400_000;
 
+/**
+ * The calendar answers the same questions on every settlement read (issue 15: ~14% of the query service's CPU), so
+ * the hot ones remember their answers in module-level maps. Each memoised function is pure and its cache changes no
+ * answer (calendar.unit.test.ts compares them with the direct computations in `uncachedCalendar`). A cache is
+ * emptied when it reaches this many entries, so callers' arbitrary inputs cannot grow it without bound; real use
+ * (dates and months 2000..2040) stays far below it.
+ */
+const MEMO_LIMIT = 100_000;
+const remember = <K, V>(cache: Map<K, V>, key: K, value: V): V => {
+  if (cache.size >= MEMO_LIMIT) cache.clear();
+  cache.set(key, value);
+  return value;
+};
+
 // Days since 1970-01-01 in UTC. setUTCFullYear, unlike Date.UTC, does not read years 0..99 as 1900..1999.
 const dayNumber = (y: number, month: number, d: number): number => new Date(0).setUTCFullYear(y, month - 1, d) / DAY_MS;
 
@@ -75,21 +89,41 @@ export const isFinancialYear = (s: unknown): s is string => {
   return match !== null && isFyPair(match[1] ?? '', match[2] ?? '') && Number(match[1]) <= 9998;
 };
 
-export const isMonthId = (s: unknown): s is MonthId => {
+const isMonthIdDirect = (s: unknown): s is MonthId => {
   const match = typeof s === 'string' ? MONTH_ID.exec(s) : null;
   if (match === null || !isFinancialYear(`${match[1]}-${match[2]}`)) return false;
   const m = Number(match[3]);
   return m >= 1 && m <= 12;
 };
 
-export const isQuarterId = (s: unknown): s is QuarterId => {
+const isQuarterIdDirect = (s: unknown): s is QuarterId => {
   const match = typeof s === 'string' ? QUARTER_ID.exec(s) : null;
   return match !== null && isFinancialYear(`${match[1]}-${match[2]}`);
 };
 
+// Month and quarter ids are parsed many times per settlement read (every KPI, every month): parsed once each.
+const monthIdParts = new Map<string, { fy: number; m: number } | null>();
+const quarterIdParts = new Map<string, { fy: number; q: number } | null>();
+const monthParts = (s: unknown): { fy: number; m: number } | null => {
+  if (typeof s !== 'string') return null;
+  const known = monthIdParts.get(s);
+  if (known !== undefined) return known;
+  return remember(monthIdParts, s, isMonthIdDirect(s) ? Object.freeze({ fy: Number(s.slice(0, 4)), m: Number(s.slice(9)) }) : null);
+};
+const quarterParts = (s: unknown): { fy: number; q: number } | null => {
+  if (typeof s !== 'string') return null;
+  const known = quarterIdParts.get(s);
+  if (known !== undefined) return known;
+  return remember(quarterIdParts, s, isQuarterIdDirect(s) ? Object.freeze({ fy: Number(s.slice(0, 4)), q: Number(s.slice(9)) }) : null);
+};
+
+export const isMonthId = (s: unknown): s is MonthId => monthParts(s) !== null;
+export const isQuarterId = (s: unknown): s is QuarterId => quarterParts(s) !== null;
+
 export const parseMonthId = (id: MonthId): { fy: number; m: number } => {
-  if (!isMonthId(id)) throw new RangeError(`not a month id (2025-26-M01): ${String(id)}`);
-  return { fy: Number(id.slice(0, 4)), m: Number(id.slice(9)) };
+  const parts = monthParts(id);
+  if (parts === null) throw new RangeError(`not a month id (2025-26-M01): ${String(id)}`);
+  return { fy: parts.fy, m: parts.m };
 };
 
 export const monthId = (fy: number, m: number): MonthId => {
@@ -99,8 +133,9 @@ export const monthId = (fy: number, m: number): MonthId => {
 };
 
 export const parseQuarterId = (id: QuarterId): { fy: number; q: number } => {
-  if (!isQuarterId(id)) throw new RangeError(`not a quarter id (2025-26-Q1): ${String(id)}`);
-  return { fy: Number(id.slice(0, 4)), q: Number(id.slice(9)) };
+  const parts = quarterParts(id);
+  if (parts === null) throw new RangeError(`not a quarter id (2025-26-Q1): ${String(id)}`);
+  return { fy: parts.fy, q: parts.q };
 };
 
 export const quarterId = (fy: number, q: number): QuarterId => {
@@ -140,9 +175,12 @@ export const quarterOfMonth = (m: MonthId): QuarterId => {
   const { fy, m: n } = parseMonthId(m);
   return quarterId(fy, Math.ceil(n / 3));
 };
+const monthsOfQuarterKnown = new Map<QuarterId, readonly MonthId[]>();
 export const monthsOfQuarter = (q: QuarterId): MonthId[] => {
+  const known = monthsOfQuarterKnown.get(q);
+  if (known !== undefined) return [...known]; // a copy: the caller may sort or push
   const { fy, q: n } = parseQuarterId(q);
-  return [1, 2, 3].map((k) => monthId(fy, (n - 1) * 3 + k));
+  return [...remember(monthsOfQuarterKnown, q, [1, 2, 3].map((k) => monthId(fy, (n - 1) * 3 + k)))];
 };
 export const financialYearOfQuarter = (q: QuarterId): string => fyText(parseQuarterId(q).fy);
 export const quartersOfYear = (fy: string): QuarterId[] => {
@@ -206,13 +244,20 @@ const bankHolidays = (year: number): ReadonlySet<IsoDate> => {
   return days;
 };
 
-const isWorkingDayNumber = (n: number, d: IsoDate): boolean => {
+const isWorkingDayNumberDirect = (n: number, d: IsoDate): boolean => {
   const weekday = (((n + 4) % 7) + 7) % 7; // 1970-01-01 was a Thursday; 0 = Sunday
   return weekday !== 0 && weekday !== 6 && !bankHolidays(Number(d.slice(0, 4))).has(d);
 };
 
+// Whether day number n is a working day, by day number alone: no date string to build on the hot loops.
+const workingByDayNumber = new Map<number, boolean>();
+const isWorkingDayNumber = (n: number): boolean => {
+  const known = workingByDayNumber.get(n);
+  return known ?? remember(workingByDayNumber, n, isWorkingDayNumberDirect(n, fromDayNumber(n)));
+};
+
 /** Not a Saturday, Sunday or England & Wales bank holiday. */
-export const isWorkingDay = (d: IsoDate): boolean => isWorkingDayNumber(toDayNumber(d), d);
+export const isWorkingDay = (d: IsoDate): boolean => isWorkingDayNumber(toDayNumber(d));
 
 /** The n-th (1-based) working day of calendar month `month` (1..12) of `year`; RangeError if there are fewer. */
 export const workingDayOfMonth = (year: number, month: number, n: number): IsoDate => {
@@ -221,10 +266,9 @@ export const workingDayOfMonth = (year: number, month: number, n: number): IsoDa
   requireInteger(n, 'workingDayOfMonth: n');
   let count = 0;
   for (let day = 1; day <= daysInMonth(year, month) && n >= 1; day += 1) {
-    const d = `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}`;
-    if (!isWorkingDayNumber(dayNumber(year, month, day), d)) continue;
+    if (!isWorkingDayNumber(dayNumber(year, month, day))) continue;
     count += 1;
-    if (count === n) return d;
+    if (count === n) return `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}`;
   }
   throw new RangeError(`${pad(year, 4)}-${pad(month, 2)} has no working day ${n}`);
 };
@@ -234,7 +278,7 @@ export const workingDayOfMonth = (year: number, month: number, n: number): IsoDa
  * A month with fewer than N working days (August 2025 has 20) makes it due on that month's last working day: the
  * CSU keeps the whole month, and never more (our rule; DOMAIN.md is silent).
  */
-export const dueDate = (m: MonthId, dueWorkingDay: number): IsoDate => {
+const dueDateDirect = (m: MonthId, dueWorkingDay: number): IsoDate => {
   const { year, month } = calendarMonth(addMonths(m, 1));
   for (let n = dueWorkingDay; n >= 1; n -= 1) {
     try {
@@ -245,25 +289,44 @@ export const dueDate = (m: MonthId, dueWorkingDay: number): IsoDate => {
   }
   throw new RangeError(`no working day in ${year}-${month}`);
 };
+const dueDates = new Map<string, IsoDate>();
+export const dueDate = (m: MonthId, dueWorkingDay: number): IsoDate => {
+  const key = `${m}|${dueWorkingDay}`;
+  // Only answers are remembered: a RangeError is thrown afresh each time.
+  return dueDates.get(key) ?? remember(dueDates, key, dueDateDirect(m, dueWorkingDay));
+};
 
 /** The n-th working day after d (n ≥ 1), d itself not counted: e.g. a trust's response deadline (DOMAIN.md). */
-export const addWorkingDays = (d: IsoDate, n: number): IsoDate => {
+const addWorkingDaysDirect = (d: IsoDate, n: number): IsoDate => {
   requireInteger(n, 'addWorkingDays: n');
   if (n < 1) throw new RangeError(`addWorkingDays: n ${n} must be at least 1`);
   let day = toDayNumber(d);
   for (let left = n; left > 0;) {
     day += 1;
-    if (isWorkingDayNumber(day, fromDayNumber(day))) left -= 1;
+    if (isWorkingDayNumberDirect(day, fromDayNumber(day))) left -= 1;
   }
   return fromDayNumber(day);
+};
+const workingDaysAdded = new Map<string, IsoDate>();
+export const addWorkingDays = (d: IsoDate, n: number): IsoDate => {
+  const key = `${d}|${n}`;
+  const known = workingDaysAdded.get(key);
+  if (known !== undefined) return known;
+  requireInteger(n, 'addWorkingDays: n');
+  if (n < 1) throw new RangeError(`addWorkingDays: n ${n} must be at least 1`);
+  let day = toDayNumber(d);
+  for (let left = n; left > 0;) {
+    day += 1;
+    if (isWorkingDayNumber(day)) left -= 1;
+  }
+  return remember(workingDaysAdded, key, fromDayNumber(day));
 };
 
 // ---- "Now" in England (DOMAIN.md: pending is judged against the current date in Europe/London) ----
 
 let londonFormat: Intl.DateTimeFormat | undefined;
 
-/** The calendar date in Europe/London at `instant`, GMT or BST as in force then. */
-export const londonDate = (instant: Date): IsoDate => {
+const londonDateDirect = (instant: Date): IsoDate => {
   if (Number.isNaN(instant.getTime())) throw new RangeError('londonDate: invalid Date');
   londonFormat ??= new Intl.DateTimeFormat('en-GB', {
     timeZone: 'Europe/London',
@@ -275,6 +338,37 @@ export const londonDate = (instant: Date): IsoDate => {
   const part = (type: Intl.DateTimeFormatPartTypes): string => parts.find((p) => p.type === type)?.value ?? '';
   return `${part('year').padStart(4, '0')}-${part('month')}-${part('day')}`;
 };
+
+const HOUR_MS = 3_600_000;
+const londonDateByHour = new Map<number, IsoDate>();
+
+/**
+ * The calendar date in Europe/London at `instant`, GMT or BST as in force then. Remembered per UTC hour: Intl is
+ * asked about the hour's first and last millisecond, and when both fall on the same London date (every hour but
+ * those of an offset that is not a whole number of hours, i.e. before 1848) every instant between does too, since
+ * London's clocks never went back across midnight.
+ */
+export const londonDate = (instant: Date): IsoDate => {
+  const ms = instant.getTime();
+  if (Number.isNaN(ms)) throw new RangeError('londonDate: invalid Date');
+  const hour = Math.floor(ms / HOUR_MS);
+  const known = londonDateByHour.get(hour);
+  if (known !== undefined) return known;
+  const first = londonDateDirect(new Date(hour * HOUR_MS));
+  return first === londonDateDirect(new Date(hour * HOUR_MS + HOUR_MS - 1))
+    ? remember(londonDateByHour, hour, first)
+    : londonDateDirect(instant);
+};
+
+/** The direct computations the memoised calendar functions above must equal (their unit test compares them). */
+export const uncachedCalendar = {
+  londonDate: londonDateDirect,
+  addWorkingDays: addWorkingDaysDirect,
+  dueDate: dueDateDirect,
+  isWorkingDay: (d: IsoDate): boolean => isWorkingDayNumberDirect(toDayNumber(d), d),
+  isMonthId: isMonthIdDirect,
+  isQuarterId: isQuarterIdDirect,
+} as const;
 
 // ---- Limits (DOMAIN.md: Limits): nothing is dated before financial year 2000-01 ----
 
