@@ -2,7 +2,8 @@
 import { verifierFromSettings } from '@csu-ledger/auth';
 import { observeStore, openEventStore, redactStoreSpec, withStreamCache } from '@csu-ledger/event-store';
 import { applyServerTimeouts, createLogger, createMetrics, DEFAULT_SERVER_TIMEOUTS, secureDataDir } from '@csu-ledger/http';
-import { createHeadSigner, KeyNotInForceError, loadOrCreateSigningKey, loadSigningKeyById } from '@csu-ledger/integrity';
+import { createHeadSigner, HEADS_STREAM, KeyNotInForceError, loadOrCreateSigningKey, loadSigningKeyById } from '@csu-ledger/integrity';
+import type { EventStore } from '@csu-ledger/event-store';
 import { createCommandApp } from './app.ts';
 import { loadConfig } from './config.ts';
 
@@ -32,7 +33,24 @@ try {
 }
 const stopSigning = signer.startPeriodic((err) => logger.error({ err }, 'periodic signing of chain heads failed'));
 logger.info({ keyId: key.keyId, signIntervalMs }, 'integrity signing key loaded');
-const app = createCommandApp({ store, verify, logger, metrics, bodyLimit: config.bodyLimit, signer, rateLimit: config.rateLimit, authFailureLimit: config.authFailureLimit });
+// A log that has never been signed is signed soon after its first events (a sixtieth of the interval: a second by
+// default), not at the first interval: until then verify finds events and no signed head, which is not intact (issue
+// 14), and a fresh `pnpm ledger start --demo` should check out at once. Later events wait for the interval as usual.
+let unsignedLog = (await store.readStream(HEADS_STREAM)).length === 0;
+const commandStore: EventStore = {
+  ...store,
+  appendToStream: async (streamName, events, options) => {
+    const result = await store.appendToStream(streamName, events, options);
+    if (unsignedLog) {
+      unsignedLog = false;
+      setTimeout(() => {
+        signer.signChanged('periodic').catch((err: unknown) => logger.error({ err }, 'signing a new log’s first events failed; the periodic signing will cover them'));
+      }, Math.max(1_000, Math.floor(signIntervalMs / 60))).unref();
+    }
+    return result;
+  },
+};
+const app = createCommandApp({ store: commandStore, verify, logger, metrics, bodyLimit: config.bodyLimit, signer, rateLimit: config.rateLimit, authFailureLimit: config.authFailureLimit });
 const server = app.listen(config.port, config.host, () => {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
