@@ -36,7 +36,9 @@ logger.info({ keyId: key.keyId, signIntervalMs }, 'integrity signing key loaded'
 // A log that has never been signed is signed soon after its first events (a sixtieth of the interval: a second by
 // default), not at the first interval: until then verify finds events and no signed head, which is not intact (issue
 // 14), and a fresh `pnpm ledger start --demo` should check out at once. Later events wait for the interval as usual.
-let unsignedLog = (await store.readStream(HEADS_STREAM)).length === 0;
+// A store not reachable yet (PostgreSQL connects in the background) must not stop the start: then sign early anyway,
+// which at worst signs the changed heads before the interval.
+let unsignedLog = await store.readStream(HEADS_STREAM).then((heads) => heads.length === 0, () => true);
 const commandStore: EventStore = {
   ...store,
   appendToStream: async (streamName, events, options) => {
