@@ -142,12 +142,12 @@ export const must = async (what: string, answer: Promise<{ status: number; body:
   if (a.status >= 300) throw new Error(`setup failed (${what}): ${a.status} ${JSON.stringify(a.body)}`);
 };
 
-/** A contract of term 2025-26 with a deliverable K1 and a measured K2 (the shapes seed.ts writes). */
-export const contractBody = (contractId: string) => ({
+/** A contract of term 2025-26 with a deliverable K1 and a measured K2 (the shapes seed.ts writes); every bench's. */
+export const contractBody = (contractId: string, ccg = '01A', csu = '0AX') => ({
   contractId,
   businessDate: '2025-03-20',
-  ccg: '01A',
-  csu: '0AX',
+  ccg,
+  csu,
   firstMonth: '2025-26-M01',
   lastMonth: '2025-26-M12',
   annualFeePence: 120_000_000,

@@ -22,6 +22,7 @@ import { loadOrCreateDevSecret, signDevToken } from '@csu-ledger/auth';
 import { call, startBoth } from '@csu-ledger/cli';
 // The root package depends on the CLI and auth only: the store is imported from its package's source.
 import { createSqliteEventStore } from '../../packages/event-store/src/index.ts';
+import { contractBody } from './harness.ts';
 import { seedContract } from './seed.ts';
 
 const { values } = parseArgs({
@@ -86,34 +87,8 @@ for (const [code, kind] of [
     post(admin, '/organisations', { code, name: `Organisation ${code}`, kind, businessDate: '2013-04-01' }),
   );
 }
-const contract = (contractId: string, ccg: string, csu: string) => ({
-  contractId,
-  businessDate: '2025-03-20',
-  ccg,
-  csu,
-  firstMonth: '2025-26-M01',
-  lastMonth: '2025-26-M12',
-  annualFeePence: 120_000_000,
-  feeAtRiskBp: 1000,
-  gainShareBp: 2000,
-  gainShareCapPence: 10_000_000,
-  breakNoticeMonths: 3,
-  trustResponseWorkingDays: 20,
-  kpis: [
-    {
-      id: 'K1',
-      name: 'Monthly report',
-      serviceLine: 'finance',
-      weightBp: 5000,
-      targetBp: 9000,
-      kind: 'deliverable',
-      dueWorkingDay: 10,
-    },
-    { id: 'K2', name: 'Coding accuracy', serviceLine: 'bi', weightBp: 5000, targetBp: 9500, kind: 'measured' },
-  ],
-});
-await must('heavy contract', post(admin, '/contracts', contract(HEAVY, '01A', '0AX')));
-await must('victim contract', post(admin, '/contracts', contract(VICTIM, '02B', '0BY')));
+await must('heavy contract', post(admin, '/contracts', contractBody(HEAVY, '01A', '0AX')));
+await must('victim contract', post(admin, '/contracts', contractBody(VICTIM, '02B', '0BY')));
 for (const m of ['M01', 'M02', 'M03']) {
   await must(
     'victim delivery',

@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { loadOrCreateDevSecret, signDevToken } from '@csu-ledger/auth';
 import { call, startBoth } from '@csu-ledger/cli';
+import { contractBody } from './harness.ts';
 
 const { values } = parseArgs({
   options: {
@@ -75,35 +76,7 @@ for (const [code, name, kind] of [[CSU, 'Load CSU', 'csu'], ...CCGS.map((c) => [
 }
 const contracts = Array.from({ length: contractCount }, (_, i) => ({ id: `LOAD-${i}`, ccg: CCGS[i % CCGS.length]! }));
 for (const c of contracts) {
-  await must(
-    `contract ${c.id}`,
-    post(admin, '/contracts', {
-      contractId: c.id,
-      businessDate: '2025-03-20',
-      ccg: c.ccg,
-      csu: CSU,
-      firstMonth: '2025-26-M01',
-      lastMonth: '2025-26-M12',
-      annualFeePence: 120_000_000,
-      feeAtRiskBp: 1000,
-      gainShareBp: 2000,
-      gainShareCapPence: 10_000_000,
-      breakNoticeMonths: 3,
-      trustResponseWorkingDays: 20,
-      kpis: [
-        {
-          id: 'K1',
-          name: 'Monthly report',
-          serviceLine: 'finance',
-          weightBp: 5000,
-          targetBp: 9000,
-          kind: 'deliverable',
-          dueWorkingDay: 10,
-        },
-        { id: 'K2', name: 'Coding accuracy', serviceLine: 'bi', weightBp: 5000, targetBp: 9500, kind: 'measured' },
-      ],
-    }),
-  );
+  await must(`contract ${c.id}`, post(admin, '/contracts', contractBody(c.id, c.ccg, CSU)));
 }
 
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(Math.random() * xs.length)]!;
