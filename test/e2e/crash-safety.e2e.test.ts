@@ -24,6 +24,7 @@ import {
 import { fingerprint, openReadModels, rebuildReadModels } from '@csu-ledger/query-service';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../../packages/event-store/src/postgres/embedded-server.ts';
 import { MONTHLY_REPORT, smallContract } from '../support/contracts.ts';
+import { createCondition } from '../support/condition.ts';
 
 const NIGHTLY = process.env.LEDGER_NIGHTLY === '1';
 /** Crashes of each service per store: fewer on PostgreSQL by default, so the file stays near two minutes on 2 cores. */
@@ -70,14 +71,11 @@ interface Sent {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/** Polls until `done` holds; the deadline only turns a hang into a message, it is not a speed the test expects. */
-const until = async (done: () => boolean | Promise<boolean>, what: string, withinMs = 120_000): Promise<void> => {
-  const deadline = Date.now() + withinMs;
-  while (!(await done())) {
-    if (Date.now() > deadline) throw new Error(`still waiting after ${withinMs} ms for ${what}`);
-    await sleep(5);
-  }
-};
+/** The clients' counters (acknowledged, in flight): each change wakes whoever waits on them. */
+const load = createCondition();
+/** Waits until `done` holds; the bound only turns a hang into a message naming it, not a speed the test expects. */
+const until = (done: () => boolean, what: string, withinMs = 120_000): Promise<void> =>
+  load.until(done, what, AbortSignal.timeout(withinMs));
 
 /**
  * A command whose body is still being sent: the service cannot have answered it, so a kill that lands now lands
@@ -176,8 +174,10 @@ describe.each(STORES)('on $name', ({ name, cycles }) => {
       let answer: Answer<Record<string, unknown>>;
       try {
         inFlight += 1;
+        load.changed();
         answer = await call(running.command.url, token, 'POST', cmd.path, cmd.body, headers).finally(() => {
           inFlight -= 1;
+          load.changed();
         });
       } catch (err) {
         if (neverArrived(err)) {
@@ -264,6 +264,7 @@ describe.each(STORES)('on $name', ({ name, cycles }) => {
       await send(cmd.kind === 'accept' ? ccg : csu, cmd);
       if (cmd.outcome === 'acked') {
         acked += 1;
+        load.changed();
         if (cmd.kind === 'raise') pending.push(cmd.extraId!);
       }
     }
@@ -273,9 +274,10 @@ describe.each(STORES)('on $name', ({ name, cycles }) => {
   const crashLoop = async (name: 'command' | 'query', cycles: number, csuToken: string): Promise<void> => {
     for (let i = 0; i < cycles; i++) {
       const before = acked;
-      await sleep(100 + Math.random() * 400); // a random moment, not a speed: what follows waits on conditions
-      // Only under load: commands acknowledged since the last kill, and commands unanswered at the moment of the kill.
-      await until(() => acked >= before + 10, `10 acknowledgements before ${name} kill ${i + 1}`);
+      // A random moment of steady load, counted in acknowledgements (10 to 49 since the last kill), not in time; and a
+      // command unanswered at the moment of the kill.
+      const wanted = 10 + Math.floor(Math.random() * 40);
+      await until(() => acked >= before + wanted, `${wanted} acknowledgements before ${name} kill ${i + 1}`);
       const probe = name === 'command' ? halfSent(running.command.url, csuToken, CONTRACTS[0]!) : undefined;
       await probe?.sent;
       await until(() => inFlight > 0, `a request in flight before ${name} kill ${i + 1}`);
@@ -474,12 +476,13 @@ describe.each(STORES)('on $name', ({ name, cycles }) => {
 
   describe(`the query service killed with SIGKILL ${cycles} times under load`, () => {
     it('catches up with the log on its own after its last restart', async () => {
-      let h = await health(running.query.url);
-      await until(async () => {
-        h = await health(running.query.url);
-        return h.position === head.toString() || h.status !== 'ok';
-      }, 'the query service to catch up');
-      expect(h).toMatchObject({ status: 'ok', position: head.toString() });
+      // The query service itself waits (up to 5 s a request) until its read models reach the log's head, else 503.
+      let caughtUp: Answer<unknown> | undefined;
+      for (let attempt = 0; attempt < 30 && caughtUp?.status !== 200; attempt++) {
+        caughtUp = await call(running.query.url, tokens.admin, 'GET', '/contracts?limit=1', undefined, { 'X-Min-Position': head.toString() });
+      }
+      expect(caughtUp?.status).toBe(200);
+      expect(await health(running.query.url)).toMatchObject({ status: 'ok', position: head.toString() });
     }, 180_000);
 
     it('shows each contract exactly as the log has it: every event once, every accepted extra paid once', async () => {

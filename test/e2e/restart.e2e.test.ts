@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Answer } from '@csu-ledger/cli';
 import { allPages, startSystem, type System, type User } from '../support/system.ts';
 import { smallContract } from '../support/contracts.ts';
+import { createCondition } from '../support/condition.ts';
 
 const CCG = '08J';
 const CSU = '0AX';
@@ -76,10 +77,9 @@ describe('the query service killed mid-stream', () => {
     const id = 'CRASH-QUERY';
     await agree(id);
     const rounds = 40;
-    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-    const until = async (done: () => boolean): Promise<void> => {
-      while (!done()) await sleep(5);
-    };
+    // The writer says when its state changes; the test waits on those changes, never on the clock.
+    const state = createCondition();
+    const until = (done: () => boolean) => state.until(done);
     const position = () => BigInt(sys.lastPosition() ?? '0');
     // Writers keep going while the query service dies and comes back: the command service does not need it. The
     // writer waits for the kill once it has written part of the stream, so that some of its writes land while the
@@ -92,12 +92,17 @@ describe('the query service killed mid-stream', () => {
       for (let i = 1; i <= rounds; i++) {
         await acceptedExtra(id, 10_000 + i);
         await resolvedChallenge(id, 20_000 + 2 * i);
+        state.changed(); // position() moved
         if (i === rounds / 2) {
           parked = true;
+          state.changed();
           await afterKill;
         }
       }
-    })().finally(() => (writing = false));
+    })().finally(() => {
+      writing = false;
+      state.changed();
+    });
     await until(() => parked || !writing);
     // Let it project part of the stream first, so the restart resumes from a checkpoint, not from the start.
     const partly = await sys.get(ccg, `/contracts/${id}/history`);

@@ -20,6 +20,8 @@ export interface RunningService {
   name: ServiceName;
   url: string;
   process: ChildProcess;
+  /** Settles once the process's output is all in its log file (after it exits). */
+  logged: Promise<void>;
 }
 
 export interface LaunchOptions {
@@ -72,7 +74,12 @@ export const startService = (name: ServiceName, opts: LaunchOptions): Promise<Ru
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stderr.pipe(log);
+  // The log ends once the process's output has: both streams closed ('close', not 'exit') and written out, which
+  // `stopService` waits for, so a log read after it is whole.
+  child.stderr.pipe(log, { end: false });
+  const logged = new Promise<void>((done) => {
+    child.once('close', () => log.end(done));
+  });
   return new Promise((resolvePromise, reject) => {
     let seen = '';
     const onData = (chunk: Buffer) => {
@@ -81,8 +88,8 @@ export const startService = (name: ServiceName, opts: LaunchOptions): Promise<Ru
       const url = listeningUrl(name, seen);
       if (url !== undefined) {
         child.stdout.off('data', onData);
-        child.stdout.pipe(log);
-        resolvePromise({ name, url, process: child });
+        child.stdout.pipe(log, { end: false });
+        resolvePromise({ name, url, process: child, logged });
       }
     };
     child.stdout.on('data', onData);
@@ -90,12 +97,15 @@ export const startService = (name: ServiceName, opts: LaunchOptions): Promise<Ru
   });
 };
 
-export const stopService = (s: RunningService, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> =>
-  new Promise((done) => {
-    if (s.process.exitCode !== null || s.process.signalCode !== null) return done();
-    s.process.once('exit', () => done());
+/** Stops the service and resolves once it has exited and its log is written out. */
+export const stopService = async (s: RunningService, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> => {
+  if (s.process.exitCode === null && s.process.signalCode === null) {
+    const exited = new Promise((done) => s.process.once('exit', done));
     s.process.kill(signal);
-  });
+    await exited;
+  }
+  await s.logged;
+};
 
 export const startBoth = async (opts: LaunchOptions): Promise<{ command: RunningService; query: RunningService; stop: () => Promise<void> }> => {
   const command = await startService('command', opts);
