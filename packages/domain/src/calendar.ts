@@ -76,6 +76,8 @@ export const addDays = (d: IsoDate, n: number): IsoDate => {
 // The second half of '2025-26' must be the next year, else '2025-27' would pass the shape check.
 const isFyPair = (start: string, end: string): boolean => (Number(start) + 1) % 100 === Number(end);
 const fyText = (fy: number): string => `${pad(fy, 4)}-${pad((fy + 1) % 100, 2)}`;
+/** The id of the financial year starting in April of `fy`: 2025 → `2025-26`. */
+export const financialYearId = (fy: number): string => fyText(fy);
 const requireFy = (fy: number): void => {
   if (!Number.isInteger(fy) || fy < 0 || fy > 9998) throw new RangeError(`financial year ${fy} out of range`);
 };

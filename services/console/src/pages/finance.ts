@@ -3,7 +3,7 @@
 // against what the ledger settles, per component, mismatches highlighted), and a commissioner's payment performance
 // (the Better Payment Practice Code: paid within 30 days). Every figure comes from the query service.
 import type { Request, Response } from 'express';
-import { isOrgCode, isQuarterId, monthOfDate, parseMonthId } from '@csu-ledger/domain';
+import { isQuarterId } from '@csu-ledger/domain';
 import { actionForm, INVOICE_KIND_CHOICES, roleMay, transitionsFor } from '../actions.ts';
 import { readOpts, userOf, type PageContext } from '../app.ts';
 import { paymentShareChart } from '../charts.ts';
@@ -13,14 +13,13 @@ import { randomToken, type Flash } from '../session.ts';
 import {
   contractPath,
   INVOICE_STATUSES,
-  type ContractSummary,
   type Extra,
   type Invoice,
-  type Organisation,
   type PaymentPerformance,
   type Reconciliation,
 } from '../views.ts';
 import { actionContext, contractFrame, loadContract, termQuarters, timeTravelOf } from './common.ts';
+import { commissionerYears } from './organisation.ts';
 
 /** The Better Payment Practice Code's target: 95% of valid invoices paid within 30 days. */
 export const PAYMENT_TARGET_BP = 9500;
@@ -105,31 +104,14 @@ export const reconciliationPage = (ctx: PageContext) => async (req: Request, res
   });
 };
 
-const fyOf = (fyStart: number) => `${fyStart}-${String((fyStart + 1) % 100).padStart(2, '0')}`;
-
 export const paymentPerformancePage = (ctx: PageContext) => async (req: Request, res: Response): Promise<void> => {
-  const code = String(req.params.code).toUpperCase();
-  if (!isOrgCode(code)) {
-    res.status(404).render('error.njk', { title: 'Page not found', message: 'An organisation code has 3 to 5 letters or digits, like 08J.' });
-    return;
-  }
-  const { token } = userOf(req);
-  const opts = readOpts(req);
-  const [orgs, contracts] = await Promise.all([
-    ctx.api.all<Organisation>(token, '/organisations', 'organisations', opts),
-    ctx.api.all<ContractSummary>(token, '/contracts', 'contracts', opts),
-  ]);
-  // The financial years of this commissioner's contracts, and the current one.
-  const years = new Set<number>([parseMonthId(monthOfDate(ctx.today())).fy]);
-  for (const x of contracts.filter((k) => k.ccg.code === code)) {
-    for (let y = parseMonthId(x.firstMonth).fy; y <= parseMonthId(x.termEndMonth).fy; y++) years.add(y);
-  }
-  const ordered = [...years].sort((a, b) => a - b).map(fyOf);
+  const found = await commissionerYears(ctx, req, res);
+  if (!found) return;
+  const { code, token, opts, orgs, org, years: ordered } = found;
   const all = await Promise.all(ordered.map((y) => ctx.api.get<PaymentPerformance>(token, `/organisations/${code}/payment-performance?year=${y}`, opts)));
   // The year shown in detail: the one asked for, else the latest with anything assessed, else the first.
   const asked = pick(req, 'year', ordered);
   const shown = all.find((p) => p.year === asked) ?? [...all].reverse().find((p) => p.assessed.count > 0) ?? all[0]!;
-  const org = orgs.find((o) => o.code === code);
   const name = org?.name ?? code;
   const csuNames = Object.fromEntries(orgs.map((o) => [o.code, o.name]));
   const record = (p: PaymentPerformance['paidLate'][number]) => ({ ...p, csuName: csuNames[p.csu] ?? p.csu, href: contractPath(p.contractId, '/invoices') });
