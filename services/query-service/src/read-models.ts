@@ -263,14 +263,19 @@ export const openReadModels = (path: string, options: OpenReadModelsOptions = {}
       try {
         commit(batch);
         for (const [id, ledger] of batch.ledgers) cache.set(id, ledger);
+        settlements.forget(batch.ledgers.keys());
         if (batch.released.size > 0 || batch.quarantines.size > 0) loadQuarantines();
       } catch (err) {
         cache.clear(); // the transaction rolled back: in-memory copies may be ahead of the file
+        settlements.forget();
         loadQuarantines();
         throw err;
       }
     },
-    discard: () => cache.clear(),
+    discard: () => {
+      cache.clear();
+      settlements.forget();
+    },
     *canonicalRows() {
       yield `checkpoint:${q.checkpoint.get()?.position ?? '0'}`;
       for (const r of db.prepare<[], { contract_id: string; ledger: string }>('SELECT contract_id, ledger FROM contracts ORDER BY contract_id').iterate()) {

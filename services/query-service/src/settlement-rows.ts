@@ -28,6 +28,8 @@ export interface SettlementRows {
   money(contractId: string, q: QuarterId): QuarterMoney | undefined;
   /** The quarters the contract settles, in order (the domain's settlementQuarters, as of the last commit). */
   quarters(contractId: string): QuarterId[];
+  /** Forgets the in-memory copies of these contracts' rows (after a commit changed them), or of all (after a failed one). */
+  forget(contractIds?: Iterable<string>): void;
   canonicalRows(): Iterable<string>;
 }
 
@@ -35,8 +37,19 @@ export const openSettlementRows = (db: Database.Database): SettlementRows => {
   db.exec(SETTLEMENT_ROWS_SCHEMA);
   const clear = db.prepare<[string]>('DELETE FROM settlement_rows WHERE contract_id = ?');
   const insert = db.prepare<[string, string, string]>('INSERT INTO settlement_rows (contract_id, quarter, money) VALUES (?, ?, ?)');
-  const one = db.prepare<[string, string], string>('SELECT money FROM settlement_rows WHERE contract_id = ? AND quarter = ?').pluck();
-  const quarters = db.prepare<[string], string>('SELECT quarter FROM settlement_rows WHERE contract_id = ?').pluck();
+  const rows = db.prepare<[string], { quarter: string; money: string }>('SELECT quarter, money FROM settlement_rows WHERE contract_id = ?');
+  // A contract's rows, parsed once per commit that changes them and kept (this process is their only writer): a read
+  // is then a map lookup, not a query and a parse per request. Kept in quarter order.
+  const parsed = new Map<string, Map<QuarterId, QuarterMoney>>();
+  const load = (contractId: string): Map<QuarterId, QuarterMoney> => {
+    let m = parsed.get(contractId);
+    if (!m) {
+      const found = rows.all(contractId).sort((a, b) => compareQuarters(a.quarter, b.quarter));
+      m = new Map(found.map((r) => [r.quarter, quarterMoneyFromRecord(JSON.parse(r.money) as RecordedQuarterMoney)]));
+      parsed.set(contractId, m);
+    }
+    return m;
+  };
   return {
     put: (ledger) => {
       const c = ledger.contract;
@@ -47,11 +60,12 @@ export const openSettlementRows = (db: Database.Database): SettlementRows => {
         insert.run(c.contractId, q, JSON.stringify(quarterMoneyToRecord(m)));
       }
     },
-    money: (contractId, q) => {
-      const text = one.get(contractId, q);
-      return text === undefined ? undefined : quarterMoneyFromRecord(JSON.parse(text) as RecordedQuarterMoney);
+    money: (contractId, q) => load(contractId).get(q),
+    quarters: (contractId) => [...load(contractId).keys()],
+    forget: (contractIds) => {
+      if (contractIds === undefined) parsed.clear();
+      else for (const id of contractIds) parsed.delete(id);
     },
-    quarters: (contractId) => quarters.all(contractId).sort(compareQuarters),
     *canonicalRows() {
       for (const r of db
         .prepare<[], { contract_id: string; quarter: string; money: string }>(
