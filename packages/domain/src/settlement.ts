@@ -20,7 +20,7 @@ import { isExtraOpen } from './extra/model.ts';
 import { isChallengeOpen } from './challenge/model.ts';
 import { deliverableAchievement, kpiScore, measuredAchievement, performanceScore, type DeliverableStatus } from './kpi.ts';
 import type { ContractLedger, MoneyItem } from './ledger.ts';
-import { instalment, mul, ONE, percentOf, ratio, readPence, roundHalfUp, storePence, sub, sumPence, toBp, type Ratio } from './money.ts';
+import { instalment, mul, ONE, percentOf, ratio, readPence, roundHalfUp, storePence, sub, sumPence, toBp, type Ratio, type StoredPence } from './money.ts';
 
 export interface QuarterPerformance {
   kpis: KpiPerformance[];
@@ -100,9 +100,6 @@ export const quarterPerformance = (c: AgreedContract, q: QuarterId, today: IsoDa
 export const countedIn = (ledger: ContractLedger, q: QuarterId): MoneyItem[] =>
   ledger.moneyItems.filter((i) => i.state === 'counted' && i.landingQuarter === q);
 
-const landedIn = (ledger: ContractLedger, kind: MoneyItem['kind'], q: QuarterId): bigint =>
-  sumPence(countedIn(ledger, q).filter((i) => i.kind === kind).map((i) => i.amountPence));
-
 /** The quarters a contract settles: those of its term, and any later one a late money item rolled into. */
 export const settlementQuarters = (ledger: ContractLedger): QuarterId[] => {
   const c = ledger.contract;
@@ -147,53 +144,121 @@ export const approvedFigures = (c: AgreedContract, q: QuarterId): SettlementFigu
 };
 
 /**
- * Gain share G of quarter q: min(V·rate, annual cap − gain share of earlier quarters of the same financial year).
- * Earlier quarters count with their approved figure when approved, else as computed now.
+ * The part of quarter q's settlement that the passing of days does not change: the fee F and its part at risk, the
+ * recovered value V and gain share G, the extras X, and the disputes open at the quarter's end. The rest (the
+ * performance score S, so W and N) turns as deliverables fall due: `settle` adds it for a given "now". The query
+ * service keeps this part as one row per quarter (issue 12), so that a settlement read never walks the ledger.
  */
-export const gainShare = (ledger: ContractLedger, c: AgreedContract, q: QuarterId): bigint => {
-  let earlier = 0n;
-  for (const e of quartersOfYear(financialYearOfQuarter(q))) {
-    if (compareQuarters(e, q) >= 0) break;
-    earlier += approvedFigures(c, e)?.gainSharePence ?? cappedShare(ledger, c, e, earlier);
+export interface QuarterMoney {
+  feePence: bigint;
+  atRiskPence: bigint;
+  recoveredPence: bigint;
+  gainSharePence: bigint;
+  extrasPence: bigint;
+  disputedExtras: { count: number; valuePence: bigint };
+  openChallenges: { count: number; valuePence: bigint };
+}
+
+interface Tally {
+  count: number;
+  valuePence: bigint;
+}
+
+/** For each date of `ends` (ascending), the count and value of `open` raised on or before it: one sort and a sweep. */
+const openBy = (open: { raisedOn: IsoDate; pence: number }[], ends: readonly IsoDate[]): Tally[] => {
+  const sorted = [...open].sort((a, b) => (a.raisedOn < b.raisedOn ? -1 : a.raisedOn > b.raisedOn ? 1 : 0));
+  const tallies: Tally[] = [];
+  let i = 0;
+  let count = 0;
+  let valuePence = 0n;
+  for (const end of ends) {
+    for (; i < sorted.length && sorted[i]!.raisedOn <= end; i++) {
+      count += 1;
+      valuePence += sumPence([sorted[i]!.pence]);
+    }
+    tallies.push({ count, valuePence });
   }
-  return cappedShare(ledger, c, q, earlier);
+  return tallies;
 };
 
-const cappedShare = (ledger: ContractLedger, c: AgreedContract, q: QuarterId, earlier: bigint): bigint => {
-  const terms = termsAt(c, monthsOfQuarter(q)[0]!);
-  const share = percentOf(landedIn(ledger, 'challenge', q), terms.gainShareBp);
-  const room = BigInt(terms.gainShareCapPence) - earlier;
-  return share < room ? share : room > 0n ? room : 0n;
+/**
+ * The money of each of `quarters` (QuarterMoney), in one pass over the ledger's money items whatever the number of
+ * quarters: V and X are sums of the items counted in (landing in) a quarter; G is min(V·rate, the year's cap − the
+ * gain share of its earlier quarters), where an earlier quarter counts with its approved figure when approved, else as
+ * computed now; the disputes are the extras and challenges raised by the quarter's last day and still open.
+ */
+export const quarterMoneyOf = (ledger: ContractLedger, quarters: readonly QuarterId[]): Map<QuarterId, QuarterMoney> => {
+  const c = ledger.contract;
+  if (c.status !== 'agreed') throw new RangeError('no contract agreed');
+  const landed = new Map<QuarterId, { challenge: bigint; extra: bigint }>();
+  for (const i of ledger.moneyItems) {
+    if (i.state !== 'counted') continue;
+    let sums = landed.get(i.landingQuarter);
+    if (!sums) landed.set(i.landingQuarter, (sums = { challenge: 0n, extra: 0n }));
+    sums[i.kind] += sumPence([i.amountPence]);
+  }
+  const recovered = (q: QuarterId): bigint => landed.get(q)?.challenge ?? 0n;
+  // G of every quarter of each financial year asked about, in order through the year (each depends on those before)
+  const gain = new Map<QuarterId, bigint>();
+  for (const fy of new Set(quarters.map(financialYearOfQuarter))) {
+    let earlier = 0n;
+    for (const e of quartersOfYear(fy)) {
+      const terms = termsAt(c, monthsOfQuarter(e)[0]!);
+      const share = percentOf(recovered(e), terms.gainShareBp);
+      const room = BigInt(terms.gainShareCapPence) - earlier;
+      const g = share < room ? share : room > 0n ? room : 0n;
+      gain.set(e, g);
+      earlier += approvedFigures(c, e)?.gainSharePence ?? g;
+    }
+  }
+  const byEnd = [...quarters].sort(compareQuarters);
+  const ends = byEnd.map(lastDayOfQuarter);
+  const extras = Object.values(ledger.extras).flatMap((x) => (isExtraOpen(x.status) ? [{ raisedOn: x.raisedOn, pence: x.amountPence }] : []));
+  const challenges = Object.values(ledger.challenges).flatMap((x) =>
+    isChallengeOpen(x.status) ? [{ raisedOn: x.raisedOn, pence: x.valuePence }] : [],
+  );
+  const disputed = openBy(extras, ends);
+  const open = openBy(challenges, ends);
+  const money = new Map<QuarterId, QuarterMoney>();
+  byEnd.forEach((q, k) => {
+    const fee = quarterFee(c, q);
+    money.set(q, {
+      feePence: fee,
+      atRiskPence: percentOf(fee, termsAt(c, monthsOfQuarter(q)[0]!).feeAtRiskBp),
+      recoveredPence: recovered(q),
+      gainSharePence: gain.get(q)!,
+      extrasPence: landed.get(q)?.extra ?? 0n,
+      disputedExtras: disputed[k]!,
+      openChallenges: open[k]!,
+    });
+  });
+  return money;
+};
+
+/** A quarter's settlement figures from its money and its performance as of some "now". */
+export const settle = (money: QuarterMoney, perf: QuarterPerformance): SettlementFigures => {
+  const withheld = roundHalfUp(mul(ratio(money.atRiskPence), sub(ONE, perf.score)));
+  return {
+    feePence: money.feePence,
+    atRiskPence: money.atRiskPence,
+    performanceScoreBp: toBp(perf.score),
+    withheldPence: withheld,
+    recoveredPence: money.recoveredPence,
+    gainSharePence: money.gainSharePence,
+    extrasPence: money.extrasPence,
+    // DOMAIN.md: net payable N = F − W + G + X
+    netPayablePence: money.feePence - withheld + money.gainSharePence + money.extrasPence,
+    disputedExtras: money.disputedExtras,
+    openChallenges: money.openChallenges,
+    kpis: perf.kpis,
+  };
 };
 
 /** The settlement of quarter q as it stands (never the frozen approved figures: see `settlementView`). */
 export const computeSettlement = (ledger: ContractLedger, q: QuarterId, today: IsoDate): SettlementFigures => {
   const c = ledger.contract;
   if (c.status !== 'agreed') throw new RangeError('no contract agreed');
-  const terms = termsAt(c, monthsOfQuarter(q)[0]!);
-  const fee = quarterFee(c, q);
-  const atRisk = percentOf(fee, terms.feeAtRiskBp);
-  const perf = quarterPerformance(c, q, today);
-  const withheld = roundHalfUp(mul(ratio(atRisk), sub(ONE, perf.score)));
-  const gain = gainShare(ledger, c, q);
-  const extras = landedIn(ledger, 'extra', q);
-  const lastDay = lastDayOfQuarter(q);
-  const disputed = Object.values(ledger.extras).filter((x) => x.raisedOn <= lastDay && isExtraOpen(x.status));
-  const open = Object.values(ledger.challenges).filter((x) => x.raisedOn <= lastDay && isChallengeOpen(x.status));
-  return {
-    feePence: fee,
-    atRiskPence: atRisk,
-    performanceScoreBp: toBp(perf.score),
-    withheldPence: withheld,
-    recoveredPence: landedIn(ledger, 'challenge', q),
-    gainSharePence: gain,
-    extrasPence: extras,
-    // DOMAIN.md: net payable N = F − W + G + X
-    netPayablePence: fee - withheld + gain + extras,
-    disputedExtras: { count: disputed.length, valuePence: sumPence(disputed.map((x) => x.amountPence)) },
-    openChallenges: { count: open.length, valuePence: sumPence(open.map((x) => x.valuePence)) },
-    kpis: perf.kpis,
-  };
+  return settle(quarterMoneyOf(ledger, [q]).get(q)!, quarterPerformance(c, q, today));
 };
 
 /** Who approved a quarter, and when: the business date they gave and the instant the system recorded it. */
@@ -224,8 +289,16 @@ export const approvalSummary = (a: ApprovalRecord): ApprovalSummary => ({
 export const settlementView = (ledger: ContractLedger, q: QuarterId, today: IsoDate): SettlementView => {
   const c = ledger.contract;
   if (c.status !== 'agreed') throw new RangeError('no contract agreed');
+  return quarterSettlementView(c, q, () => quarterMoneyOf(ledger, [q]).get(q)!, today);
+};
+
+/**
+ * The same view from the quarter's money (QuarterMoney: kept as a row by the query service, or computed from the
+ * ledger), asked for only when the quarter is open; its performance comes from the contract as of `today`.
+ */
+export const quarterSettlementView = (c: AgreedContract, q: QuarterId, money: () => QuarterMoney, today: IsoDate): SettlementView => {
   const approved = c.approvals[q];
-  const { kpis: _k, ...figures } = approved ? figuresFromRecord(approved.figures) : computeSettlement(ledger, q, today);
+  const { kpis: _k, ...figures } = approved ? figuresFromRecord(approved.figures) : settle(money(), quarterPerformance(c, q, today));
   return {
     contractId: c.contractId,
     quarter: q,
@@ -234,6 +307,37 @@ export const settlementView = (ledger: ContractLedger, q: QuarterId, today: IsoD
     ...(approved ? { approval: approvalSummary(approved) } : {}),
   };
 };
+
+/** Quarter money as a read-model row stores it: pence as `StoredPence`, so every figure stays exact in JSON. */
+export interface RecordedQuarterMoney {
+  feePence: StoredPence;
+  atRiskPence: StoredPence;
+  recoveredPence: StoredPence;
+  gainSharePence: StoredPence;
+  extrasPence: StoredPence;
+  disputedExtras: { count: number; valuePence: StoredPence };
+  openChallenges: { count: number; valuePence: StoredPence };
+}
+
+export const quarterMoneyToRecord = (m: QuarterMoney): RecordedQuarterMoney => ({
+  feePence: storePence(m.feePence),
+  atRiskPence: storePence(m.atRiskPence),
+  recoveredPence: storePence(m.recoveredPence),
+  gainSharePence: storePence(m.gainSharePence),
+  extrasPence: storePence(m.extrasPence),
+  disputedExtras: { count: m.disputedExtras.count, valuePence: storePence(m.disputedExtras.valuePence) },
+  openChallenges: { count: m.openChallenges.count, valuePence: storePence(m.openChallenges.valuePence) },
+});
+
+export const quarterMoneyFromRecord = (r: RecordedQuarterMoney): QuarterMoney => ({
+  feePence: readPence(r.feePence),
+  atRiskPence: readPence(r.atRiskPence),
+  recoveredPence: readPence(r.recoveredPence),
+  gainSharePence: readPence(r.gainSharePence),
+  extrasPence: readPence(r.extrasPence),
+  disputedExtras: { count: r.disputedExtras.count, valuePence: readPence(r.disputedExtras.valuePence) },
+  openChallenges: { count: r.openChallenges.count, valuePence: readPence(r.openChallenges.valuePence) },
+});
 
 export interface PerformanceView {
   contractId: string;

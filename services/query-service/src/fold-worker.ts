@@ -6,6 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { openEventStore } from '@csu-ledger/event-store';
 import { openCurrentReader } from './current-reader.ts';
 import { runJob, type Job } from './past.ts';
+import { createDecodedLog } from './decoded-log.ts';
 import { createSnapshotCache } from './snapshots.ts';
 
 /** Lower than the event loop's thread (0): a nice value of 10 gets about a tenth of its CPU share when both want it. */
@@ -33,11 +34,12 @@ if (!port) throw new Error('fold-worker.ts runs only as a worker thread');
 const data = workerData as WorkerData;
 const store = openEventStore(data.storeSpec);
 const snapshots = createSnapshotCache(data.snapshots);
+const decoded = createDecodedLog();
 // Read-only: the query service's projector is the one writer of its read models (WAL lets both read at once).
 const current = openCurrentReader(data.readModels);
 
 port.on('message', (message: { id: number; job: Job }) => {
-  void runJob(store, message.job, { snapshots, current }).then((result) =>
+  void runJob(store, message.job, { snapshots, current, decoded }).then((result) =>
     port.postMessage({ id: message.id, result }),
   );
 });

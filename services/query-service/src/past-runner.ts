@@ -8,6 +8,7 @@ import type { Logger } from '@csu-ledger/http';
 import type { CurrentReader } from './current-reader.ts';
 import { runJob, type Job, type JobResult } from './past.ts';
 import { createScheduler, type Scheduler, type SchedulerOptions, type SchedulerStats } from './scheduler.ts';
+import { createDecodedLog } from './decoded-log.ts';
 import { createSnapshotCache } from './snapshots.ts';
 
 export interface PastRunner {
@@ -27,9 +28,10 @@ export const createInlineRunner = (
 ): PastRunner => {
   const scheduler: Scheduler = createScheduler({ ...options, concurrency: 1 });
   const snapshots = createSnapshotCache();
+  const decoded = createDecodedLog();
   return {
     run: (org, job, signal) =>
-      scheduler.submit(org, () => runJob(store, job, { pause: giveWay, snapshots, current }), signal),
+      scheduler.submit(org, () => runJob(store, job, { pause: giveWay, snapshots, current, decoded }), signal),
     stats: () => ({ ...scheduler.stats(), where: 'inline', workers: 0 }),
     close: () => Promise.resolve(),
   };

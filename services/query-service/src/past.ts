@@ -14,10 +14,11 @@ import {
   type ContractLedger,
   type IsoDate,
 } from '@csu-ledger/domain';
-import type { EventStore, RecordedEvent } from '@csu-ledger/event-store';
+import type { EventStore } from '@csu-ledger/event-store';
 import { HttpError, type FieldProblem, type ProblemCode } from '@csu-ledger/http';
 import { historyPage, type HistoryQuery } from './history.ts';
 import type { CurrentReader } from './current-reader.ts';
+import { createDecodedLog, type DecodedLog } from './decoded-log.ts';
 import { factOf, factsOf, namesFrom, type RegisterFact } from './register.ts';
 import type { SnapshotCache } from './snapshots.ts';
 import type { TimeTravel } from './time-travel.ts';
@@ -46,7 +47,12 @@ export interface PastOptions {
   snapshots?: SnapshotCache | undefined;
   /** The read models, for `history-now` and `view-now` jobs. */
   current?: CurrentReader | undefined;
+  /** Contracts' groups as read and decoded before (decoded-log.ts); without it every fold reads the log afresh. */
+  decoded?: DecodedLog | undefined;
 }
+
+/** No memory between folds: each reads and decodes what it needs (a budget of none keeps nothing). */
+const uncached = createDecodedLog({ budget: 0 });
 
 const PAGE = 2_000;
 
@@ -64,9 +70,12 @@ export const foldPast = async (
   const root = contractStream(contractId);
   const asAtMs = when.asAt?.ms;
   const asOf = when.asOf;
-  // A prefix of the log (asAt alone) may start from a snapshot and leave new ones behind; an asOf fold skips events.
-  const prefix = asOf === undefined ? options.snapshots : undefined;
-  const start = prefix?.latest(contractId, asAtMs);
+  // A fold may start from a snapshot and leave new ones behind. An asAt fold (a prefix of the log) starts from any of
+  // the contract's; an asOf fold keeps only the events dated by then, so its snapshots are its date's own: a ledger of
+  // the events up to P dated by D serves any later fold asOf D (asAt a time at or after P's recording, or none).
+  const prefix = options.snapshots;
+  const key = asOf === undefined ? contractId : `${contractId} asOf ${asOf}`;
+  const start = prefix?.latest(key, asAtMs);
   let ledger = start?.ledger ?? initialLedger();
   // One fold until a snapshot is offered: a snapshot is kept as it is, so the steps after it start a fold of their own.
   let fold = ledgerFold();
@@ -75,28 +84,25 @@ export const foldPast = async (
   let sinceSnapshot = 0;
   const done = (): ContractLedger => {
     // The end of a long fold is worth keeping too: the same asAt asked again starts there.
-    if (prefix && sinceSnapshot >= prefix.every / 4) prefix.offer(contractId, after, lastMs, ledger);
+    if (prefix && sinceSnapshot >= prefix.every / 4) prefix.offer(key, after, lastMs, ledger);
     return ledger;
   };
-  for (;;) {
-    const events: RecordedEvent[] = await store.readStreamGroup(root, { after, maxCount: PAGE });
+  for await (const events of (options.decoded ?? uncached).pages(store, root, after, PAGE)) {
     for (const e of events) {
-      const recordedMs = Date.parse(e.recordedAt);
-      if (asAtMs !== undefined && recordedMs > asAtMs) return done();
+      if (asAtMs !== undefined && e.recordedMs > asAtMs) return done();
       after = e.position;
-      lastMs = recordedMs;
-      // The one decode step (issue 12): a record that cannot be read fails the job with its DecodeError's location.
-      const stored = decodeLedgerEvent(e);
-      if (asOf === undefined || stored.data.businessDate <= asOf) ledger = fold(ledger, stored);
+      lastMs = e.recordedMs;
+      // decoded by the one decode step (issue 12): a record that cannot be read fails the job with its location
+      if (asOf === undefined || e.event.data.businessDate <= asOf) ledger = fold(ledger, e.event);
       if (prefix && ++sinceSnapshot >= prefix.every) {
-        prefix.offer(contractId, after, lastMs, ledger);
+        prefix.offer(key, after, lastMs, ledger);
         fold = ledgerFold();
         sinceSnapshot = 0;
       }
     }
-    if (events.length < PAGE) return done();
     await options.pause?.();
   }
+  return done();
 };
 
 /** The register's facts of these organisations, from their streams, as the log holds them now. */

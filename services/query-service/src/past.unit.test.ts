@@ -8,6 +8,7 @@ import { AGREED, TODAY } from '../../../packages/domain/test/fixtures.ts';
 import { HISTORY_SCAN_BUDGET, historyPage } from './history.ts';
 import { decodeCursor } from './paging.ts';
 import { foldPast } from './past.ts';
+import { createDecodedLog } from './decoded-log.ts';
 import { createSnapshotCache } from './snapshots.ts';
 import { challengesView, type Agreed } from './views.ts';
 
@@ -31,7 +32,8 @@ const storeOf = (events: StoredLedgerEvent[]) => {
     },
     readStream: () => Promise.resolve([]),
   } as unknown as EventStore;
-  return { store, reads, served: () => served };
+  const append = (e: StoredLedgerEvent): void => void recorded.push({ ...e } as unknown as RecordedEvent);
+  return { store, reads, served: () => served, append };
 };
 
 const raise = (i: number): LedgerEvent => ({
@@ -150,12 +152,55 @@ describe('asAt folds from snapshots', () => {
     expect(served() - first).toBeLessThan(50);
   });
 
-  it('an asOf fold (not a prefix of the log) neither uses nor leaves snapshots', async () => {
+  it('an asOf fold starts only from snapshots of its own date: the same ledger as a fold of the events dated by then', async () => {
     const { store } = storeOf(b.events);
     const snapshots = createSnapshotCache({ every: 50 });
-    const ledger = await foldPast(store, C, { asOf: '2025-06-30', now: '2025-06-30' }, { snapshots });
-    expect(snapshots.stats().snapshots).toBe(0);
-    expect(ledger).toEqual(foldLedger(structuredClone(b.events.filter((e) => e.data.businessDate <= '2025-06-30'))));
+    const decoded = createDecodedLog();
+    const at = (i: number) => Date.parse(b.events[Math.min(i, b.events.length - 1)]!.recordedAt);
+    const asks: [string, number | undefined][] = [
+      ['2025-06-30', undefined],
+      ['2025-08-31', undefined],
+      ['2025-06-30', at(300)],
+      ['2025-05-31', undefined],
+      ['2025-06-30', undefined],
+      ['2025-08-31', at(120)],
+      ['2025-06-30', at(699)],
+      ['2025-08-31', undefined],
+    ];
+    for (const [asOf, ms] of asks) {
+      const when = { asOf, now: asOf, ...(ms === undefined ? {} : { asAt: { iso: new Date(ms).toISOString(), ms } }) };
+      const kept = b.events.filter((e) => e.data.businessDate <= asOf && (ms === undefined || Date.parse(e.recordedAt) <= ms));
+      expect(await foldPast(store, C, when, { snapshots, decoded })).toEqual(foldLedger(structuredClone(kept)));
+    }
+    expect(snapshots.stats().snapshots).toBeGreaterThan(3);
+  });
+});
+
+describe('the decoded log', () => {
+  const b = new LedgerBuilder().add({ type: 'ContractAgreed', data: AGREED });
+  for (let i = 0; i < 300; i += 1) b.add(raise(i));
+  const later = new LedgerBuilder().add({ type: 'ContractAgreed', data: AGREED });
+  for (let i = 0; i < 310; i += 1) later.add(raise(i));
+
+  it('reads each event from the store once, then only those appended since', async () => {
+    const { store, served, append } = storeOf(b.events);
+    const decoded = createDecodedLog();
+    const when = { asOf: '2025-06-30', now: '2025-06-30' };
+    expect(await foldPast(store, C, when, { decoded })).toEqual(foldLedger(structuredClone(b.events)));
+    expect(served()).toBe(b.events.length);
+    expect(await foldPast(store, C, when, { decoded })).toEqual(foldLedger(structuredClone(b.events)));
+    expect(served()).toBe(b.events.length); // nothing read again
+    for (const e of later.events.slice(b.events.length)) append(e);
+    expect(await foldPast(store, C, when, { decoded })).toEqual(foldLedger(structuredClone(later.events)));
+    expect(served()).toBe(later.events.length);
+    expect(decoded.stats()).toEqual({ contracts: 1, events: later.events.length });
+  });
+
+  it('keeps no more than its budget, dropping the least recently used contract', async () => {
+    const { store } = storeOf(b.events);
+    const decoded = createDecodedLog({ budget: 100 });
+    await foldPast(store, C, { asOf: '2025-06-30', now: '2025-06-30' }, { decoded });
+    expect(decoded.stats().events).toBeLessThanOrEqual(100);
   });
 });
 

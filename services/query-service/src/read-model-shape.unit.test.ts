@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { quarterMoneyOf, quarterMoneyToRecord, settlementQuarters } from '@csu-ledger/domain';
 import type { RecordedEvent } from '@csu-ledger/event-store';
 import { projectBatch } from './projection.ts';
 import { READ_MODEL_VERSION } from './read-models.ts';
@@ -46,8 +47,11 @@ describe('read-model rows', () => {
       discard: () => undefined,
     });
     expect(quarantined).toEqual([]);
-    // the contract's ledger and the register entries, as read-models.ts stores them
-    const shape = shapeOf({ ledger: [...set.ledgers.values()], organisation: [...set.organisations.values()] });
+    // the contract's ledger, its settlement rows and the register entries, as read-models.ts stores them
+    const ledgers = [...set.ledgers.values()];
+    const settlements = ledgers.flatMap((l) => [...quarterMoneyOf(l, settlementQuarters(l)).values()].map(quarterMoneyToRecord));
+    expect(settlements.length).toBeGreaterThan(0);
+    const shape = shapeOf({ ledger: ledgers, settlement: settlements, organisation: [...set.organisations.values()] });
     expect(shape.length).toBeGreaterThan(100);
     const fingerprint = createHash('sha256').update(shape.join('\n')).digest('hex').slice(0, 16);
     expect(

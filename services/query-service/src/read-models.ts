@@ -3,8 +3,9 @@
 // that cannot be applied quarantines the contract (or register entry) it concerns: a row here, in the same
 // transaction as the checkpoint that passes it, so the failure is never forgotten and a rebuild reproduces it.
 import Database from 'better-sqlite3';
-import type { ContractLedger, OrganisationState, StoredLedgerEvent } from '@csu-ledger/domain';
+import type { ContractLedger, OrganisationState, QuarterId, QuarterMoney, StoredLedgerEvent } from '@csu-ledger/domain';
 import { historyRowsReader, type HistoryRowsReader } from './history-rows.ts';
+import { openSettlementRows } from './settlement-rows.ts';
 import { openSummaries, type SummaryScope, type SummarySource } from './summaries.ts';
 
 const SCHEMA = `
@@ -76,6 +77,10 @@ export interface ReadModels {
   quarantines(): Quarantine[];
   /** A page of contract summary rows in contract-id order (summaries.ts), for `/contracts`. */
   contractSummaries(scope: SummaryScope, after: string | undefined, limit: number): SummarySource[];
+  /** Quarter q's money from its settlement row (settlement-rows.ts); undefined for a quarter the contract does not settle. */
+  settlementMoney(contractId: string, q: QuarterId): QuarterMoney | undefined;
+  /** The quarters a contract settles, in order, from its settlement rows. */
+  settlementQuarters(contractId: string): QuarterId[];
   /** Ids of a commissioner's agreed contracts, for its support spend. */
   contractIdsOfCcg(ccg: string): string[];
   /** A page of a contract's history rows (history-rows.ts). */
@@ -120,11 +125,12 @@ const fromRow = (r: QuarantineRow): Quarantine => ({
  * rows, the register's recorded times, invoices and recovery queries in the ledger (issues 9 and 13). 4: every
  * event as the decode step gives it (issue 12): history rows and measurements in the current version of their type
  * (a version 1 measurement's note is its evidence's note), so old and new rows never differ in shape.
+ * 5: a settlement row per contract and quarter (settlement-rows.ts), so settlement reads never walk the ledger.
  * read-model-shape.unit.test.ts fingerprints the rows' shape per version: a change without a bump fails it.
  */
-export const READ_MODEL_VERSION = 4;
+export const READ_MODEL_VERSION = 5;
 
-const TABLES = ['checkpoint', 'contracts', 'organisations', 'history', 'quarantine', 'contract_summaries'];
+const TABLES = ['checkpoint', 'contracts', 'organisations', 'history', 'quarantine', 'contract_summaries', 'settlement_rows'];
 
 export interface OpenReadModelsOptions {
   /**
@@ -172,6 +178,7 @@ export const openReadModels = (path: string, options: OpenReadModelsOptions = {}
   resetIfOtherVersion(db, path, options);
   db.exec(SCHEMA);
   const summaries = openSummaries(db);
+  const settlements = openSettlementRows(db);
   const q = {
     checkpoint: db.prepare<[], { position: string }>('SELECT position FROM checkpoint WHERE id = 1'),
     ledger: db.prepare<[string], { ledger: string }>('SELECT ledger FROM contracts WHERE contract_id = ?'),
@@ -207,6 +214,7 @@ export const openReadModels = (path: string, options: OpenReadModelsOptions = {}
       if (c.status !== 'agreed') continue;
       q.putContract.run(id, c.ccg, c.csu, ledger.position, JSON.stringify(ledger));
       summaries.put(ledger);
+      settlements.put(ledger);
     }
     for (const [code, org] of batch.organisations) q.putOrganisation.run(code, JSON.stringify(org));
     for (const unit of batch.released) q.release.run(unit);
@@ -247,26 +255,34 @@ export const openReadModels = (path: string, options: OpenReadModelsOptions = {}
     quarantined: (unit) => quarantined.get(unit),
     quarantines: () => [...quarantined.values()],
     contractSummaries: (scope, after, limit) => summaries.page(scope, after, limit),
+    settlementMoney: (id, q) => settlements.money(id, q),
+    settlementQuarters: (id) => settlements.quarters(id),
     contractIdsOfCcg: (ccg) => idsOfCcg.all(ccg),
     historyPage: historyRowsReader(db),
     commit: (batch) => {
       try {
         commit(batch);
         for (const [id, ledger] of batch.ledgers) cache.set(id, ledger);
+        settlements.forget(batch.ledgers.keys());
         if (batch.released.size > 0 || batch.quarantines.size > 0) loadQuarantines();
       } catch (err) {
         cache.clear(); // the transaction rolled back: in-memory copies may be ahead of the file
+        settlements.forget();
         loadQuarantines();
         throw err;
       }
     },
-    discard: () => cache.clear(),
+    discard: () => {
+      cache.clear();
+      settlements.forget();
+    },
     *canonicalRows() {
       yield `checkpoint:${q.checkpoint.get()?.position ?? '0'}`;
       for (const r of db.prepare<[], { contract_id: string; ledger: string }>('SELECT contract_id, ledger FROM contracts ORDER BY contract_id').iterate()) {
         yield `contract:${r.contract_id}:${r.ledger}`;
       }
       yield* summaries.canonicalRows();
+      yield* settlements.canonicalRows();
       for (const r of db.prepare<[], { code: string; state: string }>('SELECT code, state FROM organisations ORDER BY code').iterate()) {
         yield `organisation:${r.code}:${r.state}`;
       }

@@ -1,6 +1,7 @@
 // Snapshots of contract ledgers for `asAt` views (issue 9, item 4). A view asAt an instant folds a prefix of the
 // contract's group in recorded order, so a ledger folded up to position P, whose last event was recorded by the
-// instant, is where any later asAt fold may start. Kept in memory (the worker's, when folds run in one), bounded by
+// instant, is where any later asAt fold may start. A view asOf a business date D keeps the events dated by D: its
+// snapshots are kept under the contract and D (past.ts names the key), since they serve only folds asOf D. Kept in memory (the worker's, when folds run in one), bounded by
 // a budget on what they hold, least recently used dropped first. The ledgers are kept as they are, never copied: folds
 // are pure (issue 12), so a fold that goes on from a snapshot, or one that offered it, never changes it.
 import type { ContractLedger } from '@csu-ledger/domain';

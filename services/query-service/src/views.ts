@@ -9,9 +9,10 @@ import {
   monthOfDate,
   performanceView,
   responseDeadline,
+  quarterMoneyOf,
+  quarterSettlementView,
   settlementQuarters,
   settlementStatement,
-  settlementView,
   termsAt,
   whatIf,
   addDays,
@@ -25,6 +26,7 @@ import {
   type IsoDate,
   type MonthId,
   type QuarterId,
+  type QuarterMoney,
 } from '@csu-ledger/domain';
 import { HttpError } from '@csu-ledger/http';
 import { comparePositions, pageByKey, pageByPlace, type Page } from './paging.ts';
@@ -188,11 +190,29 @@ export const challengesView = (l: Agreed, names: Names, today: IsoDate, page: Pa
   return { items, next: shown.next };
 };
 
+/**
+ * Where the settlement views find the quarters a contract settles and each quarter's money: the query service's
+ * settlement rows (settlement-rows.ts), or the ledger itself (time travel, and any reader without rows).
+ */
+export interface SettlementSource {
+  quarters(): QuarterId[];
+  money(q: QuarterId): QuarterMoney;
+}
+
+export const ledgerSettlements = (l: Agreed): SettlementSource => ({
+  quarters: () => settlementQuarters(l),
+  money: (q) => quarterMoneyOf(l, [q]).get(q)!,
+});
+
+/** Quarter q's settlement: approved figures, or its money with the performance as of `today`. */
+const settlementOf = (l: Agreed, q: QuarterId, today: IsoDate, source: SettlementSource) =>
+  quarterSettlementView(l.contract, q, () => source.money(q), today);
+
 /** Every quarter of the term, and any later one a late money item rolled into, in order. */
-export const settlementsView = (l: Agreed, today: IsoDate, page: PageRequest) => {
-  const ordered = settlementQuarters(l);
+export const settlementsView = (l: Agreed, today: IsoDate, page: PageRequest, source: SettlementSource) => {
+  const ordered = source.quarters();
   const shown = pageByKey('settlements', ordered, (q) => q, compareQuarters, page.limit, page.after);
-  return { items: shown.items.map((q) => settlementView(l, q, today)), next: shown.next };
+  return { items: shown.items.map((q) => settlementOf(l, q, today, source)), next: shown.next };
 };
 
 /**
@@ -260,7 +280,16 @@ export type ViewRequest =
   | { view: 'what-if'; quarter: QuarterId; assumptions: WhatIfAssumptions }
   | { view: 'break-clause'; servedOn: IsoDate };
 
-export const renderView = (l: Agreed, request: ViewRequest, names: Names, today: IsoDate): unknown => {
+/** Views answered from settlement rows where the reader has them (SettlementSource), never from a walk of the ledger. */
+export const SETTLEMENT_VIEWS: ReadonlySet<ViewRequest['view']> = new Set(['settlement', 'settlements']);
+
+export const renderView = (
+  l: Agreed,
+  request: ViewRequest,
+  names: Names,
+  today: IsoDate,
+  settlements: SettlementSource = ledgerSettlements(l),
+): unknown => {
   const contractId = l.contract.contractId;
   switch (request.view) {
     case 'contract':
@@ -268,9 +297,9 @@ export const renderView = (l: Agreed, request: ViewRequest, names: Names, today:
     case 'performance':
       return performanceView(l, request.quarter, today);
     case 'settlement':
-      return settlementView(l, request.quarter, today);
+      return settlementOf(l, request.quarter, today, settlements);
     case 'settlements':
-      return { contractId, ...settlementsView(l, today, request.page) };
+      return { contractId, ...settlementsView(l, today, request.page, settlements) };
     case 'extras':
       return { contractId, ...extrasView(l, request.page) };
     case 'challenges':
