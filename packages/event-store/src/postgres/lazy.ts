@@ -3,8 +3,8 @@
 // Composition roots that can await should prefer `await createPostgresEventStore(…)`, which fails at start-up.
 // Both load the adapter and its driver (pg) only when a PostgreSQL store is opened: a service on the embedded SQLite
 // store does not pay for them at its start (issue 15).
-import { from, switchMap } from 'rxjs';
 import type { EventStore } from '../port.ts';
+import { rx } from '../rx.ts';
 import type { PostgresEventStore, PostgresEventStoreOptions } from './postgres-event-store.ts';
 
 /** Connects, migrates and returns the store (postgres-event-store.ts); fails if the database cannot be opened. */
@@ -22,7 +22,10 @@ export const openPostgresEventStore = (connectionString: string, options?: Postg
     readStreamGroup: async (...args) => (await opening).readStreamGroup(...args),
     readAll: async (...args) => (await opening).readAll(...args),
     headPosition: async () => (await opening).headPosition(),
-    subscribeToAll: (...args) => from(opening).pipe(switchMap((store) => store.subscribeToAll(...args))),
+    subscribeToAll: (...args) => {
+      const { from, switchMap } = rx();
+      return from(opening).pipe(switchMap((store) => store.subscribeToAll(...args)));
+    },
     close: () =>
       opening.then(
         (store) => store.close(),
