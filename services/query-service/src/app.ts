@@ -45,7 +45,7 @@ import type { ReadModels } from './read-models.ts';
 import { factsOf, nameKnown, namesFrom, registeredKnown, type Names } from './register.ts';
 import type { SummaryScope } from './summaries.ts';
 import type { TimeTravel } from './time-travel.ts';
-import { contractSummary, ledgerSettlements, renderView, SETTLEMENT_VIEWS, type Agreed, type SettlementSource, type ViewRequest } from './views.ts';
+import { contractSummary, ledgerSettlements, renderView, ROW_VIEWS, type Agreed, type SettlementSource, type ViewRequest } from './views.ts';
 
 export interface QueryAppOptions {
   /** Request counts and latency, and GET /metrics (issue 10). */
@@ -211,10 +211,10 @@ export const createQueryApp = (o: QueryAppOptions): Express => {
     const ledger = visibleLedger(req);
     const contractId = ledger.contract.contractId;
     if (when) return pastJson(req, res, { kind: 'view', contractId, when, request });
-    // settlements come from their rows, whatever the ledger's size: no job for them
-    const fromRows = SETTLEMENT_VIEWS.has(request.view);
+    // settlements and lists come from their rows, whatever the ledger's size: no job for them
+    const fromRows = ROW_VIEWS.has(request.view);
     if (!fromRows && ledgerWeight(ledger) >= HEAVY_LEDGER) return pastJson(req, res, { kind: 'view-now', contractId, request, now: today() });
-    return toExactJson(renderView(ledger, request, onceEach(currentNames), today(), settlementRows(ledger)));
+    return toExactJson(renderView(ledger, request, onceEach(currentNames), today(), settlementRows(ledger), models.lists(contractId)));
   };
   const contractView = async (req: Request, res: Response, request: ViewRequest, when: TimeTravel | undefined) =>
     sendJson(res, await contractViewJson(req, res, request, when));

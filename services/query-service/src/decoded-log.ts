@@ -31,7 +31,7 @@ const firstAfter = (events: readonly DecodedEvent[], position: bigint): number =
   return lo;
 };
 
-export const createDecodedLog = ({ budget = 200_000 } = {}): DecodedLog => {
+export const createDecodedLog = ({ budget = 100_000 } = {}): DecodedLog => {
   // Each list is the group's events from its first, without a gap: a read that continues from its last one extends it.
   // Map order is recency.
   const byRoot = new Map<string, DecodedEvent[]>();

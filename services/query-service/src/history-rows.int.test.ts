@@ -34,7 +34,7 @@ beforeAll(async () => {
       { contractId: 'OTHER', event: { ...event, position: BigInt(N + i + 1) }, eventId: `o-${i}` },
     ];
   }).flat();
-  models.commit({ ledgers: new Map(), organisations: new Map(), history, quarantines: new Map(), released: new Set(), position: BigInt(2 * N) });
+  models.commit({ ledgers: new Map(), organisations: new Map(), history, items: new Map(), quarantines: new Map(), released: new Set(), position: BigInt(2 * N) });
 });
 afterAll(async () => {
   models.close();

@@ -10,7 +10,7 @@ import { decodeCursor } from './paging.ts';
 import { foldPast } from './past.ts';
 import { createDecodedLog } from './decoded-log.ts';
 import { createSnapshotCache } from './snapshots.ts';
-import { challengesView, type Agreed } from './views.ts';
+import { challengesView, ledgerLists, type Agreed } from './views.ts';
 
 const C = AGREED.contractId;
 
@@ -218,7 +218,7 @@ describe('views are linear in the ledger', () => {
         return Reflect.get(target, key, receiver) as unknown;
       },
     });
-    const page = challengesView(ledger, () => undefined, TODAY, { limit: 1_000 });
+    const page = challengesView(ledger, () => undefined, TODAY, { limit: 1_000 }, ledgerLists(ledger));
     expect(page.items).toHaveLength(1_000);
     expect(page.items.every((c) => c.settledInQuarter === '2025-26-Q1')).toBe(true);
     expect(reads).toBeLessThanOrEqual(2 * n); // before: a reversed copy per challenge, n × n

@@ -15,6 +15,7 @@ import {
 } from '@csu-ledger/domain';
 import type { RecordedEvent } from '@csu-ledger/event-store';
 import type { Quarantine, ReadModelBatch } from './read-models.ts';
+import { noteTouched, type TouchedItem } from './item-rows.ts';
 import { withFact } from './register.ts';
 
 export type WorkingSet = ReadModelBatch;
@@ -59,6 +60,7 @@ export const emptyWorkingSet = (position: bigint): WorkingSet => ({
   ledgers: new Map(),
   organisations: new Map(),
   history: [],
+  items: new Map(),
   quarantines: new Map(),
   released: new Set(),
   position,
@@ -94,7 +96,11 @@ export const projectEvent: ProjectEvent = (set, lookup, recorded) => {
   }
   const contractId = contractIdOfStream(recorded.streamName)!; // unitOf found it
   const ledger = set.ledgers.get(contractId) ?? lookup.ledger(contractId) ?? initialLedger();
-  set.ledgers.set(contractId, foldOf(set)(ledger, event));
+  const next = foldOf(set)(ledger, event);
+  set.ledgers.set(contractId, next);
+  let touched = set.items.get(contractId);
+  if (!touched) set.items.set(contractId, (touched = new Map<string, TouchedItem>()));
+  noteTouched(touched, event, ledger, next);
   set.history.push({ contractId, event, eventId: recorded.eventId });
 };
 

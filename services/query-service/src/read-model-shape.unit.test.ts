@@ -10,6 +10,7 @@ import { quarterMoneyOf, quarterMoneyToRecord, settlementQuarters } from '@csu-l
 import type { RecordedEvent } from '@csu-ledger/event-store';
 import { projectBatch } from './projection.ts';
 import { READ_MODEL_VERSION } from './read-models.ts';
+import { ledgerLists } from './views.ts';
 
 /** The shape's fingerprint for each READ_MODEL_VERSION since 4 (add one, never edit one). */
 const SHAPES: Record<number, string> = JSON.parse(readFileSync(new URL('read-model-shapes.json', import.meta.url), 'utf8')) as Record<number, string>;
@@ -51,7 +52,9 @@ describe('read-model rows', () => {
     const ledgers = [...set.ledgers.values()];
     const settlements = ledgers.flatMap((l) => [...quarterMoneyOf(l, settlementQuarters(l)).values()].map(quarterMoneyToRecord));
     expect(settlements.length).toBeGreaterThan(0);
-    const shape = shapeOf({ ledger: ledgers, settlement: settlements, organisation: [...set.organisations.values()] });
+    const items = ledgers.flatMap((l) => (['extra', 'challenge', 'invoice'] as const).flatMap((kind) => ledgerLists(l).page(kind, { limit: 10_000 })!.items.map((row) => ({ [kind]: row }))));
+    expect(items.length).toBeGreaterThan(0);
+    const shape = shapeOf({ ledger: ledgers, settlement: settlements, item: items, organisation: [...set.organisations.values()] });
     expect(shape.length).toBeGreaterThan(100);
     const fingerprint = createHash('sha256').update(shape.join('\n')).digest('hex').slice(0, 16);
     expect(

@@ -5,8 +5,10 @@
 import Database from 'better-sqlite3';
 import type { ContractLedger, OrganisationState, QuarterId, QuarterMoney, StoredLedgerEvent } from '@csu-ledger/domain';
 import { historyRowsReader, type HistoryRowsReader } from './history-rows.ts';
+import { openItemRows, type TouchedItem } from './item-rows.ts';
 import { openSettlementRows } from './settlement-rows.ts';
 import { openSummaries, type SummaryScope, type SummarySource } from './summaries.ts';
+import type { ListSource } from './views.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS checkpoint (id INTEGER PRIMARY KEY CHECK (id = 1), position TEXT NOT NULL);
@@ -46,6 +48,8 @@ export interface ReadModelBatch {
   ledgers: Map<string, ContractLedger>;
   organisations: Map<string, OrganisationState>;
   history: { contractId: string; event: StoredLedgerEvent; eventId: string }[];
+  /** Per contract, the extras, challenges and invoices the batch changed (item-rows.ts). */
+  items: Map<string, Map<string, TouchedItem>>;
   /** Units quarantined, or whose held-back count grew, in this batch. */
   quarantines: Map<string, Quarantine>;
   /** Units that now project again: their quarantine rows go. */
@@ -81,6 +85,8 @@ export interface ReadModels {
   settlementMoney(contractId: string, q: QuarterId): QuarterMoney | undefined;
   /** The quarters a contract settles, in order, from its settlement rows. */
   settlementQuarters(contractId: string): QuarterId[];
+  /** A contract's extras, challenges and invoices lists, from their rows (item-rows.ts). */
+  lists(contractId: string): ListSource;
   /** Ids of a commissioner's agreed contracts, for its support spend. */
   contractIdsOfCcg(ccg: string): string[];
   /** A page of a contract's history rows (history-rows.ts). */
@@ -125,12 +131,13 @@ const fromRow = (r: QuarantineRow): Quarantine => ({
  * rows, the register's recorded times, invoices and recovery queries in the ledger (issues 9 and 13). 4: every
  * event as the decode step gives it (issue 12): history rows and measurements in the current version of their type
  * (a version 1 measurement's note is its evidence's note), so old and new rows never differ in shape.
- * 5: a settlement row per contract and quarter (settlement-rows.ts), so settlement reads never walk the ledger.
+ * 5: a settlement row per contract and quarter (settlement-rows.ts), so settlement reads never walk the ledger, and
+ * a row per extra, challenge and invoice (item-rows.ts), so a page of a list is read by index.
  * read-model-shape.unit.test.ts fingerprints the rows' shape per version: a change without a bump fails it.
  */
 export const READ_MODEL_VERSION = 5;
 
-const TABLES = ['checkpoint', 'contracts', 'organisations', 'history', 'quarantine', 'contract_summaries', 'settlement_rows'];
+const TABLES = ['checkpoint', 'contracts', 'organisations', 'history', 'quarantine', 'contract_summaries', 'settlement_rows', 'item_rows'];
 
 export interface OpenReadModelsOptions {
   /**
@@ -179,6 +186,7 @@ export const openReadModels = (path: string, options: OpenReadModelsOptions = {}
   db.exec(SCHEMA);
   const summaries = openSummaries(db);
   const settlements = openSettlementRows(db);
+  const items = openItemRows(db);
   const q = {
     checkpoint: db.prepare<[], { position: string }>('SELECT position FROM checkpoint WHERE id = 1'),
     ledger: db.prepare<[string], { ledger: string }>('SELECT ledger FROM contracts WHERE contract_id = ?'),
@@ -215,6 +223,7 @@ export const openReadModels = (path: string, options: OpenReadModelsOptions = {}
       q.putContract.run(id, c.ccg, c.csu, ledger.position, JSON.stringify(ledger));
       summaries.put(ledger);
       settlements.put(ledger);
+      items.put(ledger, batch.items.get(id) ?? new Map());
     }
     for (const [code, org] of batch.organisations) q.putOrganisation.run(code, JSON.stringify(org));
     for (const unit of batch.released) q.release.run(unit);
@@ -257,6 +266,7 @@ export const openReadModels = (path: string, options: OpenReadModelsOptions = {}
     contractSummaries: (scope, after, limit) => summaries.page(scope, after, limit),
     settlementMoney: (id, q) => settlements.money(id, q),
     settlementQuarters: (id) => settlements.quarters(id),
+    lists: (id) => items.lists(id),
     contractIdsOfCcg: (ccg) => idsOfCcg.all(ccg),
     historyPage: historyRowsReader(db),
     commit: (batch) => {
@@ -283,6 +293,7 @@ export const openReadModels = (path: string, options: OpenReadModelsOptions = {}
       }
       yield* summaries.canonicalRows();
       yield* settlements.canonicalRows();
+      yield* items.canonicalRows();
       for (const r of db.prepare<[], { code: string; state: string }>('SELECT code, state FROM organisations ORDER BY code').iterate()) {
         yield `organisation:${r.code}:${r.state}`;
       }

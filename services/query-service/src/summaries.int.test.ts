@@ -23,6 +23,7 @@ const batch = (ledgers: ContractLedger[], position: bigint) => ({
   ledgers: new Map(ledgers.map((l) => [(l as Agreed).contract.contractId, l])),
   organisations: new Map(),
   history: [],
+  items: new Map(),
   quarantines: new Map(),
   released: new Set<string>(),
   position,

@@ -103,7 +103,7 @@ export const contractDetail = (l: Agreed, names: Names, today: IsoDate) => {
 };
 
 /** Where each extra's or challenge's last money item landed, indexed once per view (not searched per item). */
-const landingQuarters = (l: ContractLedger, kind: 'extra' | 'challenge'): Map<string, QuarterId> => {
+export const landingQuarters = (l: ContractLedger, kind: 'extra' | 'challenge'): Map<string, QuarterId> => {
   const landed = new Map<string, QuarterId>();
   for (const i of l.moneyItems) if (i.kind === kind && i.state !== 'superseded') landed.set(i.id, i.landingQuarter);
   return landed;
@@ -121,15 +121,11 @@ const unknownCursor = (): never => {
   });
 };
 
-/** Extras in the order they were raised. */
-export const extrasView = (l: ContractLedger, page: PageRequest): Page<ReturnType<typeof extraItem>> => {
-  const shown =
-    pageByPlace('extras', Object.values(l.extras), (x) => x.extraId, page.limit, page.after) ?? unknownCursor();
-  const landed = landingQuarters(l, 'extra');
-  return { items: shown.items.map((x) => extraItem(x, landed)), next: shown.next };
-};
+/** The lists of a contract's items, each in the order its items were raised (or submitted). */
+export type ItemKind = 'extra' | 'challenge' | 'invoice';
 
-const extraItem = (x: ContractLedger['extras'][string], landed: Map<string, QuarterId>) => ({
+/** An extra as its list shows it: nothing in it changes with the day it is read. */
+export const extraRow = (x: ContractLedger['extras'][string], landed: Map<string, QuarterId>) => ({
   extraId: x.extraId,
   status: x.status,
   raisedOn: x.raisedOn,
@@ -144,15 +140,108 @@ const extraItem = (x: ContractLedger['extras'][string], landed: Map<string, Quar
   lastChangedOn: x.lastChangedOn,
 });
 
-/** Challenges in the order they were raised. */
-export const challengesView = (l: Agreed, names: Names, today: IsoDate, page: PageRequest) => {
-  const shown =
-    pageByPlace('challenges', Object.values(l.challenges), (ch) => ch.challengeId, page.limit, page.after) ??
-    unknownCursor();
-  const landed = landingQuarters(l, 'challenge');
+/** A challenge as its list shows it, but for what a read adds (challengeItem): the trust's name, deadline, overdue. */
+export const challengeRow = (ch: ContractLedger['challenges'][string], landed: Map<string, QuarterId>) => {
+  const latest = ch.responses[ch.responses.length - 1];
+  return {
+    challengeId: ch.challengeId,
+    status: ch.status,
+    trust: ch.trust,
+    activityMonth: ch.activityMonth,
+    category: ch.category,
+    activityLines: ch.activityLines,
+    phase: ch.phase ?? null,
+    raisedOn: ch.raisedOn,
+    valuePence: ch.valuePence,
+    acceptedPence: latest?.acceptedPence ?? null,
+    rejectedPence: latest?.rejectedPence ?? null,
+    responses: ch.responses,
+    recoveredPence: ch.recoveredPence ?? null,
+    creditNoteReference: ch.creditNoteReference ?? null,
+    // DOMAIN.md: a recovery CCG finance has queried leaves V until confirmed or recorded again
+    recoveryQuery: ch.query ?? null,
+    settledInQuarter: landed.get(ch.challengeId) ?? null,
+  };
+};
+
+/** An invoice as its list shows it, with its gross and its state: nothing in it changes with the day it is read. */
+export const invoiceRow = (i: ContractLedger['invoices'][string]) => ({
+  invoiceId: i.invoiceId,
+  invoiceNumber: i.invoiceNumber,
+  status: i.status,
+  quarter: i.quarter,
+  kind: i.kind,
+  extraId: i.extraId ?? null,
+  amountPence: i.amountPence,
+  vatPence: i.vatPence,
+  grossPence: grossPence(i),
+  receivedOn: i.receivedOn,
+  dueBy: addDays(i.receivedOn, PAYMENT_DAYS),
+  disputed: i.disputed,
+  disputeReason: i.disputeReason ?? null,
+  paidOn: i.paidOn ?? null,
+  paidPence: i.paidPence ?? null,
+  lastChangedOn: i.lastChangedOn,
+});
+
+export type ExtraRow = ReturnType<typeof extraRow>;
+export type ChallengeRow = ReturnType<typeof challengeRow>;
+export type InvoiceRow = ReturnType<typeof invoiceRow>;
+export interface ItemRows {
+  extra: ExtraRow;
+  challenge: ChallengeRow;
+  invoice: InvoiceRow;
+}
+
+/** The rows of one item of the ledger, by kind and id (undefined when the ledger holds no such item). */
+export const itemRow = <K extends ItemKind>(l: ContractLedger, kind: K, id: string, landed: Map<string, QuarterId>): ItemRows[K] | undefined => {
+  const row =
+    kind === 'extra'
+      ? l.extras[id] && extraRow(l.extras[id], landed)
+      : kind === 'challenge'
+        ? l.challenges[id] && challengeRow(l.challenges[id], landed)
+        : l.invoices[id] && invoiceRow(l.invoices[id]);
+  return row as ItemRows[K] | undefined;
+};
+
+/**
+ * Where the list views find a page of rows: the query service's item rows (item-rows.ts), or the ledger itself (time
+ * travel, and any reader without rows). Undefined when `after` names no item of the list.
+ */
+export interface ListSource {
+  page<K extends ItemKind>(kind: K, page: PageRequest): Page<ItemRows[K]> | undefined;
+}
+
+const ID_OF: { [K in ItemKind]: (row: ItemRows[K]) => string } = {
+  extra: (r) => r.extraId,
+  challenge: (r) => r.challengeId,
+  invoice: (r) => r.invoiceId,
+};
+const LIST_OF: Record<ItemKind, 'extras' | 'challenges' | 'invoices'> = { extra: 'extras', challenge: 'challenges', invoice: 'invoices' };
+
+/** The list's rows in raised order; ids of a kind: `ItemRows[K]`'s id field. */
+export const itemId = <K extends ItemKind>(kind: K, row: ItemRows[K]): string => ID_OF[kind](row);
+export const listName = (kind: ItemKind) => LIST_OF[kind];
+
+export const ledgerLists = (l: ContractLedger): ListSource => ({
+  page: <K extends ItemKind>(kind: K, page: PageRequest) => {
+    const ids = Object.keys(kind === 'extra' ? l.extras : kind === 'challenge' ? l.challenges : l.invoices);
+    const shown = pageByPlace(LIST_OF[kind], ids, (id) => id, page.limit, page.after);
+    if (!shown) return undefined;
+    const landed = kind === 'invoice' ? new Map<string, QuarterId>() : landingQuarters(l, kind);
+    return { items: shown.items.map((id) => itemRow(l, kind, id, landed)!), next: shown.next };
+  },
+});
+
+/** Extras in the order they were raised. */
+export const extrasView = (page: PageRequest, lists: ListSource): Page<ExtraRow> => lists.page('extra', page) ?? unknownCursor();
+
+/** Challenges in the order they were raised, with the trust's name, its response deadline and whether overdue. */
+export const challengesView = (l: Agreed, names: Names, today: IsoDate, page: PageRequest, lists: ListSource) => {
+  const shown = lists.page('challenge', page) ?? unknownCursor();
   // Working days are counted once per raising date (a holiday calendar walk each: most of a long page's cost).
   const deadlines = new Map<IsoDate, IsoDate>();
-  const deadlineOf = (ch: (typeof shown.items)[number]): IsoDate => {
+  const deadlineOf = (ch: ChallengeRow): IsoDate => {
     let d = deadlines.get(ch.raisedOn);
     if (d === undefined) {
       d = responseDeadline(ch, termsAt(l.contract, monthOfDate(ch.raisedOn)).trustResponseWorkingDays);
@@ -160,31 +249,18 @@ export const challengesView = (l: Agreed, names: Names, today: IsoDate, page: Pa
     }
     return d;
   };
-  const items = shown.items.map((ch) => {
-    const deadline = deadlineOf(ch);
-    const latest = ch.responses[ch.responses.length - 1];
+  const items = shown.items.map((row) => {
+    const deadline = deadlineOf(row);
+    const { challengeId, status, trust, ...rest } = row;
     return {
-      challengeId: ch.challengeId,
-      status: ch.status,
-      trust: ch.trust,
+      challengeId,
+      status,
+      trust,
       // The trust's name when the challenge was raised (DOMAIN.md: names in force at the date a view is about).
-      trustName: names(ch.trust, ch.raisedOn) ?? null,
-      activityMonth: ch.activityMonth,
-      category: ch.category,
-      activityLines: ch.activityLines,
-      phase: ch.phase ?? null,
-      raisedOn: ch.raisedOn,
-      valuePence: ch.valuePence,
-      acceptedPence: latest?.acceptedPence ?? null,
-      rejectedPence: latest?.rejectedPence ?? null,
-      responses: ch.responses,
-      recoveredPence: ch.recoveredPence ?? null,
-      creditNoteReference: ch.creditNoteReference ?? null,
-      // DOMAIN.md: a recovery CCG finance has queried leaves V until confirmed or recorded again
-      recoveryQuery: ch.query ?? null,
-      settledInQuarter: landed.get(ch.challengeId) ?? null,
+      trustName: names(trust, row.raisedOn) ?? null,
+      ...rest,
       responseDeadline: deadline,
-      overdue: isOverdue(ch, deadline, today),
+      overdue: isOverdue(row, deadline, today),
     };
   });
   return { items, next: shown.next };
@@ -243,31 +319,7 @@ export const lateItemsView = (l: Agreed, q: QuarterId, page: PageRequest) => {
 };
 
 /** Invoices in the order they were submitted (DOMAIN.md: Invoices and payment), each with its gross and its state. */
-export const invoicesView = (l: Agreed, page: PageRequest) => {
-  const shown =
-    pageByPlace('invoices', Object.values(l.invoices), (i) => i.invoiceId, page.limit, page.after) ?? unknownCursor();
-  return {
-    items: shown.items.map((i) => ({
-      invoiceId: i.invoiceId,
-      invoiceNumber: i.invoiceNumber,
-      status: i.status,
-      quarter: i.quarter,
-      kind: i.kind,
-      extraId: i.extraId ?? null,
-      amountPence: i.amountPence,
-      vatPence: i.vatPence,
-      grossPence: grossPence(i),
-      receivedOn: i.receivedOn,
-      dueBy: addDays(i.receivedOn, PAYMENT_DAYS),
-      disputed: i.disputed,
-      disputeReason: i.disputeReason ?? null,
-      paidOn: i.paidOn ?? null,
-      paidPence: i.paidPence ?? null,
-      lastChangedOn: i.lastChangedOn,
-    })),
-    next: shown.next,
-  };
-};
+export const invoicesView = (page: PageRequest, lists: ListSource): Page<InvoiceRow> => lists.page('invoice', page) ?? unknownCursor();
 
 /** One view of a contract, by name: what both the current read models and the past (past.ts) answer with. */
 export type ViewRequest =
@@ -280,8 +332,11 @@ export type ViewRequest =
   | { view: 'what-if'; quarter: QuarterId; assumptions: WhatIfAssumptions }
   | { view: 'break-clause'; servedOn: IsoDate };
 
-/** Views answered from settlement rows where the reader has them (SettlementSource), never from a walk of the ledger. */
-export const SETTLEMENT_VIEWS: ReadonlySet<ViewRequest['view']> = new Set(['settlement', 'settlements']);
+/**
+ * Views answered from rows where the reader has them (SettlementSource, ListSource): their cost is their page's, not
+ * the ledger's, so the query service answers them at once whatever the contract's size.
+ */
+export const ROW_VIEWS: ReadonlySet<ViewRequest['view']> = new Set(['settlement', 'settlements', 'extras', 'challenges', 'invoices']);
 
 export const renderView = (
   l: Agreed,
@@ -289,6 +344,7 @@ export const renderView = (
   names: Names,
   today: IsoDate,
   settlements: SettlementSource = ledgerSettlements(l),
+  lists: ListSource = ledgerLists(l),
 ): unknown => {
   const contractId = l.contract.contractId;
   switch (request.view) {
@@ -301,9 +357,9 @@ export const renderView = (
     case 'settlements':
       return { contractId, ...settlementsView(l, today, request.page, settlements) };
     case 'extras':
-      return { contractId, ...extrasView(l, request.page) };
+      return { contractId, ...extrasView(request.page, lists) };
     case 'challenges':
-      return { contractId, ...challengesView(l, names, today, request.page) };
+      return { contractId, ...challengesView(l, names, today, request.page, lists) };
     case 'late-items':
       return { contractId, ...lateItemsView(l, request.quarter, request.page) };
     case 'statement':
@@ -311,7 +367,7 @@ export const renderView = (
     case 'reconciliation':
       return reconcile(l, request.quarter, today);
     case 'invoices':
-      return { contractId, ...invoicesView(l, request.page) };
+      return { contractId, ...invoicesView(request.page, lists) };
     case 'what-if':
       return { contractId, ...whatIf(l, request.quarter, today, request.assumptions) };
     case 'break-clause':

@@ -68,12 +68,12 @@ export const evolveChallenge = (state: ChallengeState, event: ChallengeEvent): C
 };
 
 /** The trust's response deadline: the contract's response working days counted from the day it was raised. */
-export const responseDeadline = (c: RaisedChallenge, trustResponseWorkingDays: number): IsoDate =>
+export const responseDeadline = (c: Pick<RaisedChallenge, 'raisedOn'>, trustResponseWorkingDays: number): IsoDate =>
   addWorkingDays(c.raisedOn, trustResponseWorkingDays);
 
 /**
  * DOMAIN.md: a challenge is overdue while it is open (not resolved or withdrawn), has no trust response, and "now" is
  * past the trust's response deadline — escalated for the trust's silence included.
  */
-export const isOverdue = (c: RaisedChallenge, deadline: IsoDate, today: IsoDate): boolean =>
+export const isOverdue = (c: Pick<RaisedChallenge, 'status' | 'responses'>, deadline: IsoDate, today: IsoDate): boolean =>
   isChallengeOpen(c.status) && c.responses.length === 0 && today > deadline;
