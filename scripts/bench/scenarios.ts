@@ -464,7 +464,7 @@ export const scale = async (ctx: RunContext): Promise<ScenarioResult> => {
         name: `${n} events: both services started at once (no rebuild), until both listen`,
         value: last.startMs.together,
         unit: 'ms',
-        note: 'wall time; not the target figure (the summed one above is)',
+        note: 'wall time; the target is read against the summed figure above',
       },
       {
         name: `${n} events: command service peak resident`,
