@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { call } from '@csu-ledger/cli';
 import { createSqliteEventStore } from '@csu-ledger/event-store';
+import { createHeadSigner, loadOrCreateSigningKey } from '@csu-ledger/integrity';
 import { percentiles, type PlannedRequest } from './open-loop.ts';
 import {
   caughtUp,
@@ -20,7 +21,7 @@ import {
   type RunContext,
   type ScenarioResult,
 } from './harness.ts';
-import { seedContract } from './seed.ts';
+import { chainingStore, seedContract } from './seed.ts';
 
 const tempJson = (): { file: string; read: <T>() => T; remove: () => void } => {
   const dir = mkdtempSync(join(tmpdir(), 'bench-json-'));
@@ -346,7 +347,8 @@ export interface ScalePoint {
   seedSeconds: number;
   rebuildSeconds: number;
   rebuildPerSecond: number;
-  startMs: { command: number; query: number };
+  /** One after another (as `pnpm ledger start`), each from spawn to listening; `together`: both started at once, wall. */
+  startMs: { command: number; query: number; together: number };
   settlement: { rate: number; p50: number | null; p99: number | null; ok: number; sent: number };
   residentMiB: { command: { rss: number; peak: number } | null; query: { rss: number; peak: number } | null };
 }
@@ -363,14 +365,19 @@ export const scalePoint = async (ctx: RunContext, events: number): Promise<Scale
     await createContracts(s.command!.url, admin, contracts);
     await s.stop();
     const seedStart = performance.now();
+    // Chained and then signed, as the command service leaves its log at a graceful stop: the start measured below is
+    // a restart, not the first signing of a whole log (which reads every event since the last signing).
     const log = createSqliteEventStore(join(s.dataDir, 'events.db'));
+    const chained = chainingStore(log);
     for (let i = 0; i < contracts.length; i += 4) {
-      await Promise.all(contracts.slice(i, i + 4).map((c) => seedContract(log, c, EVENTS_PER_CONTRACT, CSU_ACTOR)));
+      await Promise.all(contracts.slice(i, i + 4).map((c) => seedContract(chained, c, EVENTS_PER_CONTRACT, CSU_ACTOR)));
     }
+    const key = await loadOrCreateSigningKey({ dataDir: s.dataDir });
+    await createHeadSigner({ store: log, key }).signChanged('stop');
     const head = await log.headPosition();
     await log.close();
     const seedSeconds = (performance.now() - seedStart) / 1000;
-    console.log(`  ${head} events seeded in ${seedSeconds.toFixed(1)} s; pnpm ledger rebuild`);
+    console.log(`  ${head} events seeded (chained, signed) in ${seedSeconds.toFixed(1)} s; pnpm ledger rebuild`);
     // `pnpm ledger rebuild` (no live read models yet: it writes them), its own timing of the rebuild.
     const rebuilt = await runNode('services/cli/src/main.ts', ['rebuild'], { LEDGER_DATA_DIR: s.dataDir });
     const m = /\((\d+) events in ([\d.]+) s\)/.exec(rebuilt);
@@ -395,10 +402,15 @@ export const scalePoint = async (ctx: RunContext, events: number): Promise<Scale
       seedSeconds,
       rebuildSeconds,
       rebuildPerSecond: Number(m[1]) / rebuildSeconds,
-      startMs: { command: s.startMs.command ?? NaN, query: s.startMs.query ?? NaN },
+      startMs: { command: s.startMs.command ?? NaN, query: s.startMs.query ?? NaN, together: NaN },
       settlement: { rate, p50: r.latency.p50, p99: r.latency.p99, ok: r.ok, sent: r.sent },
       residentMiB: { command: residentMiB(s.command?.process.pid), query: residentMiB(s.query?.process.pid) },
     };
+    // The same restart with both services started at once (the query service does not need the command service to
+    // start): wall time until both listen. Beside the summed figure, which is the one read against the target.
+    await s.stop();
+    await s.start(['command', 'query'], { together: true });
+    point.startMs.together = s.startMs.all ?? NaN;
     ctx.cache.set(`scale-${events}`, point);
     return point;
   } finally {
@@ -446,7 +458,13 @@ export const scale = async (ctx: RunContext): Promise<ScenarioResult> => {
         value: last.startMs.command + last.startMs.query,
         unit: 'ms',
         target: { op: '<=', value: 2_000 },
-        note: `command ${last.startMs.command.toFixed(0)} ms, query ${last.startMs.query.toFixed(0)} ms`,
+        note: `one after the other, summed: command ${last.startMs.command.toFixed(0)} ms, query ${last.startMs.query.toFixed(0)} ms`,
+      },
+      {
+        name: `${n} events: both services started at once (no rebuild), until both listen`,
+        value: last.startMs.together,
+        unit: 'ms',
+        note: 'wall time; the target is read against the summed figure above',
       },
       {
         name: `${n} events: command service peak resident`,

@@ -2,7 +2,8 @@
 // deliveries, extras raised and answered, challenges raised and resolved): how the benchmarks build a long contract
 // or a large log in seconds, when the command path is not what they measure. The contract itself (and its
 // organisations) must exist first, created over HTTP, so the projections accept what follows.
-import type { EventStore, NewEvent } from '@csu-ledger/event-store';
+import type { EventStore, NewEvent, RecordedEvent } from '@csu-ledger/event-store';
+import { chainEvents } from '@csu-ledger/integrity';
 
 const month = (i: number) => `2025-26-M${String(1 + (i % 12)).padStart(2, '0')}`;
 const hex = (n: number) => n.toString(16).padStart(12, '0');
@@ -138,4 +139,34 @@ export const seedContract = async (
     await Promise.all(appends);
   }
   return seeded;
+};
+
+/**
+ * The store, but every append hash-chained after the last event of its stream, as the command service writes them, so
+ * a seeded log can be signed and verified like one the service wrote (the scale scenario's start-up must not include
+ * re-reading a log no signature can cover). Each stream's appends reach the store in the order they were made,
+ * without waiting for each other's commit (the store still commits them together), each expecting the revision the one
+ * before leaves: an append applied out of order fails rather than breaking the chain.
+ */
+export const chainingStore = (store: EventStore): EventStore => {
+  const tails = new Map<string, Promise<RecordedEvent | undefined>>();
+  return {
+    readStream: (name, options) => store.readStream(name, options),
+    readStreamGroup: (root, options) => store.readStreamGroup(root, options),
+    readAll: (options) => store.readAll(options),
+    headPosition: () => store.headPosition(),
+    subscribeToAll: (options) => store.subscribeToAll(options),
+    close: () => store.close(),
+    appendToStream: (streamName, events) => {
+      const step = (tails.get(streamName) ?? store.readStream(streamName).then((es) => es.at(-1))).then((tail) => {
+        const chained = chainEvents(streamName, tail, events);
+        const appended = store.appendToStream(streamName, chained, { expectedRevision: tail ? tail.revision : 'no-stream' });
+        const last = chained.at(-1)!;
+        const revision = (tail ? tail.revision : -1) + chained.length;
+        return { appended, tail: { ...last, streamName, revision, position: 0n, recordedAt: '' } satisfies RecordedEvent };
+      });
+      tails.set(streamName, step.then((s) => s.tail));
+      return step.then((s) => s.appended);
+    },
+  };
 };

@@ -180,15 +180,17 @@ export const createHeadSigner = ({
   const signChanged = (trigger: LogWideTrigger = 'periodic') =>
     exclusive(async () => {
       await refresh();
-      const changed: RecordedEvent[] = [];
+      // Only the last event of each changed stream is kept: memory by streams, not by events, however long the
+      // unsigned tail (a start after a crash, or a log imported in bulk).
+      const changed = new Map<string, RecordedEvent>();
       let through = cursor;
       for (;;) {
         const page = await store.readAll({ after: through, maxCount: pageSize });
-        for (const e of page) if (e.streamName !== HEADS_STREAM) changed.push(e);
+        for (const e of page) if (e.streamName !== HEADS_STREAM) changed.set(e.streamName, e);
         if (page.length > 0) through = page[page.length - 1]!.position;
         if (page.length < pageSize) break;
       }
-      const heads = headsOf(changed);
+      const heads = headsOf(changed.values());
       if (heads.length === 0) {
         cursor = through; // only signatures since: nothing new to vouch for
         return undefined;

@@ -1,7 +1,7 @@
 // The statement as an Excel workbook (exceljs): a "Statement" sheet with the header and the lines, money as numbers
 // in pounds formatted "£417,000.00" (so a finance officer can add them up), and an "Events" sheet tracing each line
 // to its events. A sum too large for a spreadsheet number to hold to the penny is written as text, exactly.
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import { formatPounds, type Statement } from '@csu-ledger/domain';
 import { statementRows, type Money } from './rows.ts';
 
@@ -17,7 +17,9 @@ const money = (m: Money | null): number | string | null => {
 
 export const statementXlsx = async (s: Statement): Promise<Buffer> => {
   const r = statementRows(s);
-  const book = new ExcelJS.Workbook();
+  // exceljs is some 150 modules: loaded with the first workbook asked for, not at the query service's start (issue 15).
+  const { default: Excel }: { default: typeof ExcelJS } = await import('exceljs');
+  const book = new Excel.Workbook();
   book.creator = 'CSU Ledger';
   const sheet = book.addWorksheet('Statement', { pageSetup: { orientation: 'landscape', fitToPage: true, fitToWidth: 1 } });
   sheet.columns = [{ width: 8 }, { width: 8 }, { width: 80 }, { width: 14 }, { width: 18 }, { width: 22 }, { width: 8 }];

@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, closeSync, createWriteStream, mkdirSync, openSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { compileCacheDir } from '@csu-ledger/http/compile-cache';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../../..');
 export const SERVICE_MAINS = {
@@ -65,8 +66,12 @@ export const startService = (name: ServiceName, opts: LaunchOptions): Promise<Ru
   const port = { command: opts.commandPort, query: opts.queryPort, console: opts.consolePort }[name];
   // another checkout's services (a benchmark comparing commits), at the same paths in it
   const main = opts.root ? resolve(opts.root, relative(root, SERVICE_MAINS[name])) : SERVICE_MAINS[name];
+  // Issue 15: a service's start is mostly compiling its modules; Node caches that between starts (compile-cache.ts),
+  // for the service's worker threads too. Set here, not in each main.ts, so the cache is on before the first module.
+  const cache = compileCacheDir();
   const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), main], {
     env: {
+      ...(cache === undefined ? {} : { NODE_COMPILE_CACHE: cache }),
       ...process.env,
       LEDGER_DATA_DIR: opts.dataDir,
       ...(port === undefined ? {} : { [PORT_VARIABLE[name]]: String(port) }),

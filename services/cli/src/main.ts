@@ -2,13 +2,12 @@
 // the services. Everything it prints on stdout is meant for the user; diagnostics go to stderr. Each command's
 // module is loaded only when that command runs (issue 10: `pnpm ledger token` must not load a store or express),
 // and compiled code is cached between runs.
-import { enableCompileCache } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { cacheCompiledCode } from '@csu-ledger/http/compile-cache';
 import { restrictNewFiles } from '@csu-ledger/http/data-dir';
 
-// Before anything else is imported: Node keeps the compiled (type-stripped) modules for the next run.
-enableCompileCache(join(tmpdir(), 'csu-ledger-compile-cache'));
+// Before anything else is imported: Node keeps the compiled (type-stripped) modules for the next run, for this
+// process and for the services `start` runs.
+cacheCompiledCode();
 
 interface Command {
   usage: string;

@@ -4,7 +4,7 @@
 // system streams, no other applications, none of the adapter's own streams); positions are the server's commit
 // positions; recorded times are its `created` timestamps, never decreasing (records.ts). Needs KurrentDB 26.1+: a
 // store opened on an older server fails every call, saying so.
-import { Observable } from 'rxjs';
+import { rx } from '../rx.ts';
 import {
   checkMaxCount,
   ConcurrencyError,
@@ -219,7 +219,7 @@ export const createEsdbEventStore = (connectionString: string, options: EsdbEven
       }),
 
     subscribeToAll: (subscribeOptions = {}) =>
-      new Observable<RecordedEvent>((subscriber) => {
+      new (rx().Observable)<RecordedEvent>((subscriber) => {
         if (closing) {
           subscriber.error(new Error('event store is closed'));
           return;

@@ -1,7 +1,2 @@
-export {
-  createPostgresEventStore,
-  type PostgresEventStore,
-  type PostgresEventStoreDiagnostics,
-  type PostgresEventStoreOptions,
-} from './postgres-event-store.ts';
-export { openPostgresEventStore } from './lazy.ts';
+export type { PostgresEventStore, PostgresEventStoreDiagnostics, PostgresEventStoreOptions } from './postgres-event-store.ts';
+export { createPostgresEventStore, openPostgresEventStore } from './lazy.ts';

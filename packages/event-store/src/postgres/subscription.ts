@@ -2,7 +2,8 @@
 // behind; once caught up, wait for a wake-up (NOTIFY from any process, or a commit of this store) or, at the latest,
 // the fallback poll. Reading by position alone is exact here because appends commit in position order (see
 // postgres-event-store.ts): a statement's snapshot always shows a gap-free prefix of the log.
-import { Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { rx } from '../rx.ts';
 import type { RecordedEvent } from '../port.ts';
 
 /** Large enough that catching up is not dominated by per-query costs, small enough to bound memory per batch. */
@@ -21,7 +22,7 @@ export const createSubscriptions = ({ readAfter, pollIntervalMs, onSubscribe }: 
   const active = new Set<() => void>();
 
   const subscribe = (after: bigint): Observable<RecordedEvent> =>
-    new Observable<RecordedEvent>((subscriber) => {
+    new (rx().Observable)<RecordedEvent>((subscriber) => {
       let cursor = after;
       let stopped = false;
       /** Set by a wake-up that arrives while a read is in flight: its snapshot may predate the commit. */

@@ -1,6 +1,7 @@
 // Catch-up-then-live subscription by polling the log in global order. SQLite serialises writers, so a position
 // becomes visible only after every lower one: reading "after the last position seen" can never skip an event.
-import { Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { rx } from '../rx.ts';
 import type { RecordedEvent } from '../port.ts';
 
 /** Large enough that catching up is not dominated by per-batch costs, small enough to keep the event loop free. */
@@ -21,7 +22,7 @@ export const createSubscriptions = ({ readAfter, pollIntervalMs }: Poller) => {
   const active = new Set<() => void>();
 
   const subscribe = (after: bigint): Observable<RecordedEvent> =>
-    new Observable<RecordedEvent>((subscriber) => {
+    new (rx().Observable)<RecordedEvent>((subscriber) => {
       let cursor = after;
       let timer: ReturnType<typeof setTimeout> | undefined;
       let immediate: ReturnType<typeof setImmediate> | undefined;
