@@ -112,29 +112,17 @@ export const settlementQuarters = (ledger: ContractLedger): QuarterId[] => {
 /** Stored figures (an approval's) as the domain computes with them. */
 export const figuresFromRecord = (r: RecordedSettlementFigures): SettlementFigures => ({
   ...r,
-  feePence: readPence(r.feePence),
-  atRiskPence: readPence(r.atRiskPence),
+  ...quarterMoneyFromRecord(r),
   withheldPence: readPence(r.withheldPence),
-  recoveredPence: readPence(r.recoveredPence),
-  gainSharePence: readPence(r.gainSharePence),
-  extrasPence: readPence(r.extrasPence),
   netPayablePence: readPence(r.netPayablePence),
-  disputedExtras: { count: r.disputedExtras.count, valuePence: readPence(r.disputedExtras.valuePence) },
-  openChallenges: { count: r.openChallenges.count, valuePence: readPence(r.openChallenges.valuePence) },
 });
 
 /** Figures as an approval event stores them (see `StoredPence`). */
 export const figuresToRecord = (f: SettlementFigures): RecordedSettlementFigures => ({
   ...f,
-  feePence: storePence(f.feePence),
-  atRiskPence: storePence(f.atRiskPence),
+  ...quarterMoneyToRecord(f),
   withheldPence: storePence(f.withheldPence),
-  recoveredPence: storePence(f.recoveredPence),
-  gainSharePence: storePence(f.gainSharePence),
-  extrasPence: storePence(f.extrasPence),
   netPayablePence: storePence(f.netPayablePence),
-  disputedExtras: { count: f.disputedExtras.count, valuePence: storePence(f.disputedExtras.valuePence) },
-  openChallenges: { count: f.openChallenges.count, valuePence: storePence(f.openChallenges.valuePence) },
 });
 
 /** The approved figures of quarter q, if it is approved. */

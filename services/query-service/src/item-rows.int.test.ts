@@ -2,7 +2,7 @@
 // challenges and invoices read from its rows (by index) equals the same page cut from the whole ledger, cursors
 // included: the corpus of stored events (every type, every version) one event per commit, and a contract of many
 // items changed in batches of every size.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -15,14 +15,9 @@ import { decodeCursor } from './paging.ts';
 import { projectBatch } from './projection.ts';
 import { openReadModels, type ReadModels } from './read-models.ts';
 import { ledgerLists, listName, type ListSource } from './views.ts';
+import { corpusRecords } from '../../../test/fixtures/events/corpus.ts';
 
-const corpus: RecordedEvent[] = readFileSync(new URL('../../../test/fixtures/events/corpus.ndjson', import.meta.url), 'utf8')
-  .split('\n')
-  .filter((l) => l.trim() !== '')
-  .map((l) => {
-    const { position, ...rest } = JSON.parse(l) as Omit<RecordedEvent, 'position'> & { position: string };
-    return { ...rest, position: BigInt(position) };
-  });
+const corpus = corpusRecords();
 
 const dirs: string[] = [];
 afterEach(() => {

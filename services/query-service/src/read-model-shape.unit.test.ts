@@ -7,21 +7,15 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { quarterMoneyOf, quarterMoneyToRecord, settlementQuarters } from '@csu-ledger/domain';
-import type { RecordedEvent } from '@csu-ledger/event-store';
 import { projectBatch } from './projection.ts';
 import { READ_MODEL_VERSION } from './read-models.ts';
 import { ledgerLists } from './views.ts';
+import { corpusRecords } from '../../../test/fixtures/events/corpus.ts';
 
 /** The shape's fingerprint for each READ_MODEL_VERSION since 4 (add one, never edit one). */
 const SHAPES: Record<number, string> = JSON.parse(readFileSync(new URL('read-model-shapes.json', import.meta.url), 'utf8')) as Record<number, string>;
 
-const corpus: RecordedEvent[] = readFileSync(new URL('../../../test/fixtures/events/corpus.ndjson', import.meta.url), 'utf8')
-  .split('\n')
-  .filter((l) => l.trim() !== '')
-  .map((l) => {
-    const { position, ...rest } = JSON.parse(l) as Omit<RecordedEvent, 'position'> & { position: string };
-    return { ...rest, position: BigInt(position) };
-  });
+const corpus = corpusRecords();
 
 /** Maps keyed by ids or periods, not by field names: their keys are data, collapsed to `*`. */
 const KEYED = new Set(['.ledger.extras', '.ledger.challenges', '.ledger.invoices', '.ledger.contract.deliveries', '.ledger.contract.measurements', '.ledger.contract.approvals']);

@@ -2,24 +2,18 @@
 // exactly the quarters it settles, and a settlement read from them equals the same read from the whole ledger, on any
 // day (the part that turns with the day is computed at read time from the contract). The corpus of stored events
 // (every type, every version) is projected one event per commit, so every kind of change meets the rows.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { lastDayOfQuarter, quarterMoneyOf, settlementQuarters, type ContractLedger } from '@csu-ledger/domain';
-import type { RecordedEvent } from '@csu-ledger/event-store';
 import { projectBatch } from './projection.ts';
 import { openReadModels, type ReadModels } from './read-models.ts';
 import { ledgerSettlements, renderView, type Agreed, type SettlementSource } from './views.ts';
+import { corpusRecords } from '../../../test/fixtures/events/corpus.ts';
 
-const corpus: RecordedEvent[] = readFileSync(new URL('../../../test/fixtures/events/corpus.ndjson', import.meta.url), 'utf8')
-  .split('\n')
-  .filter((l) => l.trim() !== '')
-  .map((l) => {
-    const { position, ...rest } = JSON.parse(l) as Omit<RecordedEvent, 'position'> & { position: string };
-    return { ...rest, position: BigInt(position) };
-  });
+const corpus = corpusRecords();
 
 const dirs: string[] = [];
 afterEach(() => {
