@@ -20,7 +20,7 @@ import { isExtraOpen } from './extra/model.ts';
 import { isChallengeOpen } from './challenge/model.ts';
 import { deliverableAchievement, kpiScore, measuredAchievement, performanceScore, type DeliverableStatus } from './kpi.ts';
 import type { ContractLedger, MoneyItem } from './ledger.ts';
-import { instalment, mul, ONE, percentOf, ratio, readPence, roundHalfUp, storePence, sub, sumPence, toBp, type Ratio, type StoredPence } from './money.ts';
+import { instalment, mul, ONE, percentOf, ratio, readPence, roundHalfUp, storePence, sub, sumPence, toBp, type Ratio } from './money.ts';
 
 export interface QuarterPerformance {
   kpis: KpiPerformance[];
@@ -137,15 +137,10 @@ export const approvedFigures = (c: AgreedContract, q: QuarterId): SettlementFigu
  * performance score S, so W and N) turns as deliverables fall due: `settle` adds it for a given "now". The query
  * service keeps this part as one row per quarter (issue 12), so that a settlement read never walks the ledger.
  */
-export interface QuarterMoney {
-  feePence: bigint;
-  atRiskPence: bigint;
-  recoveredPence: bigint;
-  gainSharePence: bigint;
-  extrasPence: bigint;
-  disputedExtras: { count: number; valuePence: bigint };
-  openChallenges: { count: number; valuePence: bigint };
-}
+export type QuarterMoney = Omit<SettlementFigures, DayDependent>;
+
+/** The figures that turn with the date used as "now": S, and W and N, which follow from it. */
+type DayDependent = 'performanceScoreBp' | 'withheldPence' | 'netPayablePence' | 'kpis';
 
 interface Tally {
   count: number;
@@ -297,15 +292,7 @@ export const quarterSettlementView = (c: AgreedContract, q: QuarterId, money: ()
 };
 
 /** Quarter money as a read-model row stores it: pence as `StoredPence`, so every figure stays exact in JSON. */
-export interface RecordedQuarterMoney {
-  feePence: StoredPence;
-  atRiskPence: StoredPence;
-  recoveredPence: StoredPence;
-  gainSharePence: StoredPence;
-  extrasPence: StoredPence;
-  disputedExtras: { count: number; valuePence: StoredPence };
-  openChallenges: { count: number; valuePence: StoredPence };
-}
+export type RecordedQuarterMoney = Omit<RecordedSettlementFigures, DayDependent>;
 
 export const quarterMoneyToRecord = (m: QuarterMoney): RecordedQuarterMoney => ({
   feePence: storePence(m.feePence),
