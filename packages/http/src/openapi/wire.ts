@@ -60,8 +60,8 @@ type Covers<T extends string, V extends readonly string[]> = [Exclude<T, V[numbe
 /** A zod enum of every member of the union T: a member missing (or one T does not have) fails to compile. */
 export const enumOf =
   <T extends string>() =>
-  <const V extends readonly [T, ...T[]]>(values: Covers<T, V>) =>
-    z.enum(values as unknown as [T, ...T[]]);
+  <const V extends readonly [T, ...T[]]>(values: V & Covers<T, V>) =>
+    z.enum(values);
 
 export const role = () => enumOf<Role>()(['admin', 'csu', 'ccg', 'auditor']);
 
