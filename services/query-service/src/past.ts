@@ -72,19 +72,24 @@ export const foldPast = async (
   const asOf = when.asOf;
   // A fold may start from a snapshot and leave new ones behind. An asAt fold (a prefix of the log) starts from any of
   // the contract's; an asOf fold keeps only the events dated by then, so its snapshots are its date's own: a ledger of
-  // the events up to P dated by D serves any later fold asOf D (asAt a time at or after P's recording, or none).
-  const prefix = options.snapshots;
+  // the events up to P dated by D serves any later fold asOf D (asAt a time at or after P's recording, or none). It may
+  // also start from a prefix snapshot none of whose events is dated after D: there, nothing was left out.
+  const snapshots = options.snapshots;
   const key = asOf === undefined ? contractId : `${contractId} asOf ${asOf}`;
-  const start = prefix?.latest(key, asAtMs);
+  const own = snapshots?.latest(key, asAtMs);
+  const whole = asOf === undefined ? undefined : snapshots?.latest(contractId, asAtMs, asOf);
+  const start = whole && (!own || whole.position > own.position) ? whole : own;
   let ledger = start?.ledger ?? initialLedger();
   // One fold until a snapshot is offered: a snapshot is kept as it is, so the steps after it start a fold of their own.
   let fold = ledgerFold();
   let after = start?.position ?? 0n;
   let lastMs = start?.recordedMs ?? 0;
+  let latestDate = start?.latestDate ?? '';
   let sinceSnapshot = 0;
+  const keep = (): void => snapshots?.offer(key, { position: after, recordedMs: lastMs, latestDate, ledger });
   const done = (): ContractLedger => {
     // The end of a long fold is worth keeping too: the same asAt asked again starts there.
-    if (prefix && sinceSnapshot >= prefix.every / 4) prefix.offer(key, after, lastMs, ledger);
+    if (snapshots && sinceSnapshot >= snapshots.every / 4) keep();
     return ledger;
   };
   for await (const events of (options.decoded ?? uncached).pages(store, root, after, PAGE)) {
@@ -92,10 +97,12 @@ export const foldPast = async (
       if (asAtMs !== undefined && e.recordedMs > asAtMs) return done();
       after = e.position;
       lastMs = e.recordedMs;
+      const dated = e.event.data.businessDate;
+      if (dated > latestDate) latestDate = dated;
       // decoded by the one decode step (issue 12): a record that cannot be read fails the job with its location
-      if (asOf === undefined || e.event.data.businessDate <= asOf) ledger = fold(ledger, e.event);
-      if (prefix && ++sinceSnapshot >= prefix.every) {
-        prefix.offer(key, after, lastMs, ledger);
+      if (asOf === undefined || dated <= asOf) ledger = fold(ledger, e.event);
+      if (snapshots && ++sinceSnapshot >= snapshots.every) {
+        keep();
         fold = ledgerFold();
         sinceSnapshot = 0;
       }

@@ -141,6 +141,22 @@ describe('asAt folds from snapshots', () => {
     expect(snapshots.stats().snapshots).toBeGreaterThan(5);
   });
 
+  it('an asOf fold starts from a snapshot of the log none of whose events is dated after its date', async () => {
+    const { store, served } = storeOf(b.events);
+    const snapshots = createSnapshotCache({ every: 50 });
+    const end = Date.parse(b.events.at(-1)!.recordedAt);
+    await foldPast(store, C, { asAt: { iso: new Date(end).toISOString(), ms: end }, now: TODAY }, { snapshots });
+    const dated = (asOf: string) => foldLedger(structuredClone(b.events.filter((e) => e.data.businessDate <= asOf)));
+    // every event is dated by the end of August: the whole log's snapshot is that fold, nothing read again
+    let before = served();
+    expect(await foldPast(store, C, { asOf: '2025-08-31', now: '2025-08-31' }, { snapshots })).toEqual(dated('2025-08-31'));
+    expect(served() - before).toBe(0);
+    // some are dated after June: only a snapshot taken before the first of those may serve, and the answer is the same
+    before = served();
+    expect(await foldPast(store, C, { asOf: '2025-06-30', now: '2025-06-30' }, { snapshots })).toEqual(dated('2025-06-30'));
+    expect(served() - before).toBeGreaterThan(0);
+  });
+
   it('reads only the events after the snapshot it starts from', async () => {
     const { store, served } = storeOf(b.events);
     const snapshots = createSnapshotCache({ every: 50 });

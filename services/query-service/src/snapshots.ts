@@ -4,23 +4,31 @@
 // snapshots are kept under the contract and D (past.ts names the key), since they serve only folds asOf D. Kept in memory (the worker's, when folds run in one), bounded by
 // a budget on what they hold, least recently used dropped first. The ledgers are kept as they are, never copied: folds
 // are pure (issue 12), so a fold that goes on from a snapshot, or one that offered it, never changes it.
-import type { ContractLedger } from '@csu-ledger/domain';
+import type { ContractLedger, IsoDate } from '@csu-ledger/domain';
 
 export interface Snapshot {
   /** The group's last event folded in. */
   position: bigint;
   /** When it was recorded (ms): the snapshot serves any asAt at or after it. */
   recordedMs: number;
+  /**
+   * The latest business date among the events up to `position`: a snapshot of a prefix of the log is also the fold
+   * asOf any date on or after it (no event of the prefix was dated later), so it serves those folds too.
+   */
+  latestDate: IsoDate;
   ledger: ContractLedger;
 }
 
 export interface SnapshotCache {
   /** Events folded between two snapshots of one contract. */
   readonly every: number;
-  /** The latest snapshot that an asAt fold (undefined: now) may start from (shared: nobody changes a ledger). */
-  latest(contractId: string, asAtMs: number | undefined): Snapshot | undefined;
-  /** A ledger folded from the first event up to `position`; kept if it is new. */
-  offer(contractId: string, position: bigint, recordedMs: number, ledger: ContractLedger): void;
+  /**
+   * The latest snapshot that an asAt fold (undefined: now) may start from (shared: nobody changes a ledger); with
+   * `datedBy`, only one whose events are all dated on or before it.
+   */
+  latest(key: string, asAtMs: number | undefined, datedBy?: IsoDate): Snapshot | undefined;
+  /** A ledger folded from the first event up to the snapshot's position; kept if it is new. */
+  offer(key: string, snapshot: Snapshot): void;
   stats(): { contracts: number; snapshots: number; weight: number };
 }
 
@@ -31,7 +39,7 @@ const weightOf = (l: ContractLedger): number => {
   return 1 + inContract + Object.keys(l.extras).length + Object.keys(l.challenges).length + l.moneyItems.length;
 };
 
-export const createSnapshotCache = ({ every = 10_000, budget = 400_000 } = {}): SnapshotCache => {
+export const createSnapshotCache = ({ every = 2_000, budget = 400_000 } = {}): SnapshotCache => {
   // Map order is recency: a contract is re-inserted when used.
   const byContract = new Map<string, Snapshot[]>();
   const weights = new WeakMap<Snapshot, number>();
@@ -55,21 +63,20 @@ export const createSnapshotCache = ({ every = 10_000, budget = 400_000 } = {}): 
 
   return {
     every,
-    latest: (id, asAtMs) => {
+    latest: (id, asAtMs, datedBy) => {
       const list = byContract.get(id);
       if (!list) return undefined;
       touch(id, list);
       for (let i = list.length - 1; i >= 0; i -= 1) {
         const s = list[i]!;
-        if (asAtMs === undefined || s.recordedMs <= asAtMs) return s;
+        if ((asAtMs === undefined || s.recordedMs <= asAtMs) && (datedBy === undefined || s.latestDate <= datedBy)) return s;
       }
       return undefined;
     },
-    offer: (id, position, recordedMs, ledger) => {
+    offer: (id, snapshot) => {
       const list = byContract.get(id) ?? [];
-      if (list.some((s) => s.position === position)) return;
-      const snapshot: Snapshot = { position, recordedMs, ledger };
-      const w = weightOf(ledger);
+      if (list.some((s) => s.position === snapshot.position)) return;
+      const w = weightOf(snapshot.ledger);
       weights.set(snapshot, w);
       weight += w;
       list.push(snapshot);
