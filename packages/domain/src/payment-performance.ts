@@ -10,6 +10,9 @@ import { ratio, sumPence, toBp } from './money.ts';
 /** Calendar days allowed to pay (the Better Payment Practice Code). */
 export const PAYMENT_DAYS = 30;
 
+/** The day by which an invoice should be paid: 30 calendar days after its receipt. */
+export const paymentDueBy = (receivedOn: IsoDate): IsoDate => addDays(receivedOn, PAYMENT_DAYS);
+
 export interface PaymentRecord {
   invoiceId: string;
   contractId: string;
@@ -51,7 +54,7 @@ export const paymentPerformance = (code: string, year: string, invoices: Submitt
     csu: i.csu,
     invoiceNumber: i.invoiceNumber,
     receivedOn: i.receivedOn,
-    dueBy: addDays(i.receivedOn, PAYMENT_DAYS),
+    dueBy: paymentDueBy(i.receivedOn),
     paidOn: i.paidOn ?? null,
     grossPence: BigInt(grossPence(i)),
     days: dayDiff(i.receivedOn, i.paidOn ?? today),

@@ -1,5 +1,6 @@
 // The shapes of the query service's answers that the console reads (API.md: Query service), and the loaders that
 // put several answers together for a page. Nothing here computes a figure: figures come from the services.
+import type { Reconciliation as DomainReconciliation } from '@csu-ledger/domain';
 import type { Api, ReadOptions } from './api.ts';
 import { query } from './api.ts';
 
@@ -181,52 +182,11 @@ export interface Invoice {
   paidPence: bigint | null;
 }
 
-export type ReconciliationStatus = 'matched' | 'over-billed' | 'under-billed';
-
-export interface ReconciliationComponent {
-  component: 'core' | 'gain-share' | 'extra';
-  extraId?: string;
-  description?: string;
-  expectedPence: bigint;
-  billedPence: bigint;
-  differencePence: bigint;
-  status: ReconciliationStatus;
-  flag?: 'not-payable' | 'counts-in-another-quarter';
-  invoices: { invoiceId: string; invoiceNumber: string; kind: InvoiceKind; status: string; amountPence: bigint }[];
-}
-
-export interface Reconciliation {
-  settlementStatus: 'open' | 'approved';
-  netPayablePence: bigint;
-  billedPence: bigint;
-  differencePence: bigint;
-  status: ReconciliationStatus;
-  components: ReconciliationComponent[];
-}
-
-export interface PaymentRecord {
-  invoiceId: string;
-  contractId: string;
-  csu: string;
-  invoiceNumber: string;
-  receivedOn: string;
-  dueBy: string;
-  paidOn: string | null;
-  grossPence: bigint;
-  days: number;
-}
-
-export interface PaymentPerformance {
-  code: string;
-  year: string;
-  assessed: { count: number; valuePence: bigint };
-  paidWithinTerms: { count: number; valuePence: bigint };
-  shareByCountBp: number | null;
-  shareByValueBp: number | null;
-  paidLate: PaymentRecord[];
-  unpaidOverdue: PaymentRecord[];
-  notYetDue: number;
-}
+// Reconciliation and payment performance as the query service answers them: the domain's own shapes (its money as
+// bigint pence, which the console's exact JSON reading keeps), never a second declaration to drift from them.
+export type { PaymentPerformance, PaymentRecord, ReconciliationComponent, ReconciliationStatus } from '@csu-ledger/domain';
+/** GET …/settlements/{quarter}/reconciliation: the contract and quarter are the page's own. */
+export type Reconciliation = Omit<DomainReconciliation, 'contractId' | 'quarter'>;
 
 export interface Extra {
   extraId: string;

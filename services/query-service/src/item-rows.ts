@@ -6,7 +6,7 @@
 import type Database from 'better-sqlite3';
 import type { ContractLedger, QuarterId, StoredLedgerEvent } from '@csu-ledger/domain';
 import { encodeCursor, type Page } from './paging.ts';
-import { itemId, itemRow, landingQuarters, listName, type ItemKind, type ItemRows, type ListSource, type PageRequest } from './views.ts';
+import { itemId, itemRow, itemsOf, landingQuarters, listName, type ItemKind, type ItemRows, type ListSource, type PageRequest } from './views.ts';
 
 export const ITEM_ROWS_SCHEMA = `
 CREATE TABLE IF NOT EXISTS item_rows (
@@ -27,7 +27,7 @@ export const itemsNamed = (e: StoredLedgerEvent): { kind: ItemKind; id: string }
 
 /** Whether the ledger holds the item. */
 export const holds = (l: ContractLedger, kind: ItemKind, id: string): boolean =>
-  (kind === 'extra' ? l.extras : kind === 'challenge' ? l.challenges : l.invoices)[id] !== undefined;
+  itemsOf(l, kind)[id] !== undefined;
 
 /**
  * An item a batch changed: where it entered its list (the position of the event that made the ledger hold it) when

@@ -15,10 +15,9 @@ import {
   settlementStatement,
   termsAt,
   whatIf,
-  addDays,
   breakNoticeEffect,
   grossPence,
-  PAYMENT_DAYS,
+  paymentDueBy,
   reconcile,
   type WhatIfAssumptions,
   type AgreedContract,
@@ -176,7 +175,7 @@ export const invoiceRow = (i: ContractLedger['invoices'][string]) => ({
   vatPence: i.vatPence,
   grossPence: grossPence(i),
   receivedOn: i.receivedOn,
-  dueBy: addDays(i.receivedOn, PAYMENT_DAYS),
+  dueBy: paymentDueBy(i.receivedOn),
   disputed: i.disputed,
   disputeReason: i.disputeReason ?? null,
   paidOn: i.paidOn ?? null,
@@ -192,6 +191,10 @@ export interface ItemRows {
   challenge: ChallengeRow;
   invoice: InvoiceRow;
 }
+
+/** The ledger's items of a kind, by id, in the order they were raised (or submitted). */
+export const itemsOf = (l: ContractLedger, kind: ItemKind): Record<string, unknown> =>
+  kind === 'extra' ? l.extras : kind === 'challenge' ? l.challenges : l.invoices;
 
 /** The rows of one item of the ledger, by kind and id (undefined when the ledger holds no such item). */
 export const itemRow = <K extends ItemKind>(l: ContractLedger, kind: K, id: string, landed: Map<string, QuarterId>): ItemRows[K] | undefined => {
@@ -225,7 +228,7 @@ export const listName = (kind: ItemKind) => LIST_OF[kind];
 
 export const ledgerLists = (l: ContractLedger): ListSource => ({
   page: <K extends ItemKind>(kind: K, page: PageRequest) => {
-    const ids = Object.keys(kind === 'extra' ? l.extras : kind === 'challenge' ? l.challenges : l.invoices);
+    const ids = Object.keys(itemsOf(l, kind));
     const shown = pageByPlace(LIST_OF[kind], ids, (id) => id, page.limit, page.after);
     if (!shown) return undefined;
     const landed = kind === 'invoice' ? new Map<string, QuarterId>() : landingQuarters(l, kind);
