@@ -26,12 +26,18 @@ export const withStreamCache = (store: EventStore, { maxEvents = 200_000 }: Cach
   return {
     ...store,
     readStream: async (name, options = {}) => {
+      const from = options.fromRevision ?? 0;
       const cached = streams.get(name) ?? [];
+      // The cache holds whole streams, as commands read them. A page, a read from the end backwards, or a read that
+      // starts past what is cached (the integrity signer following the tail of its long heads stream) goes to the
+      // store as asked: caching those would mean reading, and holding, the whole stream for the sake of its tail.
+      if (options.direction === 'backwards' || options.maxCount !== undefined || from > cached.length) {
+        return store.readStream(name, options);
+      }
       const tail = await store.readStream(name, { fromRevision: cached.length });
       // A stream never shrinks and revisions are dense from 0, so the tail continues the cached events exactly.
       const events = tail.length === 0 ? cached : [...cached, ...tail];
       if (events.length > 0) remember(name, events);
-      const from = options.fromRevision ?? 0;
       return from === 0 ? events.slice() : events.slice(from);
     },
     appendToStream: async (name, events, options) => {

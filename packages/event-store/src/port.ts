@@ -52,6 +52,18 @@ export interface ReadAllOptions {
   maxCount?: number | undefined;
 }
 
+/**
+ * Reading one stream, modelled on KurrentDB's read options. Forwards (the default): oldest first, from `fromRevision`
+ * (default 0). Backwards: newest first, from `fromRevision` inclusive (default the stream's last event) down to 0, so
+ * that the tail of a long stream is read without reading the rest (the integrity signer's start, issue 15).
+ */
+export interface ReadStreamOptions {
+  fromRevision?: number | undefined;
+  /** At most this many events (a page); default all. */
+  maxCount?: number | undefined;
+  direction?: 'forwards' | 'backwards' | undefined;
+}
+
 export interface ReadGroupOptions {
   /** Exclusive: the group's events with a position after this one. Default: from the start. */
   after?: bigint | undefined;
@@ -62,8 +74,11 @@ export interface ReadGroupOptions {
 export interface EventStore {
   /** Appends all the events or none, atomically. */
   appendToStream(streamName: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult>;
-  /** The stream's events in revision order (from `fromRevision`, default 0); [] when it does not exist. */
-  readStream(streamName: string, options?: { fromRevision?: number | undefined }): Promise<RecordedEvent[]>;
+  /**
+   * The stream's events in revision order (from `fromRevision`, default 0), or newest first when read backwards; at
+   * most `maxCount`; [] when it does not exist.
+   */
+  readStream(streamName: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   /**
    * Events of the stream `root` and of every stream named `root.<anything>`, in global order; with `after` and
    * `maxCount`, one page of them, so that a long group can be read without holding it whole.
@@ -113,7 +128,7 @@ export class DuplicateEventIdError extends Error {
 export const inStreamGroup = (streamName: string, root: string): boolean =>
   streamName === root || streamName.startsWith(`${root}.`);
 
-/** Refuses a `maxCount` that is not a whole number >= 0 (readAll, readStreamGroup), as every adapter does. */
+/** Refuses a `maxCount` that is not a whole number >= 0 (readStream, readAll, readStreamGroup), as every adapter does. */
 export const checkMaxCount = (maxCount: number | undefined): void => {
   if (maxCount !== undefined && !(Number.isInteger(maxCount) && maxCount >= 0)) {
     throw new RangeError(`maxCount must be a whole number >= 0, got ${maxCount}`);

@@ -49,7 +49,19 @@ export const createInFlight = (store: EventStore): InFlight => {
 
   const overlay: EventStore = {
     ...store,
-    readStream: async (name, options = {}) => withFlights(name, await store.readStream(name, options), options.fromRevision ?? 0),
+    readStream: async (name, options = {}) => {
+      const committed = await store.readStream(name, options);
+      if (options.direction !== 'backwards') {
+        const shown = withFlights(name, committed, options.fromRevision ?? 0);
+        return options.maxCount === undefined ? shown : shown.slice(0, options.maxCount);
+      }
+      // Newest first: the events in flight after the newest committed one (from the start if none is), up to
+      // `fromRevision`, come first.
+      const after = withFlights(name, committed.slice(0, 1), 0).slice(committed.length > 0 ? 1 : 0);
+      const flying = after.filter((e) => options.fromRevision === undefined || e.revision <= options.fromRevision).reverse();
+      const shown = flying.length === 0 ? committed : [...flying, ...committed];
+      return options.maxCount === undefined ? shown : shown.slice(0, options.maxCount);
+    },
   };
 
   return {

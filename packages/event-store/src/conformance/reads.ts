@@ -165,6 +165,44 @@ export const readTests = (subject: Subject): void => {
     expect(await store.readAll({ after: appended.at(-1)?.position ?? 0n })).toEqual([]);
   });
 
+  it('reads a stream a page at a time, forwards and backwards from the end or a revision', async () => {
+    const { store } = subject();
+    const stream = uniqueName('paged');
+    await store.appendToStream(uniqueName('other'), [newEvent()], { expectedRevision: 'no-stream' });
+    const { events } = await store.appendToStream(
+      stream,
+      Array.from({ length: 6 }, (_, i) => newEvent('Counted', { i })),
+      { expectedRevision: 'no-stream' },
+    );
+    const newestFirst = [...events].reverse();
+    expect(ids(await store.readStream(stream, { maxCount: 2 }))).toEqual(ids(events.slice(0, 2)));
+    expect(ids(await store.readStream(stream, { fromRevision: 3, maxCount: 2 }))).toEqual(ids(events.slice(3, 5)));
+    expect(ids(await store.readStream(stream, { fromRevision: 5, maxCount: 10 }))).toEqual(ids(events.slice(5)));
+    expect(ids(await store.readStream(stream, { direction: 'forwards', fromRevision: 4 }))).toEqual(ids(events.slice(4)));
+    expect(await store.readStream(stream, { maxCount: 0 })).toEqual([]);
+
+    const backwards = await store.readStream(stream, { direction: 'backwards' });
+    expect(ids(backwards)).toEqual(ids(newestFirst));
+    expect(backwards.map((e) => e.revision)).toEqual([5, 4, 3, 2, 1, 0]);
+    expect(backwards.map((e) => e.data)).toEqual(newestFirst.map((e) => e.data));
+    expect(ids(await store.readStream(stream, { direction: 'backwards', maxCount: 2 }))).toEqual(ids(newestFirst.slice(0, 2)));
+    expect(ids(await store.readStream(stream, { direction: 'backwards', fromRevision: 3 }))).toEqual(ids(newestFirst.slice(2)));
+    expect(ids(await store.readStream(stream, { direction: 'backwards', fromRevision: 3, maxCount: 2 }))).toEqual(
+      ids(newestFirst.slice(2, 4)),
+    );
+    expect(ids(await store.readStream(stream, { direction: 'backwards', fromRevision: 0 }))).toEqual(ids(events.slice(0, 1)));
+    // From past the end: the whole stream, as from the end.
+    expect(ids(await store.readStream(stream, { direction: 'backwards', fromRevision: 100 }))).toEqual(ids(newestFirst));
+    expect(await store.readStream(stream, { direction: 'backwards', maxCount: 0 })).toEqual([]);
+    expect(await rejectionOf(store.readStream(stream, { maxCount: -1 }))).toBeInstanceOf(RangeError);
+    expect(await rejectionOf(store.readStream(stream, { direction: 'backwards', maxCount: 1.5 }))).toBeInstanceOf(RangeError);
+
+    const missing = uniqueName('missing');
+    expect(await store.readStream(missing, { maxCount: 5 })).toEqual([]);
+    expect(await store.readStream(missing, { direction: 'backwards' })).toEqual([]);
+    expect(await store.readStream(missing, { direction: 'backwards', fromRevision: 3, maxCount: 1 })).toEqual([]);
+  });
+
   it('reads back a stream of 10,000 events in revision order', async () => {
     const { store } = subject();
     const stream = uniqueName('long');

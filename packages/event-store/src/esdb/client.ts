@@ -52,6 +52,8 @@ export interface KurrentConnection {
   appendRecords(records: readonly ServerRecord[], checks: readonly StateCheck[]): Promise<AppendOutcome>;
   /** The stream's events from `fromRevision`, at most `maxCount`; [] when the stream does not exist. */
   readStream(stream: string, fromRevision: bigint, maxCount?: number): Promise<ServerEvent[]>;
+  /** The stream's events from `fromRevision` (the end when undefined) back, newest first, at most `maxCount`. */
+  readStreamBackward(stream: string, fromRevision: bigint | undefined, maxCount?: number): Promise<ServerEvent[]>;
   lastEvent(stream: string): Promise<ServerEvent | undefined>;
   /** Events of streams starting with one of `prefixes`, with a position after `after`, at most `limit`. */
   readAll(prefixes: readonly string[], after: bigint, limit: number): Promise<ServerEvent[]>;
@@ -212,7 +214,9 @@ export const connectKurrent = (connectionString: string, options: ConnectOptions
 
     readStream,
 
-    lastEvent: async (stream) => (await readStreamBackward(stream))[0],
+    readStreamBackward,
+
+    lastEvent: async (stream) => (await readStreamBackward(stream, undefined, 1))[0],
 
     readAll: async (prefixes, after, limit) => {
       if (limit <= 0) return [];
@@ -276,11 +280,11 @@ export const connectKurrent = (connectionString: string, options: ConnectOptions
     dispose: () => client.dispose(),
   };
 
-  async function readStreamBackward(stream: string): Promise<ServerEvent[]> {
+  async function readStreamBackward(stream: string, fromRevision: bigint | undefined, maxCount = MAX_COUNT): Promise<ServerEvent[]> {
     return read(async () => {
       try {
         return await collect(
-          client.readStream(stream, { direction: BACKWARDS, fromRevision: END, maxCount: 1, requiresLeader: true }),
+          client.readStream(stream, { direction: BACKWARDS, fromRevision: fromRevision ?? END, maxCount, requiresLeader: true }),
         );
       } catch (error) {
         if (error instanceof StreamNotFoundError) return [];

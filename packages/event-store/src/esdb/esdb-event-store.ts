@@ -13,6 +13,7 @@ import {
   type AppendResult,
   type EventStore,
   type NewEvent,
+  type ReadStreamOptions,
   type RecordedEvent,
 } from '../port.ts';
 import { LATER_APPENDS, appendToServer } from './append.ts';
@@ -101,11 +102,17 @@ export const createEsdbEventStore = (connectionString: string, options: EsdbEven
     return clampRecordedAt(mapped, newestTime(lookback));
   };
 
-  const readStream = async (c: KurrentConnection, name: string, fromRevision = 0): Promise<RecordedEvent[]> => {
-    if (!(Number.isSafeInteger(fromRevision) && fromRevision >= 0)) {
+  const readStream = async (c: KurrentConnection, name: string, options: ReadStreamOptions): Promise<RecordedEvent[]> => {
+    const { fromRevision, maxCount, direction } = options;
+    if (fromRevision !== undefined && !(Number.isSafeInteger(fromRevision) && fromRevision >= 0)) {
       throw new RangeError(`fromRevision must be a whole number >= 0, got ${fromRevision}`);
     }
-    return recorded(c, await c.readStream(server(name), BigInt(fromRevision)));
+    checkMaxCount(maxCount);
+    if (maxCount === 0) return [];
+    if (direction !== 'backwards') return recorded(c, await c.readStream(server(name), BigInt(fromRevision ?? 0), maxCount));
+    // Recorded times are clamped oldest first (never decreasing), so map in that order and hand back newest first.
+    const newestFirst = await c.readStreamBackward(server(name), fromRevision === undefined ? undefined : BigInt(fromRevision), maxCount);
+    return (await recorded(c, newestFirst.reverse())).reverse();
   };
 
   // The same events appended twice at once by this process: the second waits for the first and is its duplicate.
@@ -184,7 +191,7 @@ export const createEsdbEventStore = (connectionString: string, options: EsdbEven
     appendToStream: (name, events, appendOptions) => track(() => append(name, events, appendOptions)),
 
     readStream: (name, readOptions = {}) =>
-      track(async () => readStream(await connecting, name, readOptions.fromRevision)),
+      track(async () => readStream(await connecting, name, readOptions)),
 
     // The root and each child the index lists, read stream by stream and merged by position; a page of it when asked.
     readStreamGroup: (root, groupOptions = {}) =>

@@ -84,7 +84,10 @@ export const createPostgresEventStore = async (
     text: `SELECT ${eventColumns} FROM ${schema}.events ${where}`,
     rowMode: 'array' as const,
   });
-  const streamQuery = query('stream', 'WHERE stream = $1 AND revision >= $2 ORDER BY revision');
+  // LIMIT NULL is no limit. The unique (stream, revision) index serves both directions without a sort.
+  const streamQuery = query('stream', 'WHERE stream = $1 AND revision >= $2 ORDER BY revision LIMIT $3');
+  const streamBackQuery = query('stream-back', 'WHERE stream = $1 AND revision <= $2 ORDER BY revision DESC LIMIT $3');
+  const streamEndQuery = query('stream-end', 'WHERE stream = $1 ORDER BY revision DESC LIMIT $2');
   // The range, not LIKE: no wildcard or escape pitfalls, and exact bytes thanks to COLLATE "C" on the column.
   const groupQuery = query('group', 'WHERE stream = $1 OR (stream >= $2 AND stream < $3) ORDER BY position');
   const groupPageQuery = query(
@@ -160,7 +163,14 @@ export const createPostgresEventStore = async (
         draining ??= drain();
       }),
 
-    readStream: (streamName, readOptions = {}) => select(streamQuery, [streamName, readOptions.fromRevision ?? 0]),
+    readStream: async (streamName, readOptions = {}) => {
+      const { fromRevision, maxCount, direction } = readOptions;
+      checkMaxCount(maxCount);
+      if (direction !== 'backwards') return select(streamQuery, [streamName, fromRevision ?? 0, maxCount ?? null]);
+      // revision is an integer column: a revision beyond its range is simply after the end.
+      if (fromRevision === undefined || fromRevision > 2_147_483_647) return select(streamEndQuery, [streamName, maxCount ?? null]);
+      return select(streamBackQuery, [streamName, fromRevision, maxCount ?? null]);
+    },
 
     readStreamGroup: async (root, groupOptions = {}) => {
       const { after = 0n, maxCount } = groupOptions;

@@ -65,7 +65,9 @@ export const createSqliteEventStore = (path: string, options: SqliteEventStoreOp
 
   const select = (where: string) =>
     reader.prepare<unknown[], EventRow>(`SELECT ${eventColumns} FROM events ${where}`).raw(true);
-  const streamQuery = select('WHERE stream = ? AND revision >= ? ORDER BY revision');
+  // LIMIT -1: no limit. The UNIQUE (stream, revision) index serves both directions without a sort.
+  const streamQuery = select('WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?');
+  const streamBackQuery = select('WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?');
   const groupQuery = select(`WHERE ${groupCondition} ORDER BY position`);
   const groupAfterQuery = select(`WHERE ${groupCondition} AND position > ? ORDER BY position LIMIT ?`);
   // NOT INDEXED: walk the table itself in position order over a bounded range (the rowid range still applies).
@@ -182,7 +184,15 @@ export const createSqliteEventStore = (path: string, options: SqliteEventStoreOp
       }),
 
     readStream: (streamName, readOptions = {}) =>
-      settled(() => streamQuery.all(streamName, readOptions.fromRevision ?? 0).map(toRecordedEvent)),
+      settled(() => {
+        const { fromRevision, maxCount, direction } = readOptions;
+        checkMaxCount(maxCount);
+        const rows =
+          direction === 'backwards'
+            ? streamBackQuery.all(streamName, fromRevision ?? Number.MAX_SAFE_INTEGER, maxCount ?? -1)
+            : streamQuery.all(streamName, fromRevision ?? 0, maxCount ?? -1);
+        return rows.map(toRecordedEvent);
+      }),
 
     readStreamGroup: (root, groupOptions = {}) =>
       settled(() => {
