@@ -121,6 +121,22 @@ export const parseHeadsSigned = (data: unknown): ChainHeadsSignedData | undefine
   return { ...base, signedAt: d.signedAt, intervalMs: d.intervalMs as number, trigger };
 };
 
+/** What a signer needs of a signed head: with which key, through which position, and why it was signed. */
+export type SigningSummary = Pick<ChainHeadsSignedData, 'keyId' | 'throughPosition' | 'trigger'>;
+
+/**
+ * The summary of a well-formed `ChainHeadsSigned`: every field checked as `parseHeadsSigned` does, except each of the
+ * heads (a log-wide signing of a large log holds 150,000 of them). A signer learns only where signing got to and with
+ * which key, never whether the log is intact: verify checks every head.
+ */
+export const parseSigningSummary = (data: unknown): SigningSummary | undefined => {
+  if (data === null || typeof data !== 'object') return undefined;
+  const d = data as Record<string, unknown>;
+  if (!Array.isArray(d.heads)) return undefined;
+  const parsed = parseHeadsSigned({ ...d, heads: [] });
+  return parsed && { keyId: parsed.keyId, throughPosition: parsed.throughPosition, trigger: parsed.trigger };
+};
+
 export type SignatureCheck = 'valid' | 'bad-signature' | 'unknown-key';
 
 /** Does this key vouch for these heads? `unknown-key` when they name another key, or there is no key to check with. */

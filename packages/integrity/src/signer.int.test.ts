@@ -147,6 +147,7 @@ describe('signingAfter', () => {
       receiptFor: vi.fn(),
       rotateKey: vi.fn(),
       keyInForce: vi.fn(),
+      signedBefore: vi.fn(),
     };
     const onError = vi.fn();
     const recording = signingAfter(store, failing, ['SettlementApproved'], onError);

@@ -14,6 +14,7 @@ import {
   headsOf,
   isLogWide,
   parseHeadsSigned,
+  parseSigningSummary,
   signHeads,
   type ChainHead,
   type SigningTrigger,
@@ -43,6 +44,11 @@ export interface HeadSigner {
   rotateKey(next: SigningKey): Promise<RecordedEvent>;
   /** The id of the key the log says is in force (undefined before the first signature); reads the log first. */
   keyInForce(): Promise<string | undefined>;
+  /**
+   * Whether the log holds any signature or key change, as of the last read of it (a start's signing reads it): a log
+   * never signed is signed early after its first events.
+   */
+  signedBefore(): boolean;
 }
 
 export interface HeadSignerOptions {
@@ -67,6 +73,13 @@ const MAX_ATTEMPTS = 8;
 const RECEIPTS_KEPT = 1_000;
 /** Signed heads read at a time when looking back for the signing that covers an event. */
 const LOOK_BACK = 256;
+/** Events of the heads stream read at a time, newest first, when a signer first learns where signing got to. */
+const SCAN_BACK = 64;
+
+interface KeyHistory {
+  changes: Array<{ data: KeyRotationData; position: bigint }>;
+  first?: { keyId: string; position: bigint } | undefined;
+}
 
 const short = (id: string): string => `${id.slice(0, 12)}…`;
 
@@ -82,9 +95,16 @@ export const createHeadSigner = ({
   /** The last event of the heads stream as far as we know, and the position log-wide signing has read to. */
   let tail: RecordedEvent | undefined;
   let cursor: bigint | undefined;
-  /** The key the log has in force, since which position; and every key change, in order. */
-  let inForce: { keyId: string; since: bigint } | undefined;
-  const changes: KeyRotationData[] = [];
+  /**
+   * The key the log has in force, and since which position when known (a rotation; else found in `history` when an
+   * error needs it).
+   */
+  let inForce: { keyId: string; since?: bigint | undefined } | undefined;
+  /**
+   * Every key change in order, and the first signed head: the start of the heads stream, which a signer reads only
+   * when a receipt (or an error) needs it, once, then keeps current as it follows the stream. Undefined until then.
+   */
+  let history: KeyHistory | undefined;
   const signedFor = new Map<string, RecordedEvent>();
 
   // One signing at a time in this process: each continues the heads stream from the last.
@@ -95,24 +115,95 @@ export const createHeadSigner = ({
     return run;
   };
 
+  /** Follows one event of the heads stream read forwards (oldest first). */
+  const follow = (e: RecordedEvent): void => {
+    if (e.type === HEADS_SIGNED) {
+      const data = parseSigningSummary(e.data);
+      if (!data) return;
+      inForce ??= { keyId: data.keyId, since: e.position };
+      if (history && !history.first) history.first = { keyId: data.keyId, position: e.position };
+      const through = BigInt(data.throughPosition);
+      if (isLogWide(data.trigger) && (cursor === undefined || through > cursor)) cursor = through;
+    } else if (e.type === KEY_ROTATED) {
+      const change = parseKeyRotation(e.data);
+      if (!change) return;
+      inForce = { keyId: change.keyId, since: e.position };
+      history?.changes.push({ data: change, position: e.position });
+    }
+  };
+
+  /**
+   * Where signing got to, read from the end of the heads stream (which grows by a signature a minute, and whose
+   * signatures of a large log are large): back only until the newest log-wide signing and the key in force are known.
+   * The key in force is the one of the newest signed head or key change: a signed head is made only with the key in
+   * force (the signer checks it before every append), so it says the same as the change before it.
+   */
+  const scanFromEnd = async (): Promise<void> => {
+    const passed: KeyHistory['changes'] = [];
+    let first: { keyId: string; position: bigint } | undefined;
+    let wide = false;
+    for (let from: number | undefined; ; ) {
+      const page = await store.readStream(HEADS_STREAM, { direction: 'backwards', fromRevision: from, maxCount: SCAN_BACK });
+      tail ??= page[0];
+      for (const e of page) {
+        if (e.type === HEADS_SIGNED) {
+          const data = parseSigningSummary(e.data);
+          if (!data) continue;
+          inForce ??= { keyId: data.keyId };
+          first = { keyId: data.keyId, position: e.position };
+          // The newest log-wide signing's position, or a higher one on the same page (two processes signing at once).
+          const through = BigInt(data.throughPosition);
+          if (isLogWide(data.trigger) && (cursor === undefined || through > cursor)) cursor = through;
+          if (isLogWide(data.trigger)) wide = true;
+        } else if (e.type === KEY_ROTATED) {
+          const change = parseKeyRotation(e.data);
+          if (!change) continue;
+          inForce ??= { keyId: change.keyId, since: e.position };
+          passed.push({ data: change, position: e.position });
+        }
+      }
+      const oldest = page[page.length - 1];
+      if (!oldest || oldest.revision === 0) {
+        // The whole stream was read: its history too, for free.
+        history = { changes: passed.reverse(), first };
+        return;
+      }
+      if (page.length < SCAN_BACK || (wide && inForce)) return;
+      from = oldest.revision - 1;
+    }
+  };
+
   /** Catches up with the heads stream (another process may sign too): the log-wide cursor and the key in force. */
   const refresh = async (): Promise<void> => {
-    const more = await store.readStream(HEADS_STREAM, { fromRevision: tail ? tail.revision + 1 : 0 });
-    for (const e of more) {
-      if (e.type === HEADS_SIGNED) {
-        const data = parseHeadsSigned(e.data);
-        if (!data) continue;
-        inForce ??= { keyId: data.keyId, since: e.position };
-        const through = BigInt(data.throughPosition);
-        if (isLogWide(data.trigger) && (cursor === undefined || through > cursor)) cursor = through;
-      } else if (e.type === KEY_ROTATED) {
-        const change = parseKeyRotation(e.data);
-        if (!change) continue;
-        inForce = { keyId: change.keyId, since: e.position };
-        changes.push(change);
-      }
+    if (!tail) {
+      await scanFromEnd();
+      if (!tail) return;
     }
+    const more = await store.readStream(HEADS_STREAM, { fromRevision: tail.revision + 1 });
+    for (const e of more) follow(e);
     if (more.length > 0) tail = more[more.length - 1];
+  };
+
+  /** The key changes and first signed head, read forwards from the start to the tail once (see `history`). */
+  const loadHistory = async (): Promise<KeyHistory> => {
+    if (history) return history;
+    const loaded: KeyHistory = { changes: [] };
+    for (let from = 0; tail && from <= tail.revision; ) {
+      const page = await store.readStream(HEADS_STREAM, { fromRevision: from, maxCount: Math.min(pageSize, tail.revision - from + 1) });
+      if (page.length === 0) break;
+      for (const e of page) {
+        if (e.type === HEADS_SIGNED && !loaded.first) {
+          const data = parseSigningSummary(e.data);
+          if (data) loaded.first = { keyId: data.keyId, position: e.position };
+        } else if (e.type === KEY_ROTATED) {
+          const change = parseKeyRotation(e.data);
+          if (change) loaded.changes.push({ data: change, position: e.position });
+        }
+      }
+      from = page[page.length - 1]!.revision + 1;
+    }
+    history = loaded;
+    return loaded;
   };
 
   /** Signs only with the key in force: after a rotation by another process, that key is reloaded. */
@@ -123,8 +214,11 @@ export const createHeadSigner = ({
       key = reloaded;
       return;
     }
+    // Since the last key change, or the first signature when there was none.
+    const known = await loadHistory();
+    const since = inForce.since ?? known.changes.at(-1)?.position ?? known.first?.position;
     throw new KeyNotInForceError(
-      `the integrity signing key ${short(key.keyId)} is not the key in force (${short(inForce.keyId)}, since position ${inForce.since}): ` +
+      `the integrity signing key ${short(key.keyId)} is not the key in force (${short(inForce.keyId)}, since position ${since}): ` +
         'restore that key (LEDGER_INTEGRITY_KEY or <data dir>/integrity-key.pem), or change keys with `pnpm ledger rotate-key`',
     );
   };
@@ -206,25 +300,27 @@ export const createHeadSigner = ({
     return () => clearInterval(timer);
   };
 
-  /** Does this signed head of `root`'s group cover the event? */
+  /** Does this signed head of `root`'s group cover the event? Its heads are checked only when it is of that group. */
   const covers = (head: RecordedEvent, root: string, event: RecordedEvent): boolean => {
-    const data = head.type === HEADS_SIGNED ? parseHeadsSigned(head.data) : undefined;
-    if (data?.trigger?.kind !== 'group' || data.trigger.root !== root) return false;
-    return data.heads.some((h) => h.streamName === event.streamName && h.revision >= event.revision);
+    if (head.type !== HEADS_SIGNED) return false;
+    const trigger = parseSigningSummary(head.data)?.trigger;
+    if (trigger?.kind !== 'group' || trigger.root !== root) return false;
+    const data = parseHeadsSigned(head.data);
+    return data !== undefined && data.heads.some((h) => h.streamName === event.streamName && h.revision >= event.revision);
   };
 
-  /** The first group signing after `event` that covers it, looking back from the end of the heads stream. */
+  /** The first group signing after `event` that covers it, looking back from the end of the heads stream a page at a time. */
   const findCovering = async (root: string, event: RecordedEvent): Promise<RecordedEvent | undefined> => {
     await refresh();
     let found: RecordedEvent | undefined;
-    for (let to = tail ? tail.revision + 1 : 0; to > 0; to -= LOOK_BACK) {
-      const from = Math.max(0, to - LOOK_BACK);
-      const page = (await store.readStream(HEADS_STREAM, { fromRevision: from })).filter((e) => e.revision < to);
-      for (let i = page.length - 1; i >= 0; i -= 1) {
-        const head = page[i]!;
+    for (let from = tail?.revision; from !== undefined && from >= 0; ) {
+      const page = await store.readStream(HEADS_STREAM, { direction: 'backwards', fromRevision: from, maxCount: LOOK_BACK });
+      for (const head of page) {
         if (head.position < event.position) return found; // signed before the event: nothing earlier covers it
         if (covers(head, root, event)) found = head;
       }
+      if (page.length < LOOK_BACK) break;
+      from = page[page.length - 1]!.revision - 1;
     }
     return found;
   };
@@ -237,6 +333,7 @@ export const createHeadSigner = ({
       if (!head || !covers(head, root, event)) throw new Error(`no signed head covers ${event.streamName} revision ${event.revision}`);
       remember([event], head);
       const signer = parseHeadsSigned(head.data)!.keyId;
+      const changes = (await loadHistory()).changes.map((c) => c.data);
       const upTo = changes.findIndex((c) => c.keyId === signer);
       return makeReceipt(head, changes.slice(0, upTo + 1), event, subject);
     });
@@ -259,7 +356,7 @@ export const createHeadSigner = ({
       return inForce?.keyId;
     });
 
-  return { signGroup, signChanged, startPeriodic, receiptFor, rotateKey, keyInForce };
+  return { signGroup, signChanged, startPeriodic, receiptFor, rotateKey, keyInForce, signedBefore: () => tail !== undefined };
 };
 
 /**
