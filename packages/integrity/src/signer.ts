@@ -106,6 +106,12 @@ export const createHeadSigner = ({
    */
   let history: KeyHistory | undefined;
   const signedFor = new Map<string, RecordedEvent>();
+  /** Positions of the heads stream's events after the cursor, as far as we know them. */
+  const ownAfterCursor = new Set<bigint>();
+  const moveCursor = (to: bigint | undefined): void => {
+    cursor = to;
+    if (to !== undefined) for (const p of ownAfterCursor) if (p <= to) ownAfterCursor.delete(p);
+  };
 
   // One signing at a time in this process: each continues the heads stream from the last.
   let queue: Promise<unknown> = Promise.resolve();
@@ -117,6 +123,7 @@ export const createHeadSigner = ({
 
   /** Follows one event of the heads stream read forwards (oldest first). */
   const follow = (e: RecordedEvent): void => {
+    if (cursor === undefined || e.position > cursor) ownAfterCursor.add(e.position);
     if (e.type === HEADS_SIGNED) {
       const data = parseSigningSummary(e.data);
       if (!data) return;
@@ -162,6 +169,7 @@ export const createHeadSigner = ({
           passed.push({ data: change, position: e.position });
         }
       }
+      for (const e of page) if (cursor === undefined || e.position > cursor) ownAfterCursor.add(e.position);
       const oldest = page[page.length - 1];
       if (!oldest || oldest.revision === 0) {
         // The whole stream was read: its history too, for free.
@@ -278,6 +286,9 @@ export const createHeadSigner = ({
       // unsigned tail (a start after a crash, or a log imported in bulk).
       const changed = new Map<string, RecordedEvent>();
       let through = cursor;
+      // The heads stream's own events right after the cursor tell nothing new, and need not be read again: the last
+      // log-wide signing of a large log is one of them (21.5 MB at 1M events).
+      if (through !== undefined) while (ownAfterCursor.has(through + 1n)) through += 1n;
       for (;;) {
         const page = await store.readAll({ after: through, maxCount: pageSize });
         for (const e of page) if (e.streamName !== HEADS_STREAM) changed.set(e.streamName, e);
@@ -286,11 +297,11 @@ export const createHeadSigner = ({
       }
       const heads = headsOf(changed.values());
       if (heads.length === 0) {
-        cursor = through; // only signatures since: nothing new to vouch for
+        moveCursor(through); // only signatures since: nothing new to vouch for
         return undefined;
       }
       const signed = await append(heads, through!, { kind: trigger });
-      cursor = through;
+      moveCursor(through);
       return signed;
     });
 
