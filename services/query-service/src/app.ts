@@ -16,6 +16,7 @@ import {
   paymentPerformance,
   supportSpend,
   toExactJson,
+  type AgreedContract,
   type IsoDate,
   type Statement,
 } from '@csu-ledger/domain';
@@ -45,7 +46,7 @@ import type { ReadModels } from './read-models.ts';
 import { factsOf, nameKnown, namesFrom, registeredKnown, type Names } from './register.ts';
 import type { SummaryScope } from './summaries.ts';
 import type { TimeTravel } from './time-travel.ts';
-import { contractSummary, ledgerSettlements, renderView, ROW_VIEWS, type Agreed, type SettlementSource, type ViewRequest } from './views.ts';
+import { contractSummary, isRowView, ledgerSettlements, renderRowView, renderView, type Agreed, type SettlementSource, type ViewRequest } from './views.ts';
 
 export interface QueryAppOptions {
   /** Request counts and latency, and GET /metrics (issue 10). */
@@ -173,26 +174,25 @@ export const createQueryApp = (o: QueryAppOptions): Express => {
   /** The register's names as the read models hold them: everything recorded so far. */
   const currentNames: Names = namesFrom((code) => factsOf(models.organisation(code)));
 
-  /** The contract's settlement rows (settlement-rows.ts); a quarter it does not settle is computed (it holds no items). */
-  const settlementRows = (l: Agreed): SettlementSource => {
-    const id = l.contract.contractId;
-    const fallback = ledgerSettlements(l);
-    return {
-      quarters: () => models.settlementQuarters(id),
-      money: (q) => models.settlementMoney(id, q) ?? fallback.money(q),
-    };
-  };
+  /**
+   * The contract's settlement rows (settlement-rows.ts). A quarter it does not settle has no row: its money is
+   * computed from the ledger (it holds no items of its own, but disputes open at its end still count).
+   */
+  const settlementRows = (id: string): SettlementSource => ({
+    quarters: () => models.settlementQuarters(id),
+    money: (q) => models.settlementMoney(id, q) ?? ledgerSettlements(models.ledger(id) as Agreed).money(q),
+  });
 
-  /** The contract as the read models hold it, if the caller may see it; else 404 (never reveal another's). */
-  const visibleLedger = (req: Request): Agreed => {
+  /** The agreed contract as the read models hold it, if the caller may see it; else 404 (never reveal another's). */
+  const visibleContract = (req: Request): AgreedContract => {
     const actor = requireActor(req);
     const id = String(req.params.id);
-    const current = isContractId(id) ? models.ledger(id) : undefined;
-    if (!current || current.contract.status !== 'agreed' || !canSeeContract(actor, current.contract)) {
-      throw new HttpError('not-found', `no contract ${id} that you can see`);
-    }
-    return current as Agreed;
+    const current = isContractId(id) ? models.contract(id) : undefined;
+    if (!current || !canSeeContract(actor, current)) throw new HttpError('not-found', `no contract ${id} that you can see`);
+    return current;
   };
+  /** Its ledger (extras, challenges, invoices and money items), for the views not answered from rows. */
+  const ledgerOf = (contract: AgreedContract): Agreed => models.ledger(contract.contractId) as Agreed;
 
   /** A job in the caller's organisation's turn (scheduler.ts); its JSON text, or its problem thrown. */
   const pastJson = async (req: Request, res: Response, job: Job): Promise<string> => {
@@ -208,13 +208,15 @@ export const createQueryApp = (o: QueryAppOptions): Express => {
    * challenges): that too is a job, run where the folds run, in its organisation's turn.
    */
   const contractViewJson = async (req: Request, res: Response, request: ViewRequest, when: TimeTravel | undefined): Promise<string> => {
-    const ledger = visibleLedger(req);
-    const contractId = ledger.contract.contractId;
+    const contract = visibleContract(req);
+    const contractId = contract.contractId;
     if (when) return pastJson(req, res, { kind: 'view', contractId, when, request });
-    // settlements and lists come from their rows, whatever the ledger's size: no job for them
-    const fromRows = ROW_VIEWS.has(request.view);
-    if (!fromRows && ledgerWeight(ledger) >= HEAVY_LEDGER) return pastJson(req, res, { kind: 'view-now', contractId, request, now: today() });
-    return toExactJson(renderView(ledger, request, onceEach(currentNames), today(), settlementRows(ledger), models.lists(contractId)));
+    // settlements and lists come from their rows and the contract, whatever the ledger's size: no job, no ledger
+    const names = onceEach(currentNames);
+    if (isRowView(request)) return toExactJson(renderRowView(contract, request, names, today(), settlementRows(contractId), models.lists(contractId)));
+    const ledger = ledgerOf(contract);
+    if (ledgerWeight(ledger) >= HEAVY_LEDGER) return pastJson(req, res, { kind: 'view-now', contractId, request, now: today() });
+    return toExactJson(renderView(ledger, request, names, today(), settlementRows(contractId), models.lists(contractId)));
   };
   const contractView = async (req: Request, res: Response, request: ViewRequest, when: TimeTravel | undefined) =>
     sendJson(res, await contractViewJson(req, res, request, when));
@@ -328,8 +330,7 @@ export const createQueryApp = (o: QueryAppOptions): Express => {
   app.get('/contracts/:id/history', async (req, res) => {
     const { when, limit, after, types, from, to } = query(params.history, req);
     const key = cursorKey('history', after, isPosition);
-    const ledger = visibleLedger(req);
-    const contractId = ledger.contract.contractId;
+    const { contractId } = visibleContract(req);
     const q = { contractId, when, types, from, to, limit, after: key === undefined ? undefined : BigInt(key) };
     await runPast(req, res, when ? { kind: 'history', query: q } : { kind: 'history-now', query: q });
   });

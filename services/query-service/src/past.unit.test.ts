@@ -234,7 +234,7 @@ describe('views are linear in the ledger', () => {
         return Reflect.get(target, key, receiver) as unknown;
       },
     });
-    const page = challengesView(ledger, () => undefined, TODAY, { limit: 1_000 }, ledgerLists(ledger));
+    const page = challengesView(ledger.contract, () => undefined, TODAY, { limit: 1_000 }, ledgerLists(ledger));
     expect(page.items).toHaveLength(1_000);
     expect(page.items.every((c) => c.settledInQuarter === '2025-26-Q1')).toBe(true);
     expect(reads).toBeLessThanOrEqual(2 * n); // before: a reversed copy per challenge, n × n

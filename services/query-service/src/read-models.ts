@@ -3,16 +3,19 @@
 // that cannot be applied quarantines the contract (or register entry) it concerns: a row here, in the same
 // transaction as the checkpoint that passes it, so the failure is never forgotten and a rebuild reproduces it.
 import Database from 'better-sqlite3';
-import type { ContractLedger, OrganisationState, QuarterId, QuarterMoney, StoredLedgerEvent } from '@csu-ledger/domain';
+import type { AgreedContract, ContractLedger, OrganisationState, QuarterId, QuarterMoney, StoredLedgerEvent } from '@csu-ledger/domain';
 import { historyRowsReader, type HistoryRowsReader } from './history-rows.ts';
 import { openItemRows, type TouchedItem } from './item-rows.ts';
 import { openSettlementRows } from './settlement-rows.ts';
 import { openSummaries, type SummaryScope, type SummarySource } from './summaries.ts';
+import { weightedLru } from './weighted-lru.ts';
 import type { ListSource } from './views.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS checkpoint (id INTEGER PRIMARY KEY CHECK (id = 1), position TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS contracts (contract_id TEXT PRIMARY KEY, ccg TEXT NOT NULL, csu TEXT NOT NULL, position TEXT NOT NULL, ledger TEXT NOT NULL);
+-- the agreed contract alone, in a table of its own: a row beside the ledger's text would be read through it
+CREATE TABLE IF NOT EXISTS agreed_contracts (contract_id TEXT PRIMARY KEY, contract TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS contracts_ccg ON contracts (ccg);
 CREATE INDEX IF NOT EXISTS contracts_csu ON contracts (csu);
 CREATE TABLE IF NOT EXISTS organisations (code TEXT PRIMARY KEY, state TEXT NOT NULL);
@@ -71,6 +74,11 @@ export interface HistoryRow {
 export interface ReadModels {
   checkpoint(): bigint;
   ledger(contractId: string): ContractLedger | undefined;
+  /**
+   * The agreed contract alone (its terms, measurements, deliveries and approvals: bounded by its term, however many
+   * extras and challenges its ledger holds), for the views answered from rows; undefined if none is agreed.
+   */
+  contract(contractId: string): AgreedContract | undefined;
   contracts(): ContractLedger[];
   organisation(code: string): OrganisationState | undefined;
   organisations(): OrganisationState[];
@@ -132,12 +140,23 @@ const fromRow = (r: QuarantineRow): Quarantine => ({
  * event as the decode step gives it (issue 12): history rows and measurements in the current version of their type
  * (a version 1 measurement's note is its evidence's note), so old and new rows never differ in shape.
  * 5: a settlement row per contract and quarter (settlement-rows.ts), so settlement reads never walk the ledger, and
- * a row per extra, challenge and invoice (item-rows.ts), so a page of a list is read by index.
+ * a row per extra, challenge and invoice (item-rows.ts), so a page of a list is read by index. 6: the agreed contract
+ * in a row of its own, so those reads never read or parse the ledger either (its extras and challenges grow without
+ * bound; the contract is bounded by its term).
  * read-model-shape.unit.test.ts fingerprints the rows' shape per version: a change without a bump fails it.
  */
-export const READ_MODEL_VERSION = 5;
+export const READ_MODEL_VERSION = 6;
 
-const TABLES = ['checkpoint', 'contracts', 'organisations', 'history', 'quarantine', 'contract_summaries', 'settlement_rows', 'item_rows'];
+/**
+ * The parsed ledgers kept, by the length of their JSON text (their heap is about two to three times that): the
+ * 1M-event scale log's 500 ledgers of ~185,000 characters fit, 10M events' 5,000 would not.
+ */
+const LEDGER_CACHE_CHARS = 128 * 1024 * 1024;
+/** The parsed contracts kept (a contract of 2,000 events is ~9,000 characters): every contract of 10M events. */
+const CONTRACT_CACHE_CHARS = 64 * 1024 * 1024;
+const UNSTORED_WEIGHT = 1_024;
+
+const TABLES = ['checkpoint', 'contracts', 'agreed_contracts', 'organisations', 'history', 'quarantine', 'contract_summaries', 'settlement_rows', 'item_rows'];
 
 export interface OpenReadModelsOptions {
   /**
@@ -153,6 +172,8 @@ export interface OpenReadModelsOptions {
    * flushes it to disk first (the CLI's rebuild). Never for live read models: those must survive a crash.
    */
   scratch?: boolean;
+  /** Characters of JSON text of parsed ledgers and contracts kept in memory (tests make them small to evict). */
+  cacheChars?: { ledgers: number; contracts: number } | undefined;
 }
 
 /** Empties read models of another version (see READ_MODEL_VERSION); returns the version found, if it differed. */
@@ -190,6 +211,7 @@ export const openReadModels = (path: string, options: OpenReadModelsOptions = {}
   const q = {
     checkpoint: db.prepare<[], { position: string }>('SELECT position FROM checkpoint WHERE id = 1'),
     ledger: db.prepare<[string], { ledger: string }>('SELECT ledger FROM contracts WHERE contract_id = ?'),
+    contract: db.prepare<[string], { contract: string }>('SELECT contract FROM agreed_contracts WHERE contract_id = ?'),
     contracts: db.prepare<[], { ledger: string }>('SELECT ledger FROM contracts ORDER BY contract_id'),
     organisation: db.prepare<[string], { state: string }>('SELECT state FROM organisations WHERE code = ?'),
     organisations: db.prepare<[], { state: string }>('SELECT state FROM organisations ORDER BY code'),
@@ -197,6 +219,7 @@ export const openReadModels = (path: string, options: OpenReadModelsOptions = {}
       'SELECT * FROM history WHERE contract_id = ? ORDER BY position',
     ),
     putContract: db.prepare('INSERT INTO contracts (contract_id, ccg, csu, position, ledger) VALUES (?, ?, ?, ?, ?) ON CONFLICT (contract_id) DO UPDATE SET ccg = excluded.ccg, csu = excluded.csu, position = excluded.position, ledger = excluded.ledger'),
+    putAgreed: db.prepare('INSERT INTO agreed_contracts (contract_id, contract) VALUES (?, ?) ON CONFLICT (contract_id) DO UPDATE SET contract = excluded.contract'),
     putOrganisation: db.prepare('INSERT INTO organisations (code, state) VALUES (?, ?) ON CONFLICT (code) DO UPDATE SET state = excluded.state'),
     putHistory: db.prepare('INSERT INTO history (position, contract_id, stream, revision, event_id, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
     putCheckpoint: db.prepare('INSERT INTO checkpoint (id, position) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET position = excluded.position'),
@@ -210,8 +233,12 @@ export const openReadModels = (path: string, options: OpenReadModelsOptions = {}
     quarantined = new Map(q.quarantines.all().map((r) => [r.unit, fromRow(r)]));
   };
   loadQuarantines();
-  // Parsed ledgers stay in memory: this process is the only writer of this file, so the cache is never stale.
-  const cache = new Map<string, ContractLedger>();
+  // Parsed ledgers and contracts stay in memory: this process is the only writer of this file, so they are never
+  // stale. Bounded by the size of their JSON text (a ledger's grows with its extras and challenges): at 10M events
+  // every ledger held at once would not fit in the query service's 1 GiB (PERFORMANCE.md).
+  const cache = weightedLru<ContractLedger>(options.cacheChars?.ledgers ?? LEDGER_CACHE_CHARS);
+  const contracts = weightedLru<AgreedContract>(options.cacheChars?.contracts ?? CONTRACT_CACHE_CHARS);
+  const ledgerJson = new Map<string, string>(); // this commit's ledgers as written, for the cache's weights
   const commit = db.transaction((batch: Parameters<ReadModels['commit']>[0]) => {
     for (const { contractId, event, eventId } of batch.history) {
       const e = event;
@@ -220,7 +247,10 @@ export const openReadModels = (path: string, options: OpenReadModelsOptions = {}
     for (const [id, ledger] of batch.ledgers) {
       const c = ledger.contract;
       if (c.status !== 'agreed') continue;
-      q.putContract.run(id, c.ccg, c.csu, ledger.position, JSON.stringify(ledger));
+      const json = JSON.stringify(ledger);
+      ledgerJson.set(id, json);
+      q.putContract.run(id, c.ccg, c.csu, ledger.position, json);
+      q.putAgreed.run(id, JSON.stringify(c));
       summaries.put(ledger);
       settlements.put(ledger);
       items.put(ledger, batch.items.get(id) ?? new Map());
@@ -241,8 +271,17 @@ export const openReadModels = (path: string, options: OpenReadModelsOptions = {}
       const row = q.ledger.get(id);
       if (!row) return undefined;
       const ledger = JSON.parse(row.ledger) as ContractLedger;
-      cache.set(id, ledger);
+      cache.set(id, ledger, row.ledger.length);
       return ledger;
+    },
+    contract: (id) => {
+      const hit = contracts.get(id) ?? cache.peek(id)?.contract;
+      if (hit) return hit.status === 'agreed' ? hit : undefined;
+      const row = q.contract.get(id);
+      if (!row) return undefined;
+      const contract = JSON.parse(row.contract) as AgreedContract;
+      contracts.set(id, contract, row.contract.length);
+      return contract;
     },
     contracts: () => q.contracts.all().map((r) => JSON.parse(r.ledger) as ContractLedger),
     organisation: (code) => {
@@ -270,13 +309,21 @@ export const openReadModels = (path: string, options: OpenReadModelsOptions = {}
     contractIdsOfCcg: (ccg) => idsOfCcg.all(ccg),
     historyPage: historyRowsReader(db),
     commit: (batch) => {
+      ledgerJson.clear();
       try {
         commit(batch);
-        for (const [id, ledger] of batch.ledgers) cache.set(id, ledger);
+        for (const [id, ledger] of batch.ledgers) {
+          // a ledger of no agreed contract is not stored (it holds nothing a view shows): weighed as small
+          cache.set(id, ledger, ledgerJson.get(id)?.length ?? UNSTORED_WEIGHT);
+          contracts.delete(id); // the ledger in the cache now answers for its contract
+        }
+        ledgerJson.clear();
         settlements.forget(batch.ledgers.keys());
         if (batch.released.size > 0 || batch.quarantines.size > 0) loadQuarantines();
       } catch (err) {
         cache.clear(); // the transaction rolled back: in-memory copies may be ahead of the file
+        contracts.clear();
+        ledgerJson.clear();
         settlements.forget();
         loadQuarantines();
         throw err;
@@ -284,12 +331,16 @@ export const openReadModels = (path: string, options: OpenReadModelsOptions = {}
     },
     discard: () => {
       cache.clear();
+      contracts.clear();
       settlements.forget();
     },
     *canonicalRows() {
       yield `checkpoint:${q.checkpoint.get()?.position ?? '0'}`;
       for (const r of db.prepare<[], { contract_id: string; ledger: string }>('SELECT contract_id, ledger FROM contracts ORDER BY contract_id').iterate()) {
         yield `contract:${r.contract_id}:${r.ledger}`;
+      }
+      for (const r of db.prepare<[], { contract_id: string; contract: string }>('SELECT contract_id, contract FROM agreed_contracts ORDER BY contract_id').iterate()) {
+        yield `agreed:${r.contract_id}:${r.contract}`;
       }
       yield* summaries.canonicalRows();
       yield* settlements.canonicalRows();

@@ -96,3 +96,35 @@ describe('settlement rows', () => {
     models.close();
   });
 });
+
+describe('parsed ledgers and contracts kept in memory', () => {
+  it('are what the file holds, whether kept, evicted at once or read after a restart', () => {
+    const kept = fresh();
+    const evicting = fresh();
+    const evicted = openReadModels(evicting.path, { cacheChars: { ledgers: 1, contracts: 1 } });
+    evicting.models.close();
+    const contracts = new Set<string>();
+    for (const e of corpus) {
+      const { set } = projectBatch(kept.models.checkpoint(), [e], kept.models);
+      kept.models.commit(set);
+      evicted.commit(projectBatch(evicted.checkpoint(), [e], evicted).set);
+      for (const id of set.ledgers.keys()) contracts.add(id);
+      for (const c of contracts) {
+        const l = kept.models.ledger(c);
+        expect(evicted.ledger(c)).toEqual(l);
+        // the contract alone (row views) is the ledger's, or nothing before it is agreed
+        const agreed = isAgreed(l) ? l.contract : undefined;
+        expect(kept.models.contract(c)).toEqual(agreed);
+        expect(evicted.contract(c)).toEqual(agreed);
+      }
+    }
+    expect(contracts.size).toBeGreaterThan(0);
+    // the same rows, every one of them
+    expect([...evicted.canonicalRows()]).toEqual([...kept.models.canonicalRows()]);
+    kept.models.close();
+    evicted.close();
+    const reopened = openReadModels(kept.path);
+    for (const c of contracts) expect(reopened.contract(c)).toEqual(reopened.ledger(c)?.contract.status === 'agreed' ? reopened.ledger(c)!.contract : undefined);
+    reopened.close();
+  });
+});

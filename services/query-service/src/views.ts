@@ -240,14 +240,14 @@ export const ledgerLists = (l: ContractLedger): ListSource => ({
 export const extrasView = (page: PageRequest, lists: ListSource): Page<ExtraRow> => lists.page('extra', page) ?? unknownCursor();
 
 /** Challenges in the order they were raised, with the trust's name, its response deadline and whether overdue. */
-export const challengesView = (l: Agreed, names: Names, today: IsoDate, page: PageRequest, lists: ListSource) => {
+export const challengesView = (c: AgreedContract, names: Names, today: IsoDate, page: PageRequest, lists: ListSource) => {
   const shown = lists.page('challenge', page) ?? unknownCursor();
   // Working days are counted once per raising date (a holiday calendar walk each: most of a long page's cost).
   const deadlines = new Map<IsoDate, IsoDate>();
   const deadlineOf = (ch: ChallengeRow): IsoDate => {
     let d = deadlines.get(ch.raisedOn);
     if (d === undefined) {
-      d = responseDeadline(ch, termsAt(l.contract, monthOfDate(ch.raisedOn)).trustResponseWorkingDays);
+      d = responseDeadline(ch, termsAt(c, monthOfDate(ch.raisedOn)).trustResponseWorkingDays);
       deadlines.set(ch.raisedOn, d);
     }
     return d;
@@ -284,14 +284,14 @@ export const ledgerSettlements = (l: Agreed): SettlementSource => ({
 });
 
 /** Quarter q's settlement: approved figures, or its money with the performance as of `today`. */
-const settlementOf = (l: Agreed, q: QuarterId, today: IsoDate, source: SettlementSource) =>
-  quarterSettlementView(l.contract, q, () => source.money(q), today);
+const settlementOf = (c: AgreedContract, q: QuarterId, today: IsoDate, source: SettlementSource) =>
+  quarterSettlementView(c, q, () => source.money(q), today);
 
 /** Every quarter of the term, and any later one a late money item rolled into, in order. */
-export const settlementsView = (l: Agreed, today: IsoDate, page: PageRequest, source: SettlementSource) => {
+export const settlementsView = (c: AgreedContract, today: IsoDate, page: PageRequest, source: SettlementSource) => {
   const ordered = source.quarters();
   const shown = pageByKey('settlements', ordered, (q) => q, compareQuarters, page.limit, page.after);
-  return { items: shown.items.map((q) => settlementOf(l, q, today, source)), next: shown.next };
+  return { items: shown.items.map((q) => settlementOf(c, q, today, source)), next: shown.next };
 };
 
 /**
@@ -327,7 +327,8 @@ export const invoicesView = (page: PageRequest, lists: ListSource): Page<Invoice
 /** One view of a contract, by name: what both the current read models and the past (past.ts) answer with. */
 export type ViewRequest =
   | { view: 'contract' }
-  | { view: 'performance' | 'settlement'; quarter: QuarterId }
+  | { view: 'performance'; quarter: QuarterId }
+  | { view: 'settlement'; quarter: QuarterId }
   | { view: 'settlements' | 'extras' | 'challenges'; page: PageRequest }
   | { view: 'late-items'; quarter: QuarterId; page: PageRequest }
   | { view: 'statement' | 'reconciliation'; quarter: QuarterId }
@@ -339,7 +340,37 @@ export type ViewRequest =
  * Views answered from rows where the reader has them (SettlementSource, ListSource): their cost is their page's, not
  * the ledger's, so the query service answers them at once whatever the contract's size.
  */
-export const ROW_VIEWS: ReadonlySet<ViewRequest['view']> = new Set(['settlement', 'settlements', 'extras', 'challenges', 'invoices']);
+export type RowViewRequest = Extract<ViewRequest, { view: 'settlement' | 'settlements' | 'extras' | 'challenges' | 'invoices' }>;
+const ROW_VIEWS: ReadonlySet<ViewRequest['view']> = new Set<RowViewRequest['view']>(['settlement', 'settlements', 'extras', 'challenges', 'invoices']);
+export const isRowView = (request: ViewRequest): request is RowViewRequest => ROW_VIEWS.has(request.view);
+
+/** A view answered from rows: it needs the agreed contract (its terms and performance), never its ledger. */
+export const renderRowView = (
+  c: AgreedContract,
+  request: RowViewRequest,
+  names: Names,
+  today: IsoDate,
+  settlements: SettlementSource,
+  lists: ListSource,
+): unknown => {
+  const contractId = c.contractId;
+  switch (request.view) {
+    case 'settlement':
+      return settlementOf(c, request.quarter, today, settlements);
+    case 'settlements':
+      return { contractId, ...settlementsView(c, today, request.page, settlements) };
+    case 'extras':
+      return { contractId, ...extrasView(request.page, lists) };
+    case 'challenges':
+      return { contractId, ...challengesView(c, names, today, request.page, lists) };
+    case 'invoices':
+      return { contractId, ...invoicesView(request.page, lists) };
+    default: {
+      const never: never = request;
+      return never;
+    }
+  }
+};
 
 export const renderView = (
   l: Agreed,
@@ -350,27 +381,18 @@ export const renderView = (
   lists: ListSource = ledgerLists(l),
 ): unknown => {
   const contractId = l.contract.contractId;
+  if (isRowView(request)) return renderRowView(l.contract, request, names, today, settlements, lists);
   switch (request.view) {
     case 'contract':
       return contractDetail(l, names, today);
     case 'performance':
       return performanceView(l, request.quarter, today);
-    case 'settlement':
-      return settlementOf(l, request.quarter, today, settlements);
-    case 'settlements':
-      return { contractId, ...settlementsView(l, today, request.page, settlements) };
-    case 'extras':
-      return { contractId, ...extrasView(request.page, lists) };
-    case 'challenges':
-      return { contractId, ...challengesView(l, names, today, request.page, lists) };
     case 'late-items':
       return { contractId, ...lateItemsView(l, request.quarter, request.page) };
     case 'statement':
       return settlementStatement(l, request.quarter, today, names);
     case 'reconciliation':
       return reconcile(l, request.quarter, today);
-    case 'invoices':
-      return { contractId, ...invoicesView(request.page, lists) };
     case 'what-if':
       return { contractId, ...whatIf(l, request.quarter, today, request.assumptions) };
     case 'break-clause':
