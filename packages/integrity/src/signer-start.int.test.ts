@@ -163,3 +163,42 @@ it('finds nothing signed in an empty heads stream, and signs a new log', async (
   expect(signer.signedBefore()).toBe(true);
   expect(seen.heads).toBe(1);
 });
+
+it("answers a receipt's key changes from the end of a long heads stream when the change to the signing key is there", async () => {
+  await appendChained(store, 'contract-C1', 'ContractAgreed', { contractId: 'C1' });
+  await appendChained(store, 'organisation-08J', 'OrganisationRegistered', { code: '08J' });
+  const running = createHeadSigner({ store, key: first });
+  await running.signChanged('start');
+  const early = await appendChained(store, 'contract-C1', 'SettlementApproved', { quarter: '2025-26-Q1' });
+  await running.signGroup('contract-C1', [early]);
+  await appendGroupSignings(first, 1_500);
+  await running.rotateKey(second);
+  const approval = await appendChained(store, 'contract-C1', 'SettlementApproved', { quarter: '2025-26-Q2' });
+  await running.signGroup('contract-C1', [approval]);
+  await appendChained(store, 'organisation-08J', 'OrganisationRenamed', { code: '08J' });
+  await running.signChanged('periodic');
+  const whole = await wholeStream();
+
+  const { store: watched, seen } = counting(store);
+  const restarted = createHeadSigner({ store: watched, key: second });
+  const receipt = await restarted.receiptFor(approval, 'contract-C1');
+  expect(JSON.stringify(receipt)).toBe(JSON.stringify(await running.receiptFor(approval, 'contract-C1')));
+  expect(receipt.keyChanges).toEqual(whole.changes);
+  // The first event, one page from the end, and the look back to the approval's signing: not 1,500 signatures.
+  expect(seen.heads).toBeLessThanOrEqual(1 + 64 + 256);
+  // A receipt signed by the first key has no key changes (its signing is found by looking back to it, a page at a time).
+  const old = await restarted.receiptFor(early, 'contract-C1');
+  expect(old.keyChanges).toEqual([]);
+  expect(JSON.stringify(old)).toBe(JSON.stringify(await running.receiptFor(early, 'contract-C1')));
+  expect(await verifyReceipt(store, old, first.publicKey)).toMatchObject({ ok: true });
+});
+
+it('refuses to change back to a key once in force: the key changes stay one chain from the first key', async () => {
+  await appendChained(store, 'contract-C1', 'ContractAgreed', { contractId: 'C1' });
+  const signer = createHeadSigner({ store, key: first });
+  await signer.signChanged('start');
+  await signer.rotateKey(second);
+  await expect(createHeadSigner({ store, key: second }).rotateKey(first)).rejects.toThrow(/has been in force before/);
+  await expect(signer.rotateKey(second)).rejects.toThrow(/has been in force before/);
+  expect(await signer.keyInForce()).toBe(second.keyId);
+});

@@ -105,6 +105,10 @@ export const createHeadSigner = ({
    * when a receipt (or an error) needs it, once, then keeps current as it follows the stream. Undefined until then.
    */
   let history: KeyHistory | undefined;
+  /** The key changes known without `history`: those passed reading back from the end, then those followed since. */
+  let recent: KeyHistory['changes'] = [];
+  /** The first key (of the log's first signature or key change), once read. */
+  let firstKey: string | undefined;
   const signedFor = new Map<string, RecordedEvent>();
   /** Positions of the heads stream's events after the cursor, as far as we know them. */
   const ownAfterCursor = new Set<bigint>();
@@ -136,6 +140,7 @@ export const createHeadSigner = ({
       if (!change) return;
       inForce = { keyId: change.keyId, since: e.position };
       history?.changes.push({ data: change, position: e.position });
+      recent.push({ data: change, position: e.position });
     }
   };
 
@@ -149,6 +154,9 @@ export const createHeadSigner = ({
     const passed: KeyHistory['changes'] = [];
     let first: { keyId: string; position: bigint } | undefined;
     let wide = false;
+    // Nothing was known of the stream (it was empty, or this is the first read): whatever was gathered goes.
+    history = undefined;
+    recent = [];
     for (let from: number | undefined; ; ) {
       const page = await store.readStream(HEADS_STREAM, { direction: 'backwards', fromRevision: from, maxCount: SCAN_BACK });
       tail ??= page[0];
@@ -171,13 +179,15 @@ export const createHeadSigner = ({
       }
       for (const e of page) if (cursor === undefined || e.position > cursor) ownAfterCursor.add(e.position);
       const oldest = page[page.length - 1];
-      if (!oldest || oldest.revision === 0) {
-        // The whole stream was read: its history too, for free.
-        history = { changes: passed.reverse(), first };
-        return;
+      const done = !oldest || oldest.revision === 0 || page.length < SCAN_BACK || (wide && inForce);
+      if (!done) {
+        from = oldest.revision - 1;
+        continue;
       }
-      if (page.length < SCAN_BACK || (wide && inForce)) return;
-      from = oldest.revision - 1;
+      recent = [...passed].reverse();
+      // The whole stream was read: its history too, for free.
+      if (!oldest || oldest.revision === 0) history = { changes: [...recent], first };
+      return;
     }
   };
 
@@ -212,6 +222,38 @@ export const createHeadSigner = ({
     }
     history = loaded;
     return loaded;
+  };
+
+  /** The key of the log's first signature or key change; undefined while there is none (or it is malformed). */
+  const firstKeyId = async (): Promise<string | undefined> => {
+    if (firstKey !== undefined) return firstKey;
+    const [e] = await store.readStream(HEADS_STREAM, { maxCount: 1 });
+    if (e?.type === HEADS_SIGNED) firstKey = parseSigningSummary(e.data)?.keyId;
+    else if (e?.type === KEY_ROTATED) firstKey = parseKeyRotation(e.data)?.previousKeyId;
+    return firstKey;
+  };
+
+  /**
+   * The key changes from the first key to `signer` (a receipt's), as the whole history gives them: every change up to
+   * the first one to `signer`. Each change is signed by the key in force and is to a key never in force before
+   * (rotate-key makes a new key; `rotateKey` refuses an old one), so the changes form one chain from the first key:
+   * none when `signer` is the first key, else the chain back from the change to `signer`, which the changes read back
+   * from the end usually hold. Only when they do not is the history read from the start.
+   */
+  const keyChangesFor = async (signer: string): Promise<KeyRotationData[]> => {
+    const first = history ? undefined : await firstKeyId();
+    if (first !== undefined) {
+      if (signer === first) return [];
+      const chain: KeyRotationData[] = [];
+      for (let i = recent.findIndex((c) => c.data.keyId === signer), want = signer; i >= 0 && recent[i]!.data.keyId === want; i -= 1) {
+        chain.unshift(recent[i]!.data);
+        want = recent[i]!.data.previousKeyId;
+        if (want === first) return chain;
+      }
+    }
+    const all = (await loadHistory()).changes.map((c) => c.data);
+    const upTo = all.findIndex((c) => c.keyId === signer);
+    return all.slice(0, upTo + 1);
   };
 
   /** Signs only with the key in force: after a rotation by another process, that key is reloaded. */
@@ -343,14 +385,15 @@ export const createHeadSigner = ({
       if (!head) head = await signGroupNow(root);
       if (!head || !covers(head, root, event)) throw new Error(`no signed head covers ${event.streamName} revision ${event.revision}`);
       remember([event], head);
-      const signer = parseHeadsSigned(head.data)!.keyId;
-      const changes = (await loadHistory()).changes.map((c) => c.data);
-      const upTo = changes.findIndex((c) => c.keyId === signer);
-      return makeReceipt(head, changes.slice(0, upTo + 1), event, subject);
+      return makeReceipt(head, await keyChangesFor(parseHeadsSigned(head.data)!.keyId), event, subject);
     });
 
   const rotateKey = (next: SigningKey) =>
     exclusive(async () => {
+      // A change back to a key once in force would make the key changes no longer one chain (see keyChangesFor).
+      await refresh();
+      const before = [key.keyId, await firstKeyId(), ...(await loadHistory()).changes.map((c) => c.data.keyId)];
+      if (before.includes(next.keyId)) throw new Error(`the key ${short(next.keyId)} has been in force before: a key change is to a new key`);
       const recorded = await appendToHeads(() => ({
         eventId: randomUUID(),
         type: KEY_ROTATED,
