@@ -1,4 +1,4 @@
-// `node scripts/bench/scale-reads.ts <data dir> [--rounds N] [--rate R] [--seconds S] [--warmup S] [--idle S] [--profile dir]`: the scale
+// `pnpm bench:scale-reads <data dir> [--rounds N] [--rate R] [--seconds S] [--warmup S] [--idle S] [--profile dir]`: the scale
 // scenario's settlement reads (open loop, round-robin over the contracts and quarters) against a query service
 // started on a COPY of a kept data folder (KEEP_BENCH_DATA=1 pnpm bench --only scale), a fresh start each round, so
 // that where a large log's p99 goes can be measured (and profiled) without seeding the log again.
@@ -24,7 +24,7 @@ const { values, positionals } = parseArgs({
 });
 const source = positionals[0];
 if (!source) {
-  console.error('usage: node scripts/bench/scale-reads.ts <data dir with built read models> [--rounds N] [--rate R] [--seconds S] [--profile dir]');
+  console.error('usage: pnpm bench:scale-reads <data dir with built read models> [--rounds N] [--rate R] [--seconds S] [--warmup S] [--idle S] [--profile dir]');
   process.exit(2);
 }
 const models = new Database(join(source, 'read-models.db'), { readonly: true });
