@@ -41,6 +41,25 @@ const event = (data: unknown = {}): NewEvent => ({
 });
 
 describe('SQLite event store', () => {
+  it('a read of a stream tail this process wrote to the end sees what another connection appended since', async () => {
+    const file = tempFile();
+    const mine = createSqliteEventStore(file);
+    const other = createSqliteEventStore(file); // its own writer connection, as another process has
+    await mine.appendToStream('s', [event(), event()], { expectedRevision: 'no-stream' });
+    expect(await mine.readStream('s', { fromRevision: 2 })).toEqual([]); // known to end at 2: no query needed
+    await other.appendToStream('s', [event({ by: 'other' })], { expectedRevision: 1 });
+    expect((await mine.readStream('s', { fromRevision: 2 })).map((e) => e.data)).toEqual([{ by: 'other' }]);
+    // a length learned from a read to the end is forgotten the same way
+    expect(await mine.readStream('s', { fromRevision: 3 })).toEqual([]);
+    await other.appendToStream('s', [event({ by: 'other again' })], { expectedRevision: 2 });
+    expect((await mine.readStream('s', { fromRevision: 3 })).map((e) => e.data)).toEqual([{ by: 'other again' }]);
+    // and this process's own appends move it on
+    await mine.appendToStream('s', [event({ by: 'mine' })], { expectedRevision: 3 });
+    expect((await mine.readStream('s', { fromRevision: 3 })).map((e) => e.data)).toEqual([{ by: 'other again' }, { by: 'mine' }]);
+    expect(await mine.readStream('s', { fromRevision: 5 })).toEqual([]);
+    await Promise.all([mine.close(), other.close()]);
+  });
+
   it('runs with WAL, synchronous=FULL and a busy timeout, read back from SQLite', async () => {
     const file = tempFile();
     const store = createSqliteEventStore(file);

@@ -40,6 +40,8 @@ export interface SqliteEventStore extends EventStore {
 
 /** Bounds one transaction, so a flood of queued appends cannot hold the event loop (and the lock) for long. */
 const maxAppendsPerCommit = 1_000;
+/** Streams whose length this process remembers at most (see `lengths`). */
+const maxRememberedLengths = 100_000;
 /** How long appends keep waiting for another process's write lock before they fail. */
 const maxBusyWaitMs = 60_000;
 
@@ -62,6 +64,29 @@ export const createSqliteEventStore = (path: string, options: SqliteEventStoreOp
     throw error;
   }
   const commitBatch = prepareBatchCommitter(writer, clock);
+
+  /**
+   * Each stream's length as this process last knew it exactly (from its own appends, or a read that reached the end),
+   * so that a read of a stream's tail (what every command does before it decides) need not query when nothing was
+   * added. Valid only while no other connection has committed: SQLite's data_version, read on the writer, moves when
+   * another connection (another process, or another store on the same file) commits, never for this writer's own.
+   */
+  const dataVersion = writer.prepare<[], number>('PRAGMA data_version').pluck();
+  const lengths = new Map<string, number>();
+  let lengthsAsOf = dataVersion.get();
+  const knownLength = (streamName: string): number | undefined => {
+    const now = dataVersion.get();
+    if (now !== lengthsAsOf) {
+      lengths.clear();
+      lengthsAsOf = now;
+    }
+    return lengths.get(streamName);
+  };
+  /** Bounds what is remembered: streams beyond it are simply queried again. */
+  const rememberLength = (streamName: string, length: number): void => {
+    if (lengths.size >= maxRememberedLengths && !lengths.has(streamName)) lengths.clear();
+    lengths.set(streamName, length);
+  };
 
   const select = (where: string) =>
     reader.prepare<unknown[], EventRow>(`SELECT ${eventColumns} FROM events ${where}`).raw(true);
@@ -158,6 +183,8 @@ export const createSqliteEventStore = (path: string, options: SqliteEventStoreOp
     // Only now, after COMMIT returned, is anything acknowledged.
     batch.forEach((pending, i) => {
       const outcome = outcomes[i];
+      // written under the write lock: the stream ends at our last event (another writer moves data_version anyway)
+      if (outcome?.ok && !outcome.result.duplicate) rememberLength(pending.streamName, outcome.result.nextRevision + 1);
       if (outcome?.ok) pending.resolve(outcome.result);
       else pending.reject(outcome ? outcome.error : new Error('append has no outcome'));
     });
@@ -187,10 +214,15 @@ export const createSqliteEventStore = (path: string, options: SqliteEventStoreOp
       settled(() => {
         const { fromRevision, maxCount, direction } = readOptions;
         checkMaxCount(maxCount);
-        const rows =
-          direction === 'backwards'
-            ? streamBackQuery.all(streamName, fromRevision ?? Number.MAX_SAFE_INTEGER, maxCount ?? -1)
-            : streamQuery.all(streamName, fromRevision ?? 0, maxCount ?? -1);
+        if (direction === 'backwards') {
+          return streamBackQuery.all(streamName, fromRevision ?? Number.MAX_SAFE_INTEGER, maxCount ?? -1).map(toRecordedEvent);
+        }
+        const from = fromRevision ?? 0;
+        if (maxCount === undefined && knownLength(streamName) === from) return []; // nothing after `from`, as known
+        const rows = streamQuery.all(streamName, from, maxCount ?? -1);
+        const last = rows[rows.length - 1];
+        // a read to the end tells the length: its last revision + 1
+        if (maxCount === undefined && last) rememberLength(streamName, Number(last[3]) + 1);
         return rows.map(toRecordedEvent);
       }),
 
