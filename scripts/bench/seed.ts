@@ -151,12 +151,7 @@ export const seedContract = async (
 export const chainingStore = (store: EventStore): EventStore => {
   const tails = new Map<string, Promise<RecordedEvent | undefined>>();
   return {
-    readStream: (name, options) => store.readStream(name, options),
-    readStreamGroup: (root, options) => store.readStreamGroup(root, options),
-    readAll: (options) => store.readAll(options),
-    headPosition: () => store.headPosition(),
-    subscribeToAll: (options) => store.subscribeToAll(options),
-    close: () => store.close(),
+    ...store,
     appendToStream: (streamName, events) => {
       const step = (tails.get(streamName) ?? store.readStream(streamName).then((es) => es.at(-1))).then((tail) => {
         const chained = chainEvents(streamName, tail, events);

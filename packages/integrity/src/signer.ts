@@ -424,6 +424,7 @@ export const signingAfter = (
   types: readonly string[],
   onError: (error: unknown) => void,
 ): EventStore => ({
+  ...store,
   appendToStream: async (streamName, events, options) => {
     const result = await store.appendToStream(streamName, events, options);
     if (!result.duplicate && result.events.some((e) => types.includes(e.type))) {
@@ -431,10 +432,4 @@ export const signingAfter = (
     }
     return result;
   },
-  readStream: (name, options) => store.readStream(name, options),
-  readStreamGroup: (root, options) => store.readStreamGroup(root, options),
-  readAll: (options) => store.readAll(options),
-  headPosition: () => store.headPosition(),
-  subscribeToAll: (options) => store.subscribeToAll(options),
-  close: () => store.close(),
 });

@@ -6,6 +6,7 @@
 // read. Bounded by a budget of events, least recently used contract dropped first.
 import { decodeLedgerEvent, type StoredLedgerEvent } from '@csu-ledger/domain';
 import type { EventStore } from '@csu-ledger/event-store';
+import { weightedLru } from './weighted-lru.ts';
 
 export interface DecodedEvent {
   position: bigint;
@@ -32,26 +33,17 @@ const firstAfter = (events: readonly DecodedEvent[], position: bigint): number =
 };
 
 export const createDecodedLog = ({ budget = 100_000 } = {}): DecodedLog => {
-  // Each list is the group's events from its first, without a gap: a read that continues from its last one extends it.
-  // Map order is recency.
-  const byRoot = new Map<string, DecodedEvent[]>();
-  let held = 0;
+  // Each list is the group's events from its first, without a gap: a read that continues from its last one extends
+  // it. Weighed by its events.
+  const byRoot = weightedLru<DecodedEvent[]>(budget);
 
   const listOf = (root: string): DecodedEvent[] => {
     if (budget <= 0) return []; // keeps nothing, not even the contract's name
-    let list = byRoot.get(root);
-    if (list) byRoot.delete(root);
-    else list = [];
-    byRoot.set(root, list);
-    return list;
-  };
-  const evict = (keep: string): void => {
-    for (const [root, list] of byRoot) {
-      if (held <= budget) return;
-      if (root === keep) continue;
-      held -= list.length;
-      byRoot.delete(root);
-    }
+    const list = byRoot.get(root);
+    if (list) return list;
+    const fresh: DecodedEvent[] = [];
+    byRoot.set(root, fresh, 0);
+    return fresh;
   };
 
   return {
@@ -71,11 +63,10 @@ export const createDecodedLog = ({ budget = 100_000 } = {}): DecodedLog => {
         const records = await store.readStreamGroup(root, { after: from, maxCount: page });
         const decoded = records.map((r) => ({ position: r.position, recordedMs: Date.parse(r.recordedAt), event: decodeLedgerEvent(r) }));
         const tail = list.at(-1)?.position ?? 0n;
-        const continues = from === tail && byRoot.get(root) === list; // not dropped meanwhile, nor extended by another
+        const continues = from === tail && byRoot.peek(root) === list; // not dropped meanwhile, nor extended by another
         if (decoded.length > 0 && continues && list.length + decoded.length <= budget) {
           list.push(...decoded);
-          held += decoded.length;
-          evict(root);
+          byRoot.set(root, list, list.length); // the most recently used: others go first if over budget
         }
         if (decoded.length > 0) {
           from = decoded.at(-1)!.position;
@@ -84,6 +75,6 @@ export const createDecodedLog = ({ budget = 100_000 } = {}): DecodedLog => {
         if (records.length < page) return;
       }
     },
-    stats: () => ({ contracts: byRoot.size, events: held }),
+    stats: () => ({ contracts: byRoot.size, events: byRoot.weight }),
   };
 };

@@ -1,6 +1,7 @@
 // A map that keeps what was used most recently, up to a total weight (what its entries cost to hold, as their callers
-// measure it): the least recently used go first. For caches of things parsed from the read models, which can always
-// be parsed again.
+// measure it): the least recently used go first. For the query service's caches of what it can always read again:
+// ledgers and contracts parsed from the read models (read-models.ts), contracts' events decoded from the log
+// (decoded-log.ts).
 
 export interface WeightedLru<V> {
   /** The value, now the most recently used. */

@@ -82,7 +82,7 @@ export const createSqliteEventStore = (path: string, options: SqliteEventStoreOp
     }
     return lengths.get(streamName);
   };
-  /** Bounds what is remembered: streams beyond it are simply queried again. */
+  /** Bounds what is remembered: when full it starts again, and the streams forgotten are simply queried again. */
   const rememberLength = (streamName: string, length: number): void => {
     if (lengths.size >= maxRememberedLengths && !lengths.has(streamName)) lengths.clear();
     lengths.set(streamName, length);
